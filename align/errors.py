@@ -1,0 +1,24 @@
+"""User-facing errors.
+
+Library code raises :class:`AlignError` (or a subclass) with a one-line message that says
+what is wrong and what to do; the CLI prints that line and exits with status 1, without a
+traceback unless ``--debug`` or ``ALIGN_DEBUG=1`` asks for one.
+"""
+
+from __future__ import annotations
+
+
+class AlignError(Exception):
+    """An error the user can fix; ``str(err)`` is the whole one-line message."""
+
+
+class InputError(AlignError):
+    """A problem with an input file or text (missing, empty, binary, undecodable)."""
+
+
+class ModelError(AlignError):
+    """A problem loading or using an embedding model."""
+
+
+class OutputError(AlignError):
+    """A problem writing an output (missing directory, no permission, disk full)."""
