@@ -1,0 +1,123 @@
+"""The aligner: window embeddings and sentence lengths in, beads out. No I/O, no model.
+
+Three steps, each linear in document length:
+
+1. an anchor pass finds a rough monotone 1-1 path (``anchors.py``);
+2. a band of ``margin`` sentences around it bounds the search (``band.py``);
+3. a DP over that band picks the best sequence of beads of every type up to
+   ``max_align`` sentences, and unmatched sentences on either side (``dp.py``), using
+   the scores of ``scoring.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from align.search.anchors import anchor_band
+from align.search.band import Band
+from align.search.dp import best_path
+from align.search.scoring import NEG, band_dots, bead_scores
+from align.types import Bead
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Settings of the search; recorded in every output's metadata.
+
+    ``max_align`` bounds a bead's total size (source + target sentences), as in Bertalign.
+    ``margin`` is the band's half-width around the anchor path, in sentences.
+    ``top_k`` is how many nearest neighbours of a sentence may anchor it.
+    ``skip`` is the cost of leaving out a sentence that has a typical match nearby; it
+    falls to zero for sentences that resemble nothing on the other side.
+    ``full_cells``: documents with fewer DP cells than this get an exhaustive anchor pass.
+    """
+
+    max_align: int = 5
+    margin: int = 5
+    top_k: int = 3
+    skip: float = 0.2
+    full_cells: int = 1_000_000
+
+    def types(self) -> list[tuple[int, int]]:
+        """Matched bead types ``(a, b)``, ``a, b >= 1``, ``a + b <= max_align``."""
+        return [(a, b) for a in range(1, self.max_align) for b in range(1, self.max_align) if a + b <= self.max_align]
+
+    @property
+    def max_window(self) -> int:
+        """The longest run of sentences on one side of a bead."""
+        return max(1, self.max_align - 1)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _random_baseline(src: np.ndarray, tgt: np.ndarray, samples: int = 2000) -> float:
+    """Mean cosine of unrelated sentence pairs: the document pair's noise floor.
+
+    Equal to ``mean(src) . mean(tgt)`` over all pairs, computed exactly without sampling.
+    """
+    del samples
+    return float(src.mean(axis=0) @ tgt.mean(axis=0))
+
+
+def _skip_costs(best: np.ndarray, floor: float, typical: float, scale: float) -> np.ndarray:
+    """Cost of leaving each sentence unmatched, from how well it matches anything nearby."""
+    quality = np.clip((best - floor) / max(typical - floor, 1e-6), 0.0, 1.0)
+    return -scale * quality
+
+
+def _best_matches(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
+    """Best 1-1 cosine of each source sentence (over its band row) and each target sentence."""
+    m = band.m
+    best_src = np.where(cos > NEG / 2, cos, -1.0).max(axis=1)[1:]
+    cols = band.lo[:, None] + np.arange(cos.shape[1])[None, :]
+    ok = cos > NEG / 2
+    best_tgt = np.full(m + 1, -1.0)
+    np.maximum.at(best_tgt, cols[ok], cos[ok])
+    return best_src, best_tgt[1:]
+
+
+def align_windows(
+    src_windows: list[np.ndarray],
+    tgt_windows: list[np.ndarray],
+    src_lengths: np.ndarray,
+    tgt_lengths: np.ndarray,
+    config: SearchConfig | None = None,
+) -> list[Bead]:
+    """Align two documents given their window embeddings.
+
+    ``src_windows[k - 1][i]`` is the unit embedding of source sentences ``i:i+k`` for
+    ``k = 1..config.max_window``; likewise for the target. ``*_lengths`` are sentence
+    lengths in characters. Returns beads covering every sentence of both sides exactly
+    once, in document order.
+    """
+    config = config or SearchConfig()
+    n, m = len(src_windows[0]), len(tgt_windows[0])
+    if n == 0 or m == 0:
+        return [Bead((i,), (), 0.0) for i in range(n)] + [Bead((), (j,), 0.0) for j in range(m)]
+    src1, tgt1 = src_windows[0], tgt_windows[0]
+    _, anchors = anchor_band(src1, tgt1, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
+    band = Band.around_path(n, m, anchors, margin=config.margin)
+
+    baseline = _random_baseline(src1, tgt1)
+    types = [(a, b) for a, b in config.types() if a <= len(src_windows) and b <= len(tgt_windows)]
+    scores, cosines = bead_scores(src_windows, tgt_windows, src_lengths, tgt_lengths, types, band, baseline)
+
+    best_src, best_tgt = _best_matches(cosines[types.index((1, 1))], band)
+    typical = float(np.median(np.concatenate([best_src, best_tgt])))
+    src_skip = _skip_costs(best_src, baseline, typical, config.skip)
+    tgt_skip = _skip_costs(best_tgt, baseline, typical, config.skip)
+
+    path = best_path(band, types, scores, src_skip, tgt_skip)
+    beads = []
+    for i0, i1, j0, j1 in path:
+        a, b = i1 - i0, j1 - j0
+        if a and b:
+            cos = cosines[types.index((a, b))][i1, j1 - band.lo[i1]]
+            score = float(np.clip(cos, 0.0, 1.0))
+        else:
+            score = 0.0
+        beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(score, 4)))
+    return beads

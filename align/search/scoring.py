@@ -1,0 +1,107 @@
+"""Bead scores over a band, computed as small dense matrix products.
+
+Scores for every bead type are laid out like the DP's rows (``[i, k]`` is the bead ending
+at node ``(i, band.lo[i] + k)``). They are computed block by block: a block of rows needs
+only the columns its band rows span, so each block is one BLAS product of a few hundred
+windows against a few hundred windows, and the whole band costs time linear in its size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from align.search.band import Band
+
+NEG = -1e18
+_BLOCK = 256
+
+
+def band_dots(
+    src_win: np.ndarray, tgt_win: np.ndarray, src_off: int, tgt_off: int, band: Band, fill: float = NEG
+) -> np.ndarray:
+    """Dot products laid out on the band: ``out[i, k] = src_win[i - src_off] . tgt_win[j - tgt_off]``.
+
+    ``j = band.lo[i] + k``. With unit windows this is their cosine. For a bead of type
+    ``(a, b)`` ending at ``(i, j)`` the offsets are ``(a, b)``; other offsets reach the
+    sentences next to a bead (for margins). Entries whose window index falls outside the
+    arrays get ``fill``.
+    """
+    n = band.n
+    width = band.width
+    out = np.full((n + 1, width), fill, dtype=np.float64)
+    cols = np.arange(width)
+    ns, nt = len(src_win), len(tgt_win)
+    for r0 in range(0, n + 1, _BLOCK):
+        r1 = min(n + 1, r0 + _BLOCK)
+        a0, a1 = max(r0, src_off), min(r1, ns + src_off)  # rows whose source window exists
+        if a0 >= a1:
+            continue
+        lo, hi = band.lo[a0:a1], band.hi[a0:a1]
+        c0, c1 = max(int(lo.min()), tgt_off), min(int(hi.max()), nt + tgt_off)
+        if c0 >= c1:
+            continue
+        block = src_win[a0 - src_off : a1 - src_off] @ tgt_win[c0 - tgt_off : c1 - tgt_off].T
+        j = lo[:, None] + cols[None, :]
+        ok = (j < hi[:, None]) & (j >= c0) & (j < c1)
+        rr = np.broadcast_to(np.arange(a1 - a0)[:, None], j.shape)
+        out[a0:a1] = np.where(ok, block[rr, np.clip(j - c0, 0, c1 - c0 - 1)], fill)
+    return out
+
+
+def band_window_lengths(src_len: np.ndarray, tgt_len: np.ndarray, a: int, b: int, band: Band) -> tuple[np.ndarray, np.ndarray]:
+    """Character lengths of the source and target windows of each type-``(a, b)`` bead on the band."""
+    cs = np.concatenate(([0.0], np.cumsum(src_len)))
+    ct = np.concatenate(([0.0], np.cumsum(tgt_len)))
+    n, m = band.n, band.m
+    i = np.arange(n + 1)[:, None]
+    j = np.clip(band.lo[:, None] + np.arange(band.width)[None, :], 0, m)
+    ls = cs[i] - cs[np.clip(i - a, 0, n)]
+    lt = ct[j] - ct[np.clip(j - b, 0, m)]
+    return np.broadcast_to(ls, j.shape), lt
+
+
+def length_agreement(ls: np.ndarray, lt: np.ndarray, ratio: float) -> np.ndarray:
+    """``log2(1 + short/long)`` of the two sides' lengths (target scaled by the documents' ratio).
+
+    1 when the lengths agree, falling towards 0 as they diverge: translations keep their
+    length roughly proportional, which separates a true 1-2 bead from one that swallows a
+    neighbouring sentence.
+    """
+    lt = lt * ratio
+    short = np.minimum(ls, lt)
+    long = np.maximum(np.maximum(ls, lt), 1.0)
+    return np.log2(1.0 + short / long)
+
+
+def bead_scores(
+    src_win: list[np.ndarray],
+    tgt_win: list[np.ndarray],
+    src_len: np.ndarray,
+    tgt_len: np.ndarray,
+    types: list[tuple[int, int]],
+    band: Band,
+    baseline: float,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """DP scores and raw window cosines for every bead type on the band.
+
+    The DP score is the windows' cosine minus the mean similarity of each window to the
+    sentences just outside the other window (a local margin: a bead is only good if its
+    windows match each other better than they match their neighbours), times the length
+    agreement. Missing neighbours at document edges count as ``baseline`` (the cosine of
+    unrelated sentences), which neither rewards nor punishes edge beads.
+    """
+    ratio = float(src_len.sum() / max(tgt_len.sum(), 1.0))
+    scores, cosines = [], []
+    for a, b in types:
+        cos = band_dots(src_win[a - 1], tgt_win[b - 1], a, b, band)
+        ok = cos > NEG / 2
+        right_t = band_dots(src_win[a - 1], tgt_win[0], a, 0, band, fill=baseline)
+        left_t = band_dots(src_win[a - 1], tgt_win[0], a, b + 1, band, fill=baseline)
+        right_s = band_dots(src_win[0], tgt_win[b - 1], 0, b, band, fill=baseline)
+        left_s = band_dots(src_win[0], tgt_win[b - 1], a + 1, b, band, fill=baseline)
+        neighbours = (right_t + left_t + right_s + left_s) / 4.0
+        ls, lt = band_window_lengths(src_len, tgt_len, a, b, band)
+        score = (cos - neighbours) * length_agreement(ls, lt, ratio)
+        scores.append(np.where(ok, score, NEG))
+        cosines.append(cos)
+    return scores, cosines
