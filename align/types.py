@@ -88,6 +88,12 @@ class Alignment:
     def __len__(self) -> int:
         return len(self.beads)
 
+    def export(self, path: str | None = None, fmt: str | None = None, **options: Any) -> Any:
+        """Write this alignment (format from ``fmt`` or the path's extension); see :func:`align.export.export`."""
+        from align.export import export
+
+        return export(self, path, fmt, **options)
+
     def pairs(self, include_unmatched: bool = False) -> Iterator[tuple[Bead, str, str]]:
         """Yield ``(bead, source text, target text)``; sentences of a side are joined by a space."""
         src_s, tgt_s = self.src.sentences, self.tgt.sentences

@@ -1,0 +1,105 @@
+"""The public Python API: the whole pipeline in one call.
+
+    >>> from align import align_files
+    >>> alignment = align_files("de.txt", "en.txt", "de", "en")
+    >>> alignment.export("out.tmx")
+
+Each stage stays usable on its own (``align.read``, ``align.segment``, ``align.embed``,
+``align.search``, ``align.export``); these functions only chain them and record the
+settings that produced the result.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from align import __version__
+from align.embed import Encoder, load_encoder
+from align.errors import InputError
+from align.read import read_document, read_text
+from align.search import SearchConfig, align_windows
+from align.segment import presegmented as split_lines
+from align.segment import segment
+from align.types import Alignment, Document
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def prepare(doc: Document, presegmented: bool = False) -> Document:
+    """Split a read document into sentences (or take its lines as they are)."""
+    if doc.sentences:
+        return doc
+    return split_lines(doc) if presegmented else segment(doc)
+
+
+def align_documents(
+    src: Document,
+    tgt: Document,
+    *,
+    model: str | Encoder = "use-m3",
+    config: SearchConfig | None = None,
+    cache: bool = True,
+    progress: Progress | None = None,
+) -> Alignment:
+    """Align two segmented documents.
+
+    ``model`` is ``"use-m3"`` (bundled, offline), a sentence-transformers model name or
+    path, or an :class:`~align.embed.Encoder` instance.
+    """
+    progress = progress or _noop
+    config = config or SearchConfig()
+    if not src.sentences and not tgt.sentences:
+        raise InputError("both documents have no sentences; give texts with at least one sentence")
+    encoder = load_encoder(model, cache=cache) if isinstance(model, str) else model
+    k = config.max_window
+    progress(f"embedding {len(src)} + {len(tgt)} sentences with {encoder.name}")
+    src_windows = encoder.encode_windows([s.text for s in src.sentences], k)
+    tgt_windows = encoder.encode_windows([s.text for s in tgt.sentences], k)
+    progress("aligning")
+    src_len = np.array([len(s.text) for s in src.sentences], dtype=np.float64)
+    tgt_len = np.array([len(s.text) for s in tgt.sentences], dtype=np.float64)
+    beads = align_windows(src_windows, tgt_windows, src_len, tgt_len, config)
+    settings = {
+        "tool": f"align {__version__}",
+        "model": encoder.name,
+        "search": config.to_dict(),
+    }
+    return Alignment(src, tgt, tuple(beads), settings)
+
+
+def align_texts(
+    src_text: str,
+    tgt_text: str,
+    src_lang: str,
+    tgt_lang: str,
+    *,
+    presegmented: bool = False,
+    **options,
+) -> Alignment:
+    """Align two texts given as strings; ``options`` as for :func:`align_documents`."""
+    src = prepare(read_text(src_text, src_lang), presegmented)
+    tgt = prepare(read_text(tgt_text, tgt_lang), presegmented)
+    return align_documents(src, tgt, **options)
+
+
+def align_files(
+    src_path: str,
+    tgt_path: str,
+    src_lang: str,
+    tgt_lang: str,
+    *,
+    presegmented: bool = False,
+    **options,
+) -> Alignment:
+    """Align two files (``"-"`` reads stdin); ``options`` as for :func:`align_documents`."""
+    if src_path == "-" and tgt_path == "-":
+        raise InputError("only one of SRC and TGT can be '-' (stdin); give the other as a file")
+    src = prepare(read_document(src_path, src_lang), presegmented)
+    tgt = prepare(read_document(tgt_path, tgt_lang), presegmented)
+    return align_documents(src, tgt, **options)

@@ -1,0 +1,80 @@
+"""``align demo``: the main job on the bundled sample articles, with no arguments and no network.
+
+It aligns the German article ``000_*.txt`` with its English counterpart ``001_*.txt``,
+writes a TMX and a TSV, and returns a short summary saying what was found and where the
+outputs are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from align.errors import InputError
+from align.export import export
+from align.types import Alignment
+
+SRC_PATTERN, TGT_PATTERN = "000_*.txt", "001_*.txt"
+
+
+def find_samples(samples: Path | None = None) -> Path:
+    """The samples folder: the one given, else ``./samples``, else the one beside the package source."""
+    candidates = [samples] if samples is not None else [Path("samples"), Path(__file__).resolve().parent.parent / "samples"]
+    for folder in candidates:
+        if folder is not None and folder.is_dir() and any(folder.glob(SRC_PATTERN)):
+            return folder
+    where = samples if samples is not None else "./samples"
+    raise InputError(f"no sample articles in {where}; run from the project folder or pass --samples DIR")
+
+
+def _one(folder: Path, pattern: str) -> Path:
+    found = sorted(folder.glob(pattern))
+    if not found:
+        raise InputError(f"{folder} has no file matching {pattern}; restore the samples (git checkout samples)")
+    return found[0]
+
+
+def summarize(alignment: Alignment, outputs: list[str]) -> str:
+    """A few lines for a person: sizes, bead types, the weakest matches, where the files are."""
+    beads = alignment.beads
+    matched = [b for b in beads if b.is_match]
+    src_only = sum(len(b.src) for b in beads if not b.tgt)
+    tgt_only = sum(len(b.tgt) for b in beads if not b.src)
+    kinds: dict[str, int] = {}
+    for b in matched:
+        kinds[b.kind] = kinds.get(b.kind, 0) + 1
+    lines = [
+        f"aligned {alignment.src.name} ({alignment.src.lang}, {len(alignment.src)} sentences)",
+        f"   with {alignment.tgt.name} ({alignment.tgt.lang}, {len(alignment.tgt)} sentences)",
+        f"{len(matched)} matched beads ({', '.join(f'{k}: {v}' for k, v in sorted(kinds.items()))}); "
+        f"unmatched: {src_only} {alignment.src.lang}, {tgt_only} {alignment.tgt.lang} sentences",
+    ]
+    if matched:
+        mean = sum(b.score for b in matched) / len(matched)
+        lines.append(f"mean score {mean:.3f}, lowest {min(b.score for b in matched):.3f}")
+    lines.append("outputs:")
+    lines.extend(f"  {p}" for p in outputs)
+    return "\n".join(lines)
+
+
+def run_demo(
+    samples: Path | None = None,
+    out_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Align the sample pair, write TMX and TSV, and return the summary text."""
+    from align.api import align_files
+
+    folder = find_samples(samples)
+    out_dir = out_dir if out_dir is not None else folder / "output"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create the output folder {out_dir}: {err.strerror}; pass --out-dir DIR") from err
+    src, tgt = _one(folder, SRC_PATTERN), _one(folder, TGT_PATTERN)
+    alignment = align_files(str(src), str(tgt), "de", "en", progress=progress)
+    stem = out_dir / f"{src.stem[:3]}-{tgt.stem[:3]}.de-en"
+    outputs: list[str] = []
+    for fmt in ("tmx", "tsv"):
+        outputs.extend(export(alignment, f"{stem}.{fmt}", fmt).paths)
+    return summarize(alignment, outputs)

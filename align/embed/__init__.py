@@ -1,0 +1,81 @@
+"""Sentence embeddings: the encoder interface, its backends, and an on-disk cache.
+
+- :class:`Encoder` (``base``): ``encode(texts)`` and ``encode_windows(texts, K)``, unit-length
+  float32 rows;
+- :class:`USEM3Encoder` (``usem3``): the bundled default ``use-m3``, numpy only, offline,
+  with near-free windows;
+- :class:`SentenceTransformerEncoder` (``st``): any sentence-transformers model by local
+  path or name, offline (optional extra ``align[st]``);
+- :class:`EmbeddingCache` / :class:`CachedEncoder` (``cache``): SQLite on disk.
+
+Use :func:`load_encoder`; it is what ``align pair --model NAME`` calls::
+
+    >>> from align.embed import load_encoder
+    >>> enc = load_encoder("use-m3")                            # doctest: +SKIP
+    >>> vecs = enc.encode(["Der Hund bellt.", "The dog barks."])  # doctest: +SKIP
+    >>> float(vecs[0] @ vecs[1])                                 # doctest: +SKIP
+    0.86...
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from align.embed.base import AdditiveEncoder, Encoder, l2_normalize, window_texts
+from align.embed.cache import CachedEncoder, EmbeddingCache, default_cache_dir
+from align.embed.st import SentenceTransformerEncoder
+from align.embed.usem3 import USEM3Encoder
+
+__all__ = [
+    "Encoder",
+    "AdditiveEncoder",
+    "USEM3Encoder",
+    "SentenceTransformerEncoder",
+    "EmbeddingCache",
+    "CachedEncoder",
+    "default_cache_dir",
+    "load_encoder",
+    "l2_normalize",
+    "window_texts",
+    "DEFAULT_MODEL",
+]
+
+DEFAULT_MODEL = "use-m3"
+
+_lock = threading.Lock()
+_encoders: dict[str, Encoder] = {}
+_caches: dict[Path, EmbeddingCache] = {}
+
+
+def load_encoder(
+    name: str = DEFAULT_MODEL,
+    *,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Encoder:
+    """The encoder for ``name``, loaded and ready (raises ModelError with a one-line message).
+
+    ``"use-m3"`` is the bundled model; anything else is a sentence-transformers model name
+    or local path (see :mod:`align.embed.st`). Loaded models are kept for the life of the
+    process, so asking again is free. With ``cache=True`` (default) vectors are stored on
+    disk in ``cache_dir`` (default :func:`default_cache_dir`) and reused on later runs;
+    an unusable cache directory only turns the cache off.
+    """
+    key = name.strip()
+    with _lock:
+        encoder = _encoders.get(key)
+        if encoder is None:
+            if key.lower() == DEFAULT_MODEL:
+                encoder = USEM3Encoder().load()
+            else:
+                encoder = SentenceTransformerEncoder(key).load()
+            _encoders[key] = encoder
+        if not cache:
+            return encoder
+        directory = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+        store = _caches.get(directory)
+        if store is None:
+            store = _caches[directory] = EmbeddingCache(directory)
+    return CachedEncoder(encoder, store)

