@@ -38,6 +38,20 @@ def prepare(doc: Document, presegmented: bool = False) -> Document:
     return split_lines(doc) if presegmented else segment(doc)
 
 
+def paragraph_breaks(doc: Document) -> np.ndarray:
+    """``breaks[k]`` is true when a line break separates sentence ``k`` from sentence ``k + 1``.
+
+    The reader keeps line breaks as hard sentence boundaries, so a line break between two
+    sentences is a paragraph break (news files put a paragraph per line or blank lines
+    between paragraphs).
+    """
+    sents = doc.sentences
+    text = doc.text
+    return np.array(
+        [any(c in text[a.end : b.start] for c in "\n\r") for a, b in zip(sents, sents[1:])], dtype=bool
+    )
+
+
 def align_documents(
     src: Document,
     tgt: Document,
@@ -45,12 +59,14 @@ def align_documents(
     model: str | Encoder = "use-m3",
     config: SearchConfig | None = None,
     cache: bool = True,
+    paragraphs: bool = True,
     progress: Progress | None = None,
 ) -> Alignment:
     """Align two segmented documents.
 
     ``model`` is ``"use-m3"`` (bundled, offline), a sentence-transformers model name or
-    path, or an :class:`~align.embed.Encoder` instance.
+    path, or an :class:`~align.embed.Encoder` instance. ``paragraphs``: whether line
+    breaks between sentences mark paragraphs (false for one-sentence-per-line input).
     """
     progress = progress or _noop
     config = config or SearchConfig()
@@ -64,7 +80,8 @@ def align_documents(
     progress("aligning")
     src_len = np.array([len(s.text) for s in src.sentences], dtype=np.float64)
     tgt_len = np.array([len(s.text) for s in tgt.sentences], dtype=np.float64)
-    beads = align_windows(src_windows, tgt_windows, src_len, tgt_len, config)
+    breaks = (paragraph_breaks(src), paragraph_breaks(tgt)) if paragraphs else (None, None)
+    beads = align_windows(src_windows, tgt_windows, src_len, tgt_len, config, *breaks)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,
@@ -85,7 +102,7 @@ def align_texts(
     """Align two texts given as strings; ``options`` as for :func:`align_documents`."""
     src = prepare(read_text(src_text, src_lang), presegmented)
     tgt = prepare(read_text(tgt_text, tgt_lang), presegmented)
-    return align_documents(src, tgt, **options)
+    return align_documents(src, tgt, paragraphs=not presegmented, **options)
 
 
 def align_files(
@@ -102,4 +119,4 @@ def align_files(
         raise InputError("only one of SRC and TGT can be '-' (stdin); give the other as a file")
     src = prepare(read_document(src_path, src_lang), presegmented)
     tgt = prepare(read_document(tgt_path, tgt_lang), presegmented)
-    return align_documents(src, tgt, **options)
+    return align_documents(src, tgt, paragraphs=not presegmented, **options)

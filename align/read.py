@@ -86,10 +86,11 @@ _LATIN_SINGLE_BYTE = frozenset(
 # Non-letter characters that real text in a legacy Latin encoding contains; other symbols
 # (³, ¹, ¤, ¦…) are what a wrong code page turns letters into.
 _LATIN_SYMBOLS = frozenset("€£¥¢§©®™°±·•×÷½¼¾µ¶«»‹›„“”‚‘’–—…¡¿ ")
-# Share of C0 control characters (other than whitespace) above which valid UTF-8 is
-# still treated as binary data.
+# Share of control characters (other than whitespace) above which valid UTF-8 is still
+# treated as binary data.
 _MAX_CONTROL_SHARE = 0.05
-_WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+# Control characters (Unicode category Cc) that are not whitespace to str.isspace().
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 def check_lang(lang: str) -> str:
@@ -114,17 +115,10 @@ def check_lang(lang: str) -> str:
     )
 
 
-def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" and ch not in _WHITESPACE_CONTROLS
-
-
 def _too_many_controls(text: str) -> bool:
     """True when control characters make up more than a few percent of the text."""
     sample = text[:65536]
-    if not sample:
-        return False
-    count = sum(1 for ch in sample if _is_control(ch))
-    return count > _MAX_CONTROL_SHARE * len(sample)
+    return len(_CONTROL.findall(sample)) > _MAX_CONTROL_SHARE * len(sample)
 
 
 def _plausible_legacy(text: str, encoding: str) -> bool:
@@ -141,7 +135,7 @@ def _plausible_legacy(text: str, encoding: str) -> bool:
         if ch.isascii():
             if ch.isalpha():
                 letters += 1
-            elif _is_control(ch):
+            elif _CONTROL.match(ch):
                 return False
             continue
         cat = unicodedata.category(ch)
@@ -202,7 +196,7 @@ def _decode_bomless_utf16(data: bytes) -> tuple[str, str] | None:
     for encoding, nuls, other in (("utf-16-le", odd_nuls, even_nuls), ("utf-16-be", even_nuls, odd_nuls)):
         if nuls >= 0.3 * half and other <= 0.02 * half:
             text = _strict(data, encoding)
-            if text is not None and not any(_is_control(ch) for ch in text[:65536]):
+            if text is not None and not _CONTROL.search(text, 0, 65536):
                 return text, encoding
     return None
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -154,7 +154,7 @@ def tom_sawyer_f1(split: Splitter, lang: str) -> tuple[float, float] | None:
     t0 = time.perf_counter()
     predicted = [split(lang, p) for p in paragraphs]
     seconds = time.perf_counter() - t0
-    for pred, ref in zip(predicted, gold):
+    for pred, ref in zip(predicted, gold, strict=True):
         p = _starts([s for s in pred if s.strip()]) - {0}
         g = _starts(ref) - {0}
         tp += len(p & g)

@@ -127,6 +127,7 @@ CASES: list[Case] = [
             "Die chinesische Botschaft reagierte nicht."]),
     ("de", ["Er sagte: „Wollt ihr das?“", "Dann schwieg er."]),
     ("de", ["Er nannte es 'einen Fehler'.", "Dann ging er."]),
+    ("de", ["Endlich sagte Tom: ,,Soll ich dich prügeln?\"", ",,Das möchte ich sehen!\""]),
     ("de", ['"Wenn wir diese Gespräche mit ihnen führen, sagen sie: \'Wenn ihr keine Krisen wollt, '
             'gibt es eine einfache Antwort ... Verschwinden Sie.',
             'Sie sind keine Pazifikmacht", sagte Kahl und fügte hinzu, dass dies eine seltsame Aussage sei.']),

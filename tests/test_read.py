@@ -62,8 +62,11 @@ def test_bad_utf16_after_bom_is_an_error() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1).filter(lambda t: t.strip()))
 def test_any_utf8_text_round_trips(text: str) -> None:
-    assert decode_bytes(text.encode("utf-8"), "x.txt") == (text.removeprefix("\ufeff"), "utf-8-sig"
-                                                           if text.startswith("\ufeff") else "utf-8")
+    has_bom = text.startswith("\ufeff")
+    expected = (text[1:], "utf-8-sig") if has_bom else (text, "utf-8")
+    if has_bom and not text[1:].strip():
+        return  # only a BOM and whitespace: empty, tested below
+    assert decode_bytes(text.encode("utf-8"), "x.txt") == expected
 
 
 # ------------------------------------------------------------------------- legacy encodings
@@ -151,7 +154,7 @@ def test_empty_or_whitespace_only_is_an_error(data: bytes) -> None:
 
 def test_read_document(tmp_path) -> None:
     path = tmp_path / "de.txt"
-    path.write_bytes(codecs.BOM_UTF8 + "Titel\r\n\r\nErster Satz.\r\n".encode("utf-8"))
+    path.write_bytes(codecs.BOM_UTF8 + b"Titel\r\n\r\nErster Satz.\r\n")
     doc = read_document(str(path), "de")
     assert doc.text == "Titel\r\n\r\nErster Satz.\r\n"
     assert (doc.lang, doc.path, doc.encoding, doc.sentences) == ("de", str(path), "utf-8-sig", ())
@@ -170,7 +173,7 @@ def test_read_document_from_stdin() -> None:
 
 
 def test_read_document_from_real_stdin(monkeypatch) -> None:
-    fake = io.TextIOWrapper(io.BytesIO("Grüße.\n".encode("utf-8")), encoding="utf-8")
+    fake = io.TextIOWrapper(io.BytesIO("Grüße.\n".encode()), encoding="utf-8")
     monkeypatch.setattr(sys, "stdin", fake)
     assert read_document("-", "de").text == "Grüße.\n"
 

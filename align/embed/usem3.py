@@ -304,6 +304,19 @@ class USEM3Encoder(AdditiveEncoder):
         states, _ = self._states(list(texts), joins=False)
         return states
 
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentence vectors; skips the head/tail sums that only windows need."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        ids = self.tokenize(texts)
+        seqs: list[list[int]] = []
+        regions: list[tuple[int, int, int, int]] = []
+        for i, seq in enumerate(ids):
+            _plan_sentence(seq, i, seqs, regions, edges=False)
+        sums = self._region_sums(seqs, regions, len(texts))
+        return self._head(sums, np.fromiter(map(len, ids), np.float32, len(ids)))
+
     def join_states(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
         left, right = list(left), list(right)
         if len(left) != len(right):
@@ -419,8 +432,13 @@ class USEM3Encoder(AdditiveEncoder):
                     parts = list(ex.map(run, range(len(batches))))
             else:
                 parts = [run(b) for b in range(len(batches))]
-        out = np.zeros((n_targets, _EMB), np.float32)
-        np.add.at(out, reg[:, 3], np.concatenate(parts))
+        sums = np.concatenate(parts)
+        if len(reg) == n_targets and np.array_equal(np.sort(reg[:, 3]), np.arange(n_targets)):
+            out = np.empty((n_targets, _EMB), np.float32)
+            out[reg[:, 3]] = sums  # one region per target: no accumulation needed
+        else:  # long sentences: several pieces add up to one target
+            out = np.zeros((n_targets, _EMB), np.float32)
+            np.add.at(out, reg[:, 3], sums)
         return out
 
     def _head(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -447,32 +465,37 @@ class USEM3Encoder(AdditiveEncoder):
 
 
 def _plan_sentence(
-    seq: list[int], i: int, seqs: list[list[int]], regions: list[tuple[int, int, int, int]]
+    seq: list[int], i: int, seqs: list[list[int]], regions: list[tuple[int, int, int, int]],
+    edges: bool = True,
 ) -> None:
-    """Regions for sentence ``i``: whole (target 3i), head (3i+1), tail (3i+2).
+    """Regions for sentence ``i``: with ``edges``, whole (target 3i), head (3i+1) and
+    tail (3i+2); without, only the whole sentence (target i).
 
     A sequence longer than ``_MAX_PIECE`` is cut into pieces that carry ``_REACH`` tokens
     of context on each side, so the kept positions of every piece get their exact
-    features; the head and tail regions get small pieces of their own.
+    features; the head and tail regions then get small pieces of their own.
     """
     n = len(seq)
+    full = 3 * i if edges else i
     if n <= _MAX_PIECE:
         k = len(seqs)
         seqs.append(seq)
-        regions.append((k, 0, n, 3 * i))
-        regions.append((k, 0, min(_EDGE, n), 3 * i + 1))
-        regions.append((k, max(0, n - _EDGE), n, 3 * i + 2))
+        regions.append((k, 0, n, full))
+        if edges:
+            regions.append((k, 0, min(_EDGE, n), full + 1))
+            regions.append((k, max(0, n - _EDGE), n, full + 2))
         return
-    for a in range(0, n, _MAX_PIECE - 2 * _REACH):
-        b = min(a + _MAX_PIECE - 2 * _REACH, n)
+    step = _MAX_PIECE - 2 * _REACH
+    for a in range(0, n, step):
+        b = min(a + step, n)
         lo, hi = max(0, a - _REACH), min(n, b + _REACH)
-        regions.append((len(seqs), a - lo, b - lo, 3 * i))
+        regions.append((len(seqs), a - lo, b - lo, full))
         seqs.append(seq[lo:hi])
-    regions.append((len(seqs), 0, _EDGE, 3 * i + 1))
-    seqs.append(seq[:_EDGE + _REACH])
-    lo = n - _EDGE - _REACH
-    regions.append((len(seqs), _REACH, _EDGE + _REACH, 3 * i + 2))
-    seqs.append(seq[lo:])
+    if edges:
+        regions.append((len(seqs), 0, _EDGE, full + 1))
+        seqs.append(seq[:_EDGE + _REACH])
+        regions.append((len(seqs), _REACH, _EDGE + _REACH, full + 2))
+        seqs.append(seq[n - _EDGE - _REACH:])
 
 
 def _plan_join(

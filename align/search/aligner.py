@@ -31,6 +31,8 @@ class SearchConfig:
     ``top_k`` is how many nearest neighbours of a sentence may anchor it.
     ``skip`` is the cost of leaving out a sentence that has a typical match nearby; it
     falls to zero for sentences that resemble nothing on the other side.
+    ``paragraph_cost`` is charged per paragraph break that one side of a bead crosses and
+    the other does not (only when the documents' paragraphs are known).
     ``full_cells``: documents with fewer DP cells than this get an exhaustive anchor pass.
     """
 
@@ -38,6 +40,7 @@ class SearchConfig:
     margin: int = 5
     top_k: int = 3
     skip: float = 0.2
+    paragraph_cost: float = 0.2
     full_cells: int = 1_000_000
 
     def types(self) -> list[tuple[int, int]]:
@@ -85,12 +88,15 @@ def align_windows(
     src_lengths: np.ndarray,
     tgt_lengths: np.ndarray,
     config: SearchConfig | None = None,
+    src_breaks: np.ndarray | None = None,
+    tgt_breaks: np.ndarray | None = None,
 ) -> list[Bead]:
     """Align two documents given their window embeddings.
 
     ``src_windows[k - 1][i]`` is the unit embedding of source sentences ``i:i+k`` for
     ``k = 1..config.max_window``; likewise for the target. ``*_lengths`` are sentence
-    lengths in characters. Returns beads covering every sentence of both sides exactly
+    lengths in characters. ``*_breaks[k]`` (optional) is true when a paragraph ends after
+    sentence ``k``. Returns beads covering every sentence of both sides exactly
     once, in document order.
     """
     config = config or SearchConfig()
@@ -103,7 +109,10 @@ def align_windows(
 
     baseline = _random_baseline(src1, tgt1)
     types = [(a, b) for a, b in config.types() if a <= len(src_windows) and b <= len(tgt_windows)]
-    scores, cosines = bead_scores(src_windows, tgt_windows, src_lengths, tgt_lengths, types, band, baseline)
+    scores, cosines = bead_scores(
+        src_windows, tgt_windows, src_lengths, tgt_lengths, types, band, baseline,
+        src_breaks, tgt_breaks, config.paragraph_cost,
+    )
 
     best_src, best_tgt = _best_matches(cosines[types.index((1, 1))], band)
     typical = float(np.median(np.concatenate([best_src, best_tgt])))

@@ -81,6 +81,9 @@ def bead_scores(
     types: list[tuple[int, int]],
     band: Band,
     baseline: float,
+    src_breaks: np.ndarray | None = None,
+    tgt_breaks: np.ndarray | None = None,
+    break_cost: float = 0.0,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """DP scores and raw window cosines for every bead type on the band.
 
@@ -89,6 +92,11 @@ def bead_scores(
     windows match each other better than they match their neighbours), times the length
     agreement. Missing neighbours at document edges count as ``baseline`` (the cosine of
     unrelated sentences), which neither rewards nor punishes edge beads.
+
+    ``*_breaks[k]`` is true when a paragraph ends after sentence ``k``. Translators keep
+    paragraphs, so a side whose sentences cross a paragraph break that the other side does
+    not cross costs ``break_cost`` per unmatched break: this keeps a stray paragraph (a
+    quote only one version carries) from being swallowed by its neighbour's good match.
     """
     ratio = float(src_len.sum() / max(tgt_len.sum(), 1.0))
     scores, cosines = [], []
@@ -102,6 +110,25 @@ def bead_scores(
         neighbours = (right_t + left_t + right_s + left_s) / 4.0
         ls, lt = band_window_lengths(src_len, tgt_len, a, b, band)
         score = (cos - neighbours) * length_agreement(ls, lt, ratio)
+        if break_cost and src_breaks is not None and tgt_breaks is not None:
+            crossings = np.abs(_band_breaks(src_breaks, a, band, "src") - _band_breaks(tgt_breaks, b, band, "tgt"))
+            score = score - break_cost * crossings
         scores.append(np.where(ok, score, NEG))
         cosines.append(cos)
     return scores, cosines
+
+
+def _band_breaks(breaks: np.ndarray, size: int, band: Band, side: str) -> np.ndarray:
+    """Paragraph breaks inside each ``size``-sentence window of one side, laid on the band."""
+    if size < 2 or len(breaks) == 0:
+        return np.zeros((band.n + 1, band.width))
+    inner = np.concatenate(([0], np.cumsum(breaks.astype(np.int64))))  # inner[k]: breaks after sentences < k
+    limit = len(inner) - 1
+    if side == "src":
+        end = np.arange(band.n + 1)[:, None]
+    else:
+        end = band.lo[:, None] + np.arange(band.width)[None, :]
+    last = np.clip(end - 1, 0, limit)  # breaks after sentences end-size .. end-2
+    first = np.clip(end - size, 0, limit)
+    counts = inner[last] - inner[first]
+    return np.broadcast_to(counts, (band.n + 1, band.width)).astype(np.float64)

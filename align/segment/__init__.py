@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import lru_cache
+from functools import cache
 
 from align.read import check_lang
 from align.segment.base import Segmenter
@@ -32,7 +32,7 @@ __all__ = ["NewsSegmenter", "Segmenter", "get_segmenter", "presegmented", "segme
 _LINE_TERMINATOR = re.compile(r"\r\n|\n|\r")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _segmenter_for(base_lang: str) -> Segmenter:
     return NewsSegmenter(base_lang)
 

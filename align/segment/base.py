@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["LINE_BREAK", "Segmenter", "line_spans", "spans_from_cuts"]
 

@@ -19,8 +19,9 @@ pysbd is quadratic). What it lacks, this module adds:
   (``G. O. Dyhrenfurth``): no boundary after them.
 * **German ordinals**: a number of up to three digits with a period is an ordinal (no
   boundary) after an article, a determiner or a preposition fused with an article, and
-  before a month name or a noun that takes ordinals (``am 10. Juli``, ``im 19. Jh.``, ``in der 2. Bundesliga``); otherwise a boundary
-  before a capitalised word (``Er belegte Platz 3. Das war …``).
+  before a month name or a noun that takes ordinals (``am 10. Juli``, ``im 19. Jh.``,
+  ``in der 2. Bundesliga``); otherwise it ends a sentence before a capitalised word
+  (``Er belegte Platz 3. Das war …``, ``stieg auf 150. Die …``).
 * **Quotative particles** in Japanese and Korean (``「…。」と言った``, ``"…."라고``): a quote
   ending in a full stop and followed directly by a letter does not end the sentence.
 * **Ellipses in German** never end a sentence: every German noun is capitalised, so a
@@ -206,8 +207,13 @@ def _word_after(line: str, pos: int) -> str:
     """The next word after ``pos``, skipping space and opening quotes/brackets ('' at end)."""
     n = len(line)
     stop = min(n, pos + _MAX_TOKEN)
-    while pos < stop and (line[pos].isspace() or line[pos] in _OPENERS):
-        pos += 1
+    while pos < stop:
+        if line[pos].isspace() or line[pos] in _OPENERS:
+            pos += 1
+        elif line.startswith(",,", pos):  # „ typed as two commas (old German e-texts)
+            pos += 2
+        else:
+            break
     end = pos
     stop = min(n, pos + _MAX_TOKEN)
     while end < stop and not line[end].isspace():

