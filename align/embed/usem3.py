@@ -533,29 +533,41 @@ class _TokenInputs:
     It depends on the piece id alone, so each distinct piece is computed once per
     process: this removes the 512x768 projection and a layer norm (about a quarter of
     the per-token work) once a text's vocabulary has been seen, which in running text is
-    almost at once. Rows live in one table sized for the whole vocabulary (393 MB of
-    address space); the OS only commits the pages of pieces actually used (a few MB for
-    a document, tens of MB for a large multilingual corpus).
+    almost at once. Rows are stored compactly (3 KB per distinct piece: ~10 MB for a
+    long document, a few tens of MB for a large multilingual corpus) behind a slot map.
+
+    Concurrency: writers hold the lock; readers do not. A slot is published only after
+    its row is written, and the row array is only ever replaced by a larger copy that
+    holds every published row, so a reader that reads the slots first and the array
+    second always finds its rows.
     """
 
-    def __init__(self, n_rows: int) -> None:
-        self.rows = np.empty((n_rows, len(_ORDERS) * _CNN), np.float32)
-        self.ready = np.zeros(n_rows, bool)
+    def __init__(self, n_ids: int, capacity: int = 4096) -> None:
+        self.slot = np.full(n_ids, -1, np.int64)
+        self.rows = np.empty((capacity, len(_ORDERS) * _CNN), np.float32)
+        self.size = 0
         self.lock = threading.Lock()
 
     def get(self, m: _Model, ids: np.ndarray) -> np.ndarray:
         """Rows for ``ids`` (computing the missing ones), as a new ``(len(ids), 768)`` array."""
-        todo = ids[~self.ready[ids]]
-        if todo.size:
-            with self.lock:  # each new piece is computed by one worker; readers need no lock
-                todo = np.unique(todo[~self.ready[todo]])
+        slots = self.slot[ids]
+        if (slots < 0).any():
+            with self.lock:  # each new piece is computed once, by one worker
+                todo = np.unique(ids[self.slot[ids] < 0])
                 if todo.size:
                     x = _dequantise(m, todo) @ m.proj_W
                     x += m.proj_b
                     _layernorm_(x, m.ln1_g, m.ln1_b, m.eps)
-                    self.rows[todo] = x
-                    self.ready[todo] = True  # only after the rows are written
-        return self.rows[ids]
+                    end = self.size + len(todo)
+                    if end > len(self.rows):
+                        grown = np.empty((max(end, 2 * len(self.rows)), self.rows.shape[1]), np.float32)
+                        grown[:self.size] = self.rows[:self.size]
+                        self.rows = grown
+                    self.rows[self.size:end] = x
+                    self.slot[todo] = np.arange(self.size, end)  # publish after writing
+                    self.size = end
+            slots = self.slot[ids]
+        return self.rows[slots]
 
 
 def _layernorm_(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: np.float32) -> None:

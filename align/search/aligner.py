@@ -31,16 +31,19 @@ class SearchConfig:
     ``top_k`` is how many nearest neighbours of a sentence may anchor it.
     ``skip`` is the cost of leaving out a sentence that has a typical match nearby; it
     falls to zero for sentences that resemble nothing on the other side.
+    ``size_cost`` is charged per sentence beyond the second in a bead: a prior that large
+    beads are rarer than small ones (Gale and Church's bead-type priors, in score units).
     ``paragraph_cost`` is charged per paragraph break that one side of a bead crosses and
     the other does not (only when the documents' paragraphs are known).
     ``full_cells``: documents with fewer DP cells than this get an exhaustive anchor pass.
     """
 
     max_align: int = 5
-    margin: int = 5
+    margin: int = 6
     top_k: int = 3
     skip: float = 0.2
     paragraph_cost: float = 0.2
+    size_cost: float = 0.02
     full_cells: int = 1_000_000
 
     def types(self) -> list[tuple[int, int]]:
@@ -111,7 +114,7 @@ def align_windows(
     types = [(a, b) for a, b in config.types() if a <= len(src_windows) and b <= len(tgt_windows)]
     scores, cosines = bead_scores(
         src_windows, tgt_windows, src_lengths, tgt_lengths, types, band, baseline,
-        src_breaks, tgt_breaks, config.paragraph_cost,
+        src_breaks, tgt_breaks, config.paragraph_cost, config.size_cost,
     )
 
     best_src, best_tgt = _best_matches(cosines[types.index((1, 1))], band)

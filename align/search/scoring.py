@@ -84,6 +84,7 @@ def bead_scores(
     src_breaks: np.ndarray | None = None,
     tgt_breaks: np.ndarray | None = None,
     break_cost: float = 0.0,
+    size_cost: float = 0.0,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """DP scores and raw window cosines for every bead type on the band.
 
@@ -110,6 +111,7 @@ def bead_scores(
         neighbours = (right_t + left_t + right_s + left_s) / 4.0
         ls, lt = band_window_lengths(src_len, tgt_len, a, b, band)
         score = (cos - neighbours) * length_agreement(ls, lt, ratio)
+        score = score - size_cost * (a + b - 2)
         if break_cost and src_breaks is not None and tgt_breaks is not None:
             crossings = np.abs(_band_breaks(src_breaks, a, band, "src") - _band_breaks(tgt_breaks, b, band, "tgt"))
             score = score - break_cost * crossings
