@@ -55,21 +55,21 @@ def _main(
 
 @app.command()
 def pair(
-    src: str = typer.Argument(..., help="Source text file ('-' for stdin)."),
-    tgt: str = typer.Argument(..., help="Target text file ('-' for stdin)."),
-    src_lang: str = typer.Option(..., "--src-lang", "-s", help="Source language code, e.g. de."),
-    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", help="Target language code, e.g. en."),
+    src: str = typer.Argument(..., metavar="SRC", help="Source text file ('-' for stdin)."),
+    tgt: str = typer.Argument(..., metavar="TGT", help="Target text file ('-' for stdin)."),
+    src_lang: str = typer.Option(..., "--src-lang", "-s", metavar="LANG", help="Source language code, e.g. de."),
+    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", metavar="LANG", help="Target language code, e.g. en."),
     presegmented: bool = typer.Option(
         False, "--presegmented", help="One sentence per line, kept exactly as given (ids are 0-based line numbers)."
     ),
     model: str = typer.Option(
-        "use-m3", "--model", "-m", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."
+        "use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."
     ),
     fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", help="tmx, tsv, jsonl, moses or beads (default: from OUT's extension, else tmx)."
+        None, "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses or beads (default: from OUT's extension, else tmx)."
     ),
-    out: Optional[str] = typer.Option(None, "--output", "-o", help="Output file (moses: OUT.src and OUT.tgt); default stdout."),
-    max_align: int = typer.Option(5, "--max-align", min=2, max=8, help="Largest bead: source + target sentences."),
+    out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout."),
+    max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
     unmatched: Unmatched = typer.Option(Unmatched.skip, "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
 ) -> None:
@@ -82,16 +82,17 @@ def pair(
       align pair dev.de dev.fr -s de -t fr --presegmented --format beads -o dev.beads
     """
     from align.api import align_files
-    from align.export import export, format_for_path
+    from align.export import export, format_for_path, get_exporter
     from align.search import SearchConfig
 
+    fmt = fmt or format_for_path(out) or "tmx"
+    get_exporter(fmt)  # an unknown format fails now, not after the alignment work
     progress = _progress()
     alignment = align_files(
         src, tgt, src_lang, tgt_lang,
         presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align),
         cache=not no_cache, progress=progress,
     )
-    fmt = fmt or format_for_path(out) or "tmx"
     options = {"unmatched": unmatched.value} if fmt == "tmx" else {}
     result = export(alignment, out, fmt, **options)
     matched = sum(1 for b in alignment.beads if b.is_match)
@@ -107,8 +108,8 @@ def pair(
 
 @app.command()
 def segment(
-    file: str = typer.Argument(..., help="Text file ('-' for stdin)."),
-    lang: str = typer.Option(..., "--lang", "-l", help="Language code, e.g. de."),
+    file: str = typer.Argument(..., metavar="FILE", help="Text file ('-' for stdin)."),
+    lang: str = typer.Option(..., "--lang", "-l", metavar="LANG", help="Language code, e.g. de."),
     jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per sentence with its character span."),
 ) -> None:
     """Split FILE into sentences, one per line.
@@ -130,8 +131,8 @@ def segment(
 
 @app.command(name="eval")
 def evaluate(
-    gold: str = typer.Argument(..., help="Gold beads file, one bead per line: [src ids]:[tgt ids]."),
-    test: str = typer.Argument(..., help="Beads to score, same format (a trailing :score is ignored)."),
+    gold: str = typer.Argument(..., metavar="GOLD", help="Gold beads file, one bead per line: [src ids]:[tgt ids]."),
+    test: str = typer.Argument(..., metavar="TEST", help="Beads to score, same format (a trailing :score is ignored)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Score TEST against GOLD: strict and lax precision, recall and F1.

