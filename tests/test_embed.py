@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pytest
@@ -308,7 +308,8 @@ def test_sentence_transformers_loads_packaged_model_offline(
     assert v[0] @ v[1] > v[0] @ v[2] + 0.3
     assert np.allclose(by_path.encode(texts), v, atol=1e-5)
     w = by_name.encode_windows(texts, 2)
-    assert w[1].shape == (2, 384) and np.allclose(w[1][0], by_name.encode([texts[0] + " " + texts[1]])[0], atol=1e-5)
+    assert w[1].shape == (2, 384)
+    assert np.allclose(w[1][0], by_name.encode([texts[0] + " " + texts[1]])[0], atol=1e-5)
     assert by_name.encode([]).shape == (0, 384)
 
 

@@ -22,14 +22,16 @@ imported when such a model is loaded: it takes several seconds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.util
 import os
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -127,7 +129,7 @@ class SentenceTransformerEncoder(Encoder):
 
     Example::
 
-        >>> enc = SentenceTransformerEncoder("sentence-transformers/all-MiniLM-L6-v2").load()  # doctest: +SKIP
+        >>> enc = SentenceTransformerEncoder("all-MiniLM-L6-v2").load()  # doctest: +SKIP
         >>> enc.encode(["A dog barks."]).shape      # doctest: +SKIP
         (1, 384)
     """
@@ -147,7 +149,7 @@ class SentenceTransformerEncoder(Encoder):
         assert self._dim is not None
         return self._dim
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         """Name plus a hash of the model files' names and sizes, when they are local."""
         root = Path(self._source)
@@ -159,14 +161,15 @@ class SentenceTransformerEncoder(Encoder):
                 h.update(f"{f.relative_to(root).as_posix()}:{f.stat().st_size}\n".encode())
         return f"st:{self.name}:{h.hexdigest()}"
 
-    def load(self) -> "SentenceTransformerEncoder":
+    def load(self) -> SentenceTransformerEncoder:
         """Load the model now (otherwise on first use); raises ModelError; returns ``self``."""
         with self._lock:
             if self._model is None:
                 self._model = self._load()
-                get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-                    self._model, "get_sentence_embedding_dimension"
-                )
+                # renamed in sentence-transformers 5; keep working with 3.x/4.x
+                get_dim = getattr(self._model, "get_embedding_dimension", None)
+                if get_dim is None:
+                    get_dim = self._model.get_sentence_embedding_dimension
                 self._dim = int(get_dim())
         return self
 

