@@ -166,7 +166,7 @@ def main() -> None:
     """Console entry point: run the app, turning errors into one line and an exit status."""
     debug = "--debug" in sys.argv or os.environ.get("ALIGN_DEBUG", "") not in ("", "0")
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except AlignError as err:
         if debug:
             traceback.print_exc()
@@ -178,15 +178,24 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as err:  # a bug, or an environment problem we did not foresee
-        import click
+        try:  # typer >= 0.2x vendors click as typer._click; older typer uses click itself
+            from typer._click.exceptions import ClickException
+        except ImportError:
+            from click.exceptions import ClickException
 
-        if isinstance(err, click.exceptions.ClickException):
+        if isinstance(err, ClickException):  # usage errors: typer's message, exit status 2
             err.show()
             sys.exit(err.exit_code)
-        if isinstance(err, click.exceptions.Abort):
+        if isinstance(err, typer.Abort):
             typer.echo("align: aborted", err=True)
             sys.exit(1)
         if debug:
             traceback.print_exc()
         typer.echo(f"align: error: {type(err).__name__}: {err} (rerun with --debug for a traceback)", err=True)
         sys.exit(1)
+    # Outside standalone mode typer returns a typer.Exit's code instead of exiting; Ctrl-C
+    # inside a command arrives here as 130.
+    if code == 130:
+        typer.echo("align: interrupted; no partial output was kept", err=True)
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -1,0 +1,107 @@
+"""The aligner on its own: invariants for any input, and exact recovery of known alignments."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from align.search import SearchConfig, align_windows
+from align.search.anchors import anchor_band
+from align.search.band import Band
+from tests.synthetic import make_pair, windows
+
+
+def _run(src: np.ndarray, tgt: np.ndarray, config: SearchConfig | None = None, **kw):
+    config = config or SearchConfig()
+    k = config.max_window
+    ls = np.full(len(src), 80.0)
+    lt = np.full(len(tgt), 80.0)
+    return align_windows(windows(src, k), windows(tgt, k), ls, lt, config, **kw)
+
+
+def _check_cover(beads, n: int, m: int, max_align: int) -> None:
+    assert [i for b in beads for i in b.src] == list(range(n))
+    assert [j for b in beads for j in b.tgt] == list(range(m))
+    for b in beads:
+        assert b.src or b.tgt
+        if b.src and b.tgt:
+            assert len(b.src) + len(b.tgt) <= max_align
+            assert 0.0 <= b.score <= 1.0
+        else:
+            assert len(b.src) + len(b.tgt) == 1 and b.score == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 25), m=st.integers(0, 25), seed=st.integers(0, 10_000),
+    max_align=st.integers(2, 6), related=st.booleans(),
+)
+def test_every_sentence_in_exactly_one_bead_in_order(n: int, m: int, seed: int, max_align: int, related: bool) -> None:
+    rng = np.random.default_rng(seed)
+    src = rng.standard_normal((n, 32)).astype(np.float32)
+    tgt = rng.standard_normal((m, 32)).astype(np.float32)
+    if related and n and m:
+        tgt[: min(n, m)] += 2 * src[: min(n, m)]
+    src /= np.maximum(np.linalg.norm(src, axis=1, keepdims=True), 1e-9)
+    tgt /= np.maximum(np.linalg.norm(tgt, axis=1, keepdims=True), 1e-9)
+    beads = _run(src, tgt, SearchConfig(max_align=max_align))
+    _check_cover(beads, n, m, max_align)
+
+
+def test_recovers_a_known_alignment_with_merges_insertions_and_deletions() -> None:
+    src, tgt, gold = make_pair(300, seed=1)
+    beads = _run(src, tgt)
+    found = {(b.src, b.tgt) for b in beads}
+    strict = sum(g in found for g in gold) / len(gold)
+    assert strict >= 0.95, strict
+    one_to_one = [g for g in gold if len(g[0]) == len(g[1]) == 1]
+    assert all(g in found for g in one_to_one[:50])
+
+
+def test_long_unmatched_block_is_skipped_not_forced_onto_the_diagonal() -> None:
+    # 40 target sentences with no source counterpart in the middle of the document
+    mix = {(1, 1): 1.0}
+    src, tgt, gold = make_pair(200, seed=2, mix=mix)
+    rng = np.random.default_rng(3)
+    junk = rng.standard_normal((40, src.shape[1])).astype(np.float32)
+    junk /= np.linalg.norm(junk, axis=1, keepdims=True)
+    tgt2 = np.concatenate([tgt[:100], junk, tgt[100:]])
+    beads = _run(src, tgt2)
+    pairs = {(b.src, b.tgt) for b in beads if b.src and b.tgt}
+    for i in range(200):
+        j = i if i < 100 else i + 40
+        assert ((i,), (j,)) in pairs, f"source {i} should pair with target {j}"
+    assert sum(1 for b in beads if not b.src) == 40
+
+
+def test_paragraph_break_keeps_a_stray_paragraph_out_of_a_neighbouring_bead() -> None:
+    src, tgt, _ = make_pair(20, seed=4, mix={(1, 1): 1.0})
+    # target sentence 10 is a paragraph only the target has, mildly related to source 10
+    rng = np.random.default_rng(5)
+    extra = 0.35 * src[10] + rng.standard_normal(src.shape[1]).astype(np.float32) * 0.1
+    extra /= np.linalg.norm(extra)
+    tgt2 = np.concatenate([tgt[:10], extra[None, :], tgt[10:]])
+    tgt_breaks = np.ones(len(tgt2) - 1, dtype=bool)
+    src_breaks = np.ones(len(src) - 1, dtype=bool)
+    beads = _run(src, tgt2, src_breaks=src_breaks, tgt_breaks=tgt_breaks)
+    assert [b for b in beads if b.tgt == (10,)][0].src == ()
+
+
+def test_band_stays_linear_for_long_documents() -> None:
+    src, tgt, _ = make_pair(6000, seed=6, dim=64)
+    config = SearchConfig(full_cells=100_000)
+    band, path = anchor_band(src, tgt, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
+    n, m = len(src), len(tgt)
+    assert band.cells < 40 * (n + m), band.cells  # a full matrix would be n * m (~36 million)
+    final = Band.around_path(n, m, path, margin=config.margin)
+    assert final.width < 60
+    beads = align_windows(windows(src, 4), windows(tgt, 4), np.full(n, 80.0), np.full(m, 80.0), config)
+    _check_cover(beads, n, m, config.max_align)
+
+
+def test_band_is_monotone_and_reaches_both_corners() -> None:
+    band = Band.around_path(10, 12, [(0, 3, 0, 2), (3, 7, 2, 9), (7, 10, 9, 12)], margin=1)
+    assert band.contains(0, 0) and band.contains(10, 12)
+    assert np.all(np.diff(band.lo) >= 0) and np.all(np.diff(band.hi) >= 0)
+    assert np.all(band.lo < band.hi)
