@@ -23,6 +23,14 @@ from align.errors import AlignError
 app = typer.Typer(
     name="align",
     help="Align a text with its translation sentence by sentence, export TMX, and find shared wire copy.",
+    epilog=(
+        "\b\nExamples:\n"
+        "  align demo\n"
+        "  align pair de.txt en.txt --src-lang de --tgt-lang en -o de-en.tmx\n"
+        "  align segment de.txt --lang de\n"
+        "  align eval gold.beads test.beads\n"
+        "Run 'align COMMAND --help' for a command's options."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -66,7 +74,7 @@ def pair(
         "use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."
     ),
     fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses or beads (default: from OUT's extension, else tmx)."
+        None, "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses or beads (default: from OUT's extension; tmx on stdout)."
     ),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
@@ -83,10 +91,17 @@ def pair(
     """
     from align.api import align_files
     from align.export import export, format_for_path, get_exporter
+    from align.export.atomic import check_target
+    from align.export.moses import moses_paths
     from align.search import SearchConfig
 
+    if fmt is None and out is not None and out != "-" and format_for_path(out) is None:
+        raise AlignError(f"cannot tell the output format from {out!r}; give --format (tmx, tsv, jsonl, moses, beads)")
     fmt = fmt or format_for_path(out) or "tmx"
-    get_exporter(fmt)  # an unknown format fails now, not after the alignment work
+    get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
+    if out is not None and out != "-":
+        for path in moses_paths(out) if fmt == "moses" else (out,):
+            check_target(path)
     progress = _progress()
     alignment = align_files(
         src, tgt, src_lang, tgt_lang,
@@ -155,7 +170,13 @@ def demo(
     samples: Optional[Path] = typer.Option(None, "--samples", help="Folder with the sample articles (default: ./samples)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Where to write the outputs (default: SAMPLES/output)."),
 ) -> None:
-    """Run the main job on the bundled samples: align the German/English pair and write TMX and TSV."""
+    """Run the main job on the bundled samples: align the German/English pair and write TMX and TSV.
+
+    \b
+    Examples:
+      align demo
+      align demo --out-dir /tmp/align-demo
+    """
     from align.demo import run_demo
 
     summary = run_demo(samples, out_dir, progress=_progress())

@@ -69,7 +69,7 @@ def _stdout_binary() -> BinaryIO:
     return _TextToBinary(sys.stdout)  # type: ignore[return-value]
 
 
-def _check_target(path: str) -> str:
+def check_target(path: str) -> str:
     """Fail early, with a message a user can act on, before any byte is written.
 
     Returns the directory the temporary file goes into.
@@ -147,9 +147,9 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
         raise OutputError("the output path is empty; give a file name")
     # Write through a symlink (replace the file it points to, not the link itself).
     real = os.path.realpath(target)
-    directory = _check_target(target)
+    directory = check_target(target)
     if real != os.path.abspath(target):
-        directory = _check_target(real)
+        directory = check_target(real)
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(real)}.", suffix=".tmp")
     except OSError as err:
