@@ -1,0 +1,144 @@
+"""``find_wire_copy``: shared passages across a collection, within and across languages.
+
+1. Each document is segmented; a document without a language gets one from ``langid``.
+2. Monolingual: sentences and short windows go through MinHash/LSH, candidates are
+   verified with exact shingle Jaccard / containment (``monolingual.py``).
+3. Cross-lingual: sentences are embedded and matched by margin score across languages
+   (``crosslingual.py``).
+4. Matches become maximal passages and clusters (``passages.py``); matches inside one
+   document are reported as in-document repeats, never as wire copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Callable, Sequence
+
+from align import __version__
+from align.errors import InputError
+from align.segment import segment
+from align.types import Document
+from align.wirecopy.crosslingual import translated_links
+from align.wirecopy.langid import detect
+from align.wirecopy.minhash import MinHasher
+from align.wirecopy.monolingual import find_similar_units, passage_similarity
+from align.wirecopy.passages import Link, clusters_from, merge_links
+from align.wirecopy.types import WireCopyReport
+
+#: Language codes that mean "detect it": "und" is ISO 639's code for "undetermined".
+AUTO = ("", "auto", "und")
+
+
+@dataclass(frozen=True)
+class WireCopyConfig:
+    """Settings of the wire-copy finder; recorded in the report.
+
+    Monolingual: ``shingle`` words per shingle, ``num_perm`` MinHash permutations, LSH and
+    acceptance ``threshold`` on shingle Jaccard, or ``containment`` of the smaller unit in
+    the larger; units are sentences and windows of up to ``window`` sentences with at
+    least ``min_words`` words (shorter lines, such as "Leave a Reply", are boilerplate, not
+    wire copy). Cross-lingual: ``neighbours`` for the margin, ``margin_single`` for a
+    passage of one sentence pair (which must also reach cosine ``cos_single``: in a small
+    collection neighbourhoods are sparse and margins alone run high), ``margin_run``
+    (mean) for longer runs, sentences of at least ``min_chars`` characters. ``gap``: sentences a passage may skip on either side.
+    """
+
+    shingle: int = 2
+    num_perm: int = 128
+    threshold: float = 0.5
+    containment: float = 0.8
+    window: int = 2
+    min_words: int = 6
+    cross_lingual: bool = True
+    neighbours: int = 4
+    margin_single: float = 1.3
+    margin_run: float = 1.15
+    cos_single: float = 0.5
+    min_chars: int = 20
+    gap: int = 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _prepare(doc: Document) -> Document:
+    if doc.lang in AUTO:
+        lang, _ = detect(doc.text)
+        doc = Document(doc.text, lang, doc.path, doc.sentences, doc.encoding)
+    return doc if doc.sentences else segment(doc)
+
+
+def _kind(langs: set[str]) -> str:
+    return "cross-lingual" if len(langs) > 1 else "monolingual"
+
+
+def find_wire_copy(
+    docs: Sequence[Document],
+    config: WireCopyConfig | None = None,
+    *,
+    model: str = "use-m3",
+    cache: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> WireCopyReport:
+    """Find passages shared between documents of ``docs`` (and repeats inside each one)."""
+    config = config or WireCopyConfig()
+    progress = progress or (lambda _msg: None)
+    if not docs:
+        raise InputError("no documents given; pass one or more text files")
+    docs = [_prepare(d) for d in docs]
+    hasher = MinHasher(num_perm=config.num_perm, shingle=config.shingle)
+
+    progress(f"hashing {sum(len(d) for d in docs)} sentences of {len(docs)} documents")
+    matches = find_similar_units(
+        docs, hasher, threshold=config.threshold, containment=config.containment,
+        window=config.window, min_words=config.min_words,
+    )
+    between, within = [], []
+    for m in matches:
+        link = Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
+                    float(m.a.last - m.a.first + m.b.last - m.b.first + 2))
+        (within if m.a.doc == m.b.doc else between).append(link)
+    mono = [_rescore(docs, p, hasher) for p in merge_links(between, config.gap)]
+    repeats = [_rescore(docs, p, hasher) for p in merge_links(within, config.gap) if not _overlaps(p)]
+
+    cross: list[Link] = []
+    if config.cross_lingual and len({d.lang for d in docs}) > 1:
+        from align.embed import load_encoder
+
+        encoder = load_encoder(model, cache=cache)
+        progress(f"embedding sentences with {encoder.name} for the cross-lingual search")
+        embeddings = [encoder.encode([s.text for s in d.sentences]) for d in docs]
+        links = translated_links(
+            docs, embeddings, neighbours=config.neighbours, min_margin=config.margin_run, min_chars=config.min_chars,
+        )
+        for p in merge_links(links, config.gap):
+            if p.weight < 2:
+                accept = p.margin >= config.margin_single and p.score >= config.cos_single
+            else:
+                accept = p.margin >= config.margin_run
+            if accept:
+                cross.append(p)
+
+    clusters = clusters_from(docs, mono + cross, _kind, _details)
+    repeat_clusters = clusters_from(docs, repeats, lambda _langs: "in-document", _details)
+    settings = {"tool": f"align {__version__}", "model": model, "wirecopy": config.to_dict()}
+    return WireCopyReport(tuple(docs), tuple(clusters), tuple(repeat_clusters), settings)
+
+
+def _overlaps(p: Link) -> bool:
+    return p.a == p.b and p.a_first <= p.b_last and p.b_first <= p.a_last
+
+
+def _rescore(docs: list[Document], p: Link, hasher: MinHasher) -> Link:
+    """The merged passage's own containment and Jaccard (not an average of its parts)."""
+    jac, con = passage_similarity(docs[p.a], p.a_first, p.a_last, docs[p.b], p.b_first, p.b_last, hasher)
+    return Link(p.a, p.a_first, p.a_last, p.b, p.b_first, p.b_last, con, p.weight, jac)
+
+
+def _details(group: list[Link]) -> dict[str, float]:
+    """Mean shingle Jaccard of the monolingual links and mean margin of the cross-lingual ones."""
+    out = {}
+    for key, links in (("jaccard", [p for p in group if not p.cross]), ("margin", [p for p in group if p.cross])):
+        if links:
+            out[key] = sum(p.margin * p.weight for p in links) / sum(p.weight for p in links)
+    return out

@@ -1,0 +1,108 @@
+"""Near-duplicate passages in one language: MinHash/LSH candidates, verified exactly.
+
+Units are sentences and windows of a few consecutive sentences (so a copy that merged or
+split a sentence still lines up). LSH proposes pairs of units whose word-shingle sets are
+probably similar; each proposal is verified with the exact Jaccard and containment of the
+two sets, so LSH's false positives never reach the report. A verified pair becomes a
+pair of sentence ranges; ``passages.py`` merges neighbouring pairs into whole passages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+from align.types import Document
+from align.wirecopy.index import PassageIndex
+from align.wirecopy.minhash import MinHasher, jaccard_containment
+from align.wirecopy.normalize import words
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A run of sentences ``first..last`` of document ``doc`` (an index into the collection)."""
+
+    doc: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """Two verified similar units and how similar they are."""
+
+    a: Unit
+    b: Unit
+    jaccard: float
+    containment: float
+
+
+def units_of(docs: list[Document], window: int, min_words: int) -> tuple[list[Unit], list[list[str]]]:
+    """Every sentence and window of up to ``window`` sentences with at least ``min_words`` words."""
+    units, texts = [], []
+    for d, doc in enumerate(docs):
+        sent_words = [words(s.text, doc.lang) for s in doc.sentences]
+        for i in range(len(sent_words)):
+            for k in range(1, window + 1):
+                if i + k > len(sent_words):
+                    break
+                w = [x for j in range(i, i + k) for x in sent_words[j]]
+                if k > 1 and any(len(sent_words[j]) == 0 for j in range(i, i + k)):
+                    continue
+                if len(w) >= min_words:
+                    units.append(Unit(d, i, i + k - 1))
+                    texts.append(w)
+    return units, texts
+
+
+def find_similar_units(
+    docs: list[Document],
+    hasher: MinHasher,
+    *,
+    threshold: float,
+    containment: float,
+    window: int,
+    min_words: int,
+    storage_config: dict | None = None,
+) -> list[UnitMatch]:
+    """Pairs of units, in the same language, whose shingle Jaccard reaches ``threshold``
+    or whose containment reaches ``containment`` (LSH at ``threshold`` proposes them).
+
+    Units of the same document are compared too (for in-document repeats), but never
+    overlapping ones.
+    """
+    units, texts = units_of(docs, window, min_words)
+    if not units:
+        return []
+    shingles = hasher.shingles(texts)
+    signatures = hasher.signatures(shingles)
+    keys = [str(i) for i in range(len(units))]
+    index = PassageIndex(hasher, threshold, storage_config)
+    index.add(keys, signatures)
+    matches = []
+    for ka, kb in index.candidates(keys, signatures):
+        ia, ib = int(ka), int(kb)
+        ua, ub = units[ia], units[ib]
+        if docs[ua.doc].lang != docs[ub.doc].lang:
+            continue
+        if ua.doc == ub.doc and ua.first <= ub.last and ub.first <= ua.last:
+            continue
+        jac, con = jaccard_containment(shingles[ia], shingles[ib])
+        if jac >= threshold or con >= containment:
+            if (ua.doc, ua.first) > (ub.doc, ub.first):
+                ua, ub = ub, ua
+            matches.append(UnitMatch(ua, ub, jac, con))
+    return matches
+
+
+def passage_similarity(
+    doc_a: Document, first_a: int, last_a: int, doc_b: Document, first_b: int, last_b: int, hasher: MinHasher
+) -> tuple[float, float]:
+    """Exact Jaccard and containment of two whole passages (for the score of a merged passage)."""
+    wa = [w for s in doc_a.sentences[first_a : last_a + 1] for w in words(s.text, doc_a.lang)]
+    wb = [w for s in doc_b.sentences[first_b : last_b + 1] for w in words(s.text, doc_b.lang)]
+    sa, sb = hasher.shingles([wa, wb])
+    return jaccard_containment(sa, sb)
+
+
+__all__ = ["Unit", "UnitMatch", "find_similar_units", "passage_similarity", "units_of"]
