@@ -166,6 +166,49 @@ def evaluate(
 
 
 @app.command()
+def dedup(
+    files: list[str] = typer.Argument(..., metavar="FILE...", help="Text files to compare (one document each)."),
+    lang: str = typer.Option("auto", "--lang", "-l", metavar="LANG", help="Language of every file; auto detects each."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON report (documents, clusters, repeats)."),
+    out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Write the report to OUT."),
+    threshold: float = typer.Option(0.5, "--threshold", min=0.05, max=1.0, help="Shingle Jaccard for a monolingual match."),
+    shingle: int = typer.Option(2, "--shingle", min=1, max=8, help="Words per shingle."),
+    cross_lingual: bool = typer.Option(True, "--cross-lingual/--no-cross-lingual", help="Also find translated copies."),
+    model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="Encoder for the cross-lingual step."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+) -> None:
+    """Find passages shared across FILEs (wire copy), within and across languages.
+
+    Repeats inside one file (a headline printed twice) are listed separately as
+    in-document repeats.
+
+    \b
+    Examples:
+      align dedup samples/*.txt
+      align dedup samples/*.txt --json -o wirecopy.json
+      align dedup a.txt b.txt --lang en --threshold 0.6
+    """
+    from align.export.atomic import atomic_output, check_target
+    from align.read import read_document
+    from align.wirecopy import WireCopyConfig, find_wire_copy
+    from align.wirecopy.render import render_json, render_text
+
+    if out is not None and out != "-":
+        check_target(out)
+    progress = _progress()
+    docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
+    config = WireCopyConfig(threshold=threshold, shingle=shingle, cross_lingual=cross_lingual)
+    report = find_wire_copy(docs, config, model=model, cache=not no_cache, progress=progress)
+    text = render_json(report) if as_json or (out or "").endswith(".json") else render_text(report)
+    if out is None or out == "-":
+        typer.echo(text, nl=False)
+    else:
+        with atomic_output(out) as fh:
+            fh.write(text.encode("utf-8"))
+        progress(f"wrote {out}")
+
+
+@app.command()
 def demo(
     samples: Optional[Path] = typer.Option(None, "--samples", help="Folder with the sample articles (default: ./samples)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Where to write the outputs (default: SAMPLES/output)."),

@@ -1,7 +1,8 @@
 """``align demo``: the main job on the bundled sample articles, with no arguments and no network.
 
 It aligns the German article ``000_*.txt`` with its English counterpart ``001_*.txt``,
-writes a TMX and a TSV, and returns a short summary saying what was found and where the
+writes a TMX and a TSV, flags the wire copy shared across all the sample articles
+(written as JSON), and returns a short summary saying what was found and where the
 outputs are.
 """
 
@@ -11,8 +12,11 @@ from pathlib import Path
 from typing import Callable
 
 from align.errors import InputError
-from align.export import export
+from align.export import atomic_output, export
+from align.read import read_document
 from align.types import Alignment
+from align.wirecopy import WireCopyReport, find_wire_copy
+from align.wirecopy.render import render_json
 
 SRC_PATTERN, TGT_PATTERN = "000_*.txt", "001_*.txt"
 
@@ -34,8 +38,8 @@ def _one(folder: Path, pattern: str) -> Path:
     return found[0]
 
 
-def summarize(alignment: Alignment, outputs: list[str]) -> str:
-    """A few lines for a person: sizes, bead types, the weakest matches, where the files are."""
+def summarize(alignment: Alignment, outputs: list[str], report: WireCopyReport | None = None) -> str:
+    """A few lines for a person: sizes, bead types, wire copy found, where the files are."""
     beads = alignment.beads
     matched = [b for b in beads if b.is_match]
     src_only = sum(len(b.src) for b in beads if not b.tgt)
@@ -52,6 +56,17 @@ def summarize(alignment: Alignment, outputs: list[str]) -> str:
     if matched:
         mean = sum(b.score for b in matched) / len(matched)
         lines.append(f"mean score {mean:.3f}, lowest {min(b.score for b in matched):.3f}")
+    if report is not None:
+        lines.append(
+            f"wire copy across {len(report.documents)} articles: {len(report.clusters)} shared passages, "
+            f"{len(report.repeats)} in-document repeats"
+        )
+        for cluster in report.clusters:
+            where = " <-> ".join(f"{Path(m.doc).name[:3]} sentences {m.first}-{m.last}" for m in cluster.members)
+            lines.append(f"  {cluster.kind} (score {cluster.score:.2f}): {where}")
+        for cluster in report.repeats:
+            where = ", ".join(f"sentences {m.first}-{m.last}" for m in cluster.members)
+            lines.append(f"  repeated in {Path(cluster.members[0].doc).name[:3]}: {where}")
     lines.append("outputs:")
     lines.extend(f"  {p}" for p in outputs)
     return "\n".join(lines)
@@ -77,4 +92,16 @@ def run_demo(
     outputs: list[str] = []
     for fmt in ("tmx", "tsv"):
         outputs.extend(export(alignment, f"{stem}.{fmt}", fmt).paths)
-    return summarize(alignment, outputs)
+    report = _wire_copy(folder, out_dir / "wirecopy.json", progress)
+    outputs.append(str(out_dir / "wirecopy.json"))
+    return summarize(alignment, outputs, report)
+
+
+def _wire_copy(folder: Path, path: Path, progress: Callable[[str], None] | None) -> WireCopyReport:
+    """Wire copy across every sample article, written as the JSON of ``align dedup --json``."""
+    files = sorted(folder.glob("[0-9][0-9][0-9]_*.txt"))
+    docs = [read_document(str(f), "und") for f in files]
+    report = find_wire_copy(docs, progress=progress)
+    with atomic_output(path) as fh:
+        fh.write(render_json(report).encode("utf-8"))
+    return report

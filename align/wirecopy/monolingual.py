@@ -66,7 +66,8 @@ def find_similar_units(
     storage_config: dict | None = None,
 ) -> list[UnitMatch]:
     """Pairs of units, in the same language, whose shingle Jaccard reaches ``threshold``
-    or whose containment reaches ``containment`` (LSH at ``threshold`` proposes them).
+    or, for two single sentences, whose containment reaches ``containment`` (a sentence
+    that gained a clause); LSH at ``threshold`` proposes them.
 
     Units of the same document are compared too (for in-document repeats), but never
     overlapping ones.
@@ -88,11 +89,39 @@ def find_similar_units(
         if ua.doc == ub.doc and ua.first <= ub.last and ub.first <= ua.last:
             continue
         jac, con = jaccard_containment(shingles[ia], shingles[ib])
-        if jac >= threshold or con >= containment:
+        single = ua.first == ua.last and ub.first == ub.last
+        if jac >= threshold or (single and con >= containment):
             if (ua.doc, ua.first) > (ub.doc, ub.first):
                 ua, ub = ub, ua
             matches.append(UnitMatch(ua, ub, jac, con))
-    return matches
+    return _minimal(matches)
+
+
+def _minimal(matches: list[UnitMatch]) -> list[UnitMatch]:
+    """Drop window matches that a match of their parts explains at least as well.
+
+    A two-sentence window that holds a copied sentence and an unrelated short one still
+    matches the copy; keeping it would stretch the passage over the unrelated sentence.
+    A real merge (one sentence copied as two) keeps its window, because each part alone
+    matches worse than the whole.
+    """
+    best = {(m.a, m.b): m.jaccard for m in matches}
+
+    def parts(u: Unit) -> list[Unit]:
+        return [Unit(u.doc, i, j) for i in range(u.first, u.last + 1) for j in range(i, u.last + 1)]
+
+    kept = []
+    for m in matches:
+        if m.a.first == m.a.last and m.b.first == m.b.last:
+            kept.append(m)
+            continue
+        dominated = any(
+            best.get((pa, pb), -1.0) >= m.jaccard
+            for pa in parts(m.a) for pb in parts(m.b) if (pa, pb) != (m.a, m.b)
+        )
+        if not dominated:
+            kept.append(m)
+    return kept
 
 
 def passage_similarity(

@@ -124,5 +124,5 @@ def clusters_from(
         total = sum(p.weight for p in group)
         score = sum(p.score * p.weight for p in group) / total
         clusters.append(Cluster(kind_of({m.lang for m in members}), score, members, details(group) if details else {}))
-    clusters.sort(key=lambda c: (-len(c.members), -c.score, c.members[0].doc, c.members[0].start))
+    clusters.sort(key=lambda c: (c.members[0].doc, c.members[0].start))
     return clusters

@@ -1,0 +1,42 @@
+"""The human-readable form of a wire-copy report (``align dedup`` without ``--json``)."""
+
+from __future__ import annotations
+
+import json
+
+from align.wirecopy.types import Cluster, WireCopyReport
+
+
+def _snippet(text: str, width: int = 100) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _cluster_lines(label: str, cluster: Cluster) -> list[str]:
+    extra = ", ".join(f"{k} {v:.3f}" for k, v in cluster.details.items())
+    lines = [f"{label} {cluster.kind}, score {cluster.score:.3f}" + (f" ({extra})" if extra else "")]
+    for m in cluster.members:
+        lines.append(f"    {m.doc} [{m.lang}] chars {m.start}-{m.end}, sentences {m.first}-{m.last}")
+        lines.append(f"      {_snippet(m.text)}")
+    return lines
+
+
+def render_text(report: WireCopyReport) -> str:
+    """One block per shared passage: kind, score, and each member's document, span and text."""
+    docs = ", ".join(f"{d.name} ({d.lang})" for d in report.documents)
+    lines = [
+        f"{len(report.documents)} documents: {docs}",
+        f"{len(report.clusters)} shared passages, {len(report.repeats)} in-document repeats",
+    ]
+    for i, cluster in enumerate(report.clusters, 1):
+        lines.append("")
+        lines.extend(_cluster_lines(f"[{i}]", cluster))
+    for i, cluster in enumerate(report.repeats, 1):
+        lines.append("")
+        lines.extend(_cluster_lines(f"[repeat {i}]", cluster))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: WireCopyReport) -> str:
+    """The JSON contract of ``align dedup --json``."""
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"

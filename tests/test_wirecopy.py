@@ -1,0 +1,166 @@
+"""Wire copy on the samples and on hand-made cases: what must be found and what must not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from align.read import read_document, read_text
+from align.wirecopy import find_wire_copy
+from align.wirecopy.minhash import MinHasher, jaccard_containment
+from align.wirecopy.normalize import american, words
+from tests.conftest import SAMPLES
+
+FILES = sorted(SAMPLES.glob("[0-9][0-9][0-9]_*.txt"))
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    return find_wire_copy([read_document(str(f), "und") for f in FILES])
+
+
+def _doc(report, prefix):
+    return next(d for d in report.documents if d.name.split("/")[-1].startswith(prefix))
+
+
+def test_languages_are_detected(sample_report) -> None:
+    assert [d.lang for d in sample_report.documents] == ["de", "en", "en", "en", "en"]
+
+
+def test_german_english_wire_copy_is_cross_lingual_and_covers_the_translations(sample_report) -> None:
+    de, en = _doc(sample_report, "000"), _doc(sample_report, "001")
+    assert sample_report.clusters, "the translated passages must be found"
+    covered_de, covered_en = set(), set()
+    for cluster in sample_report.clusters:
+        assert cluster.kind == "cross-lingual"
+        assert {m.doc for m in cluster.members} == {de.name, en.name}
+        for m in cluster.members:
+            ids = set(range(m.first, m.last + 1))
+            (covered_de if m.doc == de.name else covered_en).update(ids)
+    translated_de = {s.id for s in de.sentences if s.id <= 8}  # 0..8 translate English sentences
+    translated_en = {s.id for s in en.sentences if 1 <= s.id <= 4 or 8 <= s.id <= 12}
+    assert translated_de <= covered_de
+    assert translated_en <= covered_en
+    # the German closing paragraphs and the English lead / Yun Sun sentences are not copy
+    assert not covered_de & {9, 10, 11, 12, 13}
+    assert not covered_en & {0, 5, 6, 7}
+
+
+def test_no_passage_between_other_articles(sample_report) -> None:
+    allowed = {_doc(sample_report, "000").name, _doc(sample_report, "001").name}
+    for cluster in sample_report.clusters:
+        assert {m.doc for m in cluster.members} <= allowed
+
+
+def test_repeated_headline_is_an_in_document_repeat(sample_report) -> None:
+    doc = _doc(sample_report, "003")
+    repeats = [c for c in sample_report.repeats if c.members[0].doc == doc.name]
+    assert len(repeats) == 1 and repeats[0].kind == "in-document"
+    texts = {m.text for m in repeats[0].members}
+    assert texts == {"China and the United States concluded two days of military talks"}
+    assert all(c.members[0].doc != doc.name for c in sample_report.clusters)
+
+
+def test_member_spans_index_the_decoded_file(sample_report) -> None:
+    for cluster in sample_report.clusters + sample_report.repeats:
+        for m in cluster.members:
+            text = read_document(m.doc, "und").text
+            assert text[m.start : m.end] == m.text
+            assert 0.0 <= cluster.score <= 1.0
+
+
+def test_minhash_signatures_equal_datasketch() -> None:
+    rng = np.random.default_rng(0)
+    hasher = MinHasher(num_perm=64, seed=7, shingle=3)
+    vocab = [f"w{i}" for i in range(50)]
+    passages = [[vocab[i] for i in rng.integers(0, 50, rng.integers(0, 30))] for _ in range(40)]
+    shingles = hasher.shingles(passages)
+    signatures = hasher.signatures(shingles)
+    for values, sig in zip(shingles, signatures):
+        reference = MinHash(num_perm=64, seed=7, hashfunc=lambda v: v)
+        reference.update_batch([int(v) for v in values])
+        assert np.array_equal(reference.hashvalues, sig)
+
+
+def test_exact_jaccard_and_containment() -> None:
+    a, b = np.array([1, 2, 3, 4], dtype=np.uint32), np.array([3, 4], dtype=np.uint32)
+    assert jaccard_containment(a, b) == (0.5, 1.0)
+    assert jaccard_containment(a, np.array([], dtype=np.uint32)) == (0.0, 0.0)
+
+
+def test_spelling_and_punctuation_do_not_change_words() -> None:
+    assert words("The Defence programme was “organised” in the centre.", "en") == words(
+        'the defense program was "organized" in the center', "en"
+    )
+    for same in ("hour", "four", "size", "promise", "spelling", "selling"):
+        assert american(same) == same
+    assert american("colour") == "color" and american("travelled") == "traveled"
+
+
+WIRE = (
+    "Beijing snubbed US Defense Secretary Lloyd Austin's efforts to hold an in-depth meeting with his "
+    "Chinese counterpart at a defense forum in Singapore last month, and military communications have "
+    "stalled. \"We have regularly reached out to thicken our crisis communications and crisis management "
+    "channels with Beijing and they have serially pushed us off,\" Colin Kahl, the Pentagon's top policy "
+    "adviser, said in London on July 10."
+)
+EDITED = (
+    "Beijing snubbed U.S. Defence Secretary Lloyd Austin's efforts to hold an in-depth meeting with his "
+    "Chinese counterpart at a defence forum in Singapore last month, and military communications have "
+    "since stalled. ‘We have regularly reached out to thicken our crisis communications and crisis management "
+    "channels with Beijing and they have serially pushed us off,’ Colin Kahl, the Pentagon's top policy "
+    "adviser, told a forum in London on July 10."
+)
+
+
+def test_lightly_edited_copy_inside_longer_articles_is_found() -> None:
+    a = read_text("Officials met on Tuesday.\n\n" + WIRE + "\n\nThe weather in Washington was mild.", "en", "a.txt")
+    b = read_text("A new report was published today about shipping.\n\n" + EDITED + "\n\nMarkets rose.", "en", "b.txt")
+    report = find_wire_copy([a, b])
+    assert len(report.clusters) == 1
+    cluster = report.clusters[0]
+    assert cluster.kind == "monolingual" and cluster.score >= 0.6
+    spans = {m.doc: (m.first, m.last) for m in cluster.members}
+    assert spans == {"a.txt": (1, 2), "b.txt": (1, 2)}
+
+
+def test_same_topic_articles_sharing_phrases_are_not_flagged() -> None:
+    a = read_text(
+        "Pentagon spokesperson Lt. Col. Martin Meiners said the talks were frank. "
+        "Both sides agreed to keep open lines of military-to-military communication.", "en", "a.txt")
+    b = read_text(
+        "The meeting covered maritime safety, Pentagon spokesperson Lt. Col. Martin Meiners said on Friday. "
+        "Washington has long sought open lines of military-to-military communication with Beijing.", "en", "b.txt")
+    assert find_wire_copy([a, b]).clusters == ()
+
+
+def test_a_single_document_reports_only_its_repeats() -> None:
+    doc = read_text("Leave a Reply\nA headline about the summit in Geneva today\n"
+                    "A headline about the summit in Geneva today\nThe body follows here.", "en", "one.txt")
+    report = find_wire_copy([doc])
+    assert report.clusters == ()
+    assert len(report.repeats) == 1 and [m.first for m in report.repeats[0].members] == [1, 2]
+
+
+def test_cli_json_contract_and_errors(tmp_path) -> None:
+    out = tmp_path / "report.json"
+    run = subprocess.run([sys.executable, "-m", "align", "dedup", *map(str, FILES), "--json", "-o", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [d["doc"] for d in data["documents"]] == list(map(str, FILES))
+    for cluster in data["clusters"]:
+        assert cluster["kind"] in ("monolingual", "cross-lingual") and isinstance(cluster["score"], float)
+        for m in cluster["members"]:
+            assert set(m) >= {"doc", "start", "end", "text"}
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    for bad in ([str(tmp_path / "missing.txt")], [str(empty)]):
+        run = subprocess.run([sys.executable, "-m", "align", "dedup", *bad], capture_output=True, text=True)
+        assert run.returncode == 1
+        assert run.stderr.count("\n") == 1 and run.stderr.startswith("align: error:")
