@@ -10,9 +10,14 @@ divided by the mean cosine of both sentences to their ``k`` nearest neighbours. 
 translation stands out from its neighbourhood even when its raw cosine is modest; a
 same-topic sentence does not, because its neighbourhood is equally close.
 
-Within each pair of documents only mutual best matches are kept, and consecutive
-matches form passages: one sentence alone needs a high margin, a run of several needs
-less, because chance rarely lines up consecutive sentences in both documents.
+Within each pair of documents only mutual best matches are kept as seeds. Each seed is
+then extended along the diagonal (the next and previous sentences of both documents)
+while the extension's margin stays above a lower bar, bridging a single weak pair when
+the pair beyond it passes: a loosely translated sentence next to a clear match is far
+more likely a translation than the same sentence alone.
+Consecutive matches form passages: one sentence alone needs a high margin, a run of
+several needs less, because chance rarely lines up consecutive sentences in both
+documents.
 """
 
 from __future__ import annotations
@@ -46,57 +51,124 @@ def translated_links(
     *,
     neighbours: int,
     min_margin: float,
+    extend_margin: float,
     min_chars: int,
+    min_length_ratio: float = 0.0,
+    exclude: set[tuple[int, int]] = frozenset(),
 ) -> list[Link]:
     """Mutually best, margin-scored sentence pairs between documents of different languages.
 
     ``embeddings[d]`` holds the unit embeddings of ``docs[d]``'s sentences. Each link is
     one sentence pair; its ``score`` is the cosine and ``margin`` the ratio margin.
+    Sentences in ``exclude`` (template lines) take no part; pairs whose shorter sentence
+    has less than ``min_length_ratio`` of the longer one's characters are never matched
+    (translations keep their length roughly proportional).
     """
     by_lang: dict[str, list[tuple[int, int]]] = {}
     for d, doc in enumerate(docs):
         for s in doc.sentences:
-            if len(s.text.strip()) >= min_chars:
+            if len(s.text.strip()) >= min_chars and (d, s.id) not in exclude:
                 by_lang.setdefault(doc.lang, []).append((d, s.id))
+    sides = {lang: _Side(docs, embeddings, owners) for lang, owners in by_lang.items()}
     langs = sorted(by_lang)
     links: list[Link] = []
     for i, la in enumerate(langs):
         for lb in langs[i + 1 :]:
-            links.extend(_pair_links(docs, embeddings, by_lang[la], by_lang[lb], neighbours, min_margin))
+            links.extend(_pair_links(sides[la], sides[lb], neighbours, min_margin, extend_margin, min_length_ratio))
     return links
 
 
+class _Side:
+    """The sentences of one language, with exact duplicates collapsed into one row.
+
+    A passage copied verbatim into several articles would otherwise crowd its own
+    translation's neighbourhood with equally good matches and deflate every margin.
+    """
+
+    def __init__(self, docs: list[Document], embeddings: list[np.ndarray], owners: list[tuple[int, int]]) -> None:
+        row_of: dict[str, int] = {}
+        self.owners = owners
+        self.row: dict[tuple[int, int], int] = {}
+        self.members: list[list[tuple[int, int]]] = []
+        first: list[tuple[int, int]] = []
+        for d, sid in owners:
+            key = " ".join(docs[d].sentences[sid].text.split())
+            r = row_of.setdefault(key, len(first))
+            if r == len(first):
+                first.append((d, sid))
+                self.members.append([])
+            self.members[r].append((d, sid))
+            self.row[(d, sid)] = r
+        self.vectors = np.stack([embeddings[d][sid] for d, sid in first]).astype(np.float32)
+        self.lengths = np.array([len(docs[d].sentences[sid].text.strip()) for d, sid in first], dtype=np.float64)
+
+
 def _pair_links(
-    docs: list[Document], embeddings: list[np.ndarray], owners_a: list[tuple[int, int]],
-    owners_b: list[tuple[int, int]], k: int, min_margin: float,
+    side_a: _Side, side_b: _Side, k: int, min_margin: float, extend_margin: float, min_length_ratio: float,
 ) -> list[Link]:
-    ea = np.stack([embeddings[d][s] for d, s in owners_a]).astype(np.float32)
-    eb = np.stack([embeddings[d][s] for d, s in owners_b]).astype(np.float32)
+    ea, eb = side_a.vectors, side_b.vectors
     va, ia = _topk(ea, eb, k)
     vb, ib = _topk(eb, ea, k)
     knn_a, knn_b = va.mean(axis=1), vb.mean(axis=1)
-    # candidates: each sentence's k nearest neighbours, from both sides
+
+    def score(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ratio margin and cosine of rows ``x`` of side a and ``y`` of side b (-inf if lengths disagree)."""
+        cos = np.einsum("ij,ij->i", ea[x], eb[y])
+        margin = cos / np.maximum((knn_a[x] + knn_b[y]) / 2, 1e-6)
+        la, lb = side_a.lengths[x], side_b.lengths[y]
+        ok = np.minimum(la, lb) >= min_length_ratio * np.maximum(la, lb)
+        return np.where(ok, margin, -np.inf), cos
+
+    # candidates: each row's k nearest neighbours, from both sides
     cand = {(x, int(y)) for x in range(len(ea)) for y in ia[x]}
     cand |= {(int(x), y) for y in range(len(eb)) for x in ib[y]}
     xs = np.fromiter((c[0] for c in cand), dtype=np.int64, count=len(cand))
     ys = np.fromiter((c[1] for c in cand), dtype=np.int64, count=len(cand))
-    cos = np.einsum("ij,ij->i", ea[xs], eb[ys])
-    margin = cos / np.maximum((knn_a[xs] + knn_b[ys]) / 2, 1e-6)
+    margin, cos = score(xs, ys)
     keep = margin >= min_margin
-    # mutual best within each pair of documents
+    # every occurrence of the two texts, then mutual best within each pair of documents
     best_a: dict[tuple[int, int, int], tuple[float, int]] = {}
     best_b: dict[tuple[int, int, int], tuple[float, int]] = {}
     rows = []
     for x, y, m, c in zip(xs[keep], ys[keep], margin[keep], cos[keep]):
-        (da, sa), (db, sb) = owners_a[x], owners_b[y]
-        rows.append((da, sa, db, sb, float(m), float(c)))
-        ka, kb = (da, db, sa), (da, db, sb)
-        if m > best_a.get(ka, (-1.0, -1))[0]:
-            best_a[ka] = (float(m), sb)
-        if m > best_b.get(kb, (-1.0, -1))[0]:
-            best_b[kb] = (float(m), sa)
-    links = []
+        for da, sa in side_a.members[x]:
+            for db, sb in side_b.members[y]:
+                rows.append((da, sa, db, sb, float(m), float(c)))
+                ka, kb = (da, db, sa), (da, db, sb)
+                if m > best_a.get(ka, (-1.0, -1))[0]:
+                    best_a[ka] = (float(m), sb)
+                if m > best_b.get(kb, (-1.0, -1))[0]:
+                    best_b[kb] = (float(m), sa)
+    seeds: dict[tuple[int, int], dict[int, tuple[int, float, float]]] = {}
     for da, sa, db, sb, m, c in rows:
         if best_a[(da, db, sa)][1] == sb and best_b[(da, db, sb)][1] == sa:
+            seeds.setdefault((da, db), {})[sa] = (sb, m, c)
+
+    def pair_score(da: int, sa: int, db: int, sb: int) -> tuple[float, float] | None:
+        x, y = side_a.row.get((da, sa)), side_b.row.get((db, sb))
+        if x is None or y is None:
+            return None
+        m, c = score(np.array([x]), np.array([y]))
+        return float(m[0]), float(c[0])
+
+    links = []
+    for (da, db), matched in seeds.items():
+        used_b = {sb for sb, _, _ in matched.values()}
+        for sa, (sb, _, _) in sorted(matched.items()):
+            for step in (1, -1):
+                na, nb = sa + step, sb + step
+                while na not in matched and nb not in used_b:
+                    scored = pair_score(da, na, db, nb)
+                    if scored is None or scored[0] < extend_margin:
+                        # bridge one weak pair when the pair beyond it is a good one
+                        beyond = pair_score(da, na + step, db, nb + step)
+                        if scored is None or beyond is None or beyond[0] < extend_margin or na + step in matched:
+                            break
+                        matched[na + step] = (nb + step, *beyond)
+                        used_b.add(nb + step)
+                    matched[na] = (nb, *scored)
+                    used_b.add(nb)
+                    na, nb = na + step, nb + step
+        for sa, (sb, m, c) in matched.items():
             links.append(Link(da, sa, sa, db, sb, sb, c, 1.0, m, cross=True))
     return links

@@ -18,6 +18,7 @@ from align import __version__
 from align.errors import InputError
 from align.segment import segment
 from align.types import Document
+from align.wirecopy.boilerplate import template_sentences
 from align.wirecopy.crosslingual import translated_links
 from align.wirecopy.langid import detect
 from align.wirecopy.minhash import MinHasher
@@ -34,28 +35,41 @@ class WireCopyConfig:
     """Settings of the wire-copy finder; recorded in the report.
 
     Monolingual: ``shingle`` words per shingle, ``num_perm`` MinHash permutations, LSH and
-    acceptance ``threshold`` on shingle Jaccard, or ``containment`` of the smaller unit in
-    the larger; units are sentences and windows of up to ``window`` sentences with at
-    least ``min_words`` words (shorter lines, such as "Leave a Reply", are boilerplate, not
-    wire copy). Cross-lingual: ``neighbours`` for the margin, ``margin_single`` for a
-    passage of one sentence pair (which must also reach cosine ``cos_single``: in a small
-    collection neighbourhoods are sparse and margins alone run high), ``margin_run``
-    (mean) for longer runs, sentences of at least ``min_chars`` characters. ``gap``: sentences a passage may skip on either side.
+    acceptance ``threshold`` on shingle Jaccard, or ``containment`` of one sentence in
+    another; units are sentences and windows of up to ``window`` sentences with at least
+    ``min_words`` words (shorter lines, such as "Leave a Reply", are not wire copy).
+
+    Cross-lingual: sentence pairs are scored by ratio margin over ``neighbours`` nearest
+    neighbours; mutual best pairs with margin ``margin_seed`` seed a passage, which grows
+    along the diagonal while pairs keep margin ``margin_extend``. A passage is reported
+    when its evidence, the sum of (margin - 1) over its pairs, reaches ``min_evidence``;
+    a lone pair, which has no neighbours to vouch for it, needs margin ``margin_single``
+    and cosine ``cos_single``. Only sentences of at least
+    ``min_chars`` characters whose lengths are within ``length_ratio`` of each other pair.
+
+    ``gap``: sentences a passage may skip on either side. Template lines (shorter than
+    ``short_line`` characters, recurring in at least ``template_docs`` documents; see
+    ``boilerplate.py``) never make wire copy.
     """
 
     shingle: int = 2
     num_perm: int = 128
     threshold: float = 0.5
     containment: float = 0.8
-    window: int = 2
+    window: int = 3
     min_words: int = 6
     cross_lingual: bool = True
     neighbours: int = 4
+    margin_seed: float = 1.15
+    margin_extend: float = 0.9
+    min_evidence: float = 0.2
     margin_single: float = 1.3
-    margin_run: float = 1.15
-    cos_single: float = 0.5
+    cos_single: float = 0.55
+    length_ratio: float = 0.4
     min_chars: int = 20
     gap: int = 1
+    short_line: int = 70
+    template_docs: int = 5
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,8 +107,11 @@ def find_wire_copy(
         docs, hasher, threshold=config.threshold, containment=config.containment,
         window=config.window, min_words=config.min_words,
     )
+    template = template_sentences(docs, config.short_line, config.template_docs)
     between, within = [], []
     for m in matches:
+        if m.a.doc != m.b.doc and (_all_template(template, m.a) or _all_template(template, m.b)):
+            continue
         link = Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
                     float(m.a.last - m.a.first + m.b.last - m.b.first + 2))
         (within if m.a.doc == m.b.doc else between).append(link)
@@ -109,13 +126,14 @@ def find_wire_copy(
         progress(f"embedding sentences with {encoder.name} for the cross-lingual search")
         embeddings = [encoder.encode([s.text for s in d.sentences]) for d in docs]
         links = translated_links(
-            docs, embeddings, neighbours=config.neighbours, min_margin=config.margin_run, min_chars=config.min_chars,
+            docs, embeddings, exclude=template, neighbours=config.neighbours, min_margin=config.margin_seed,
+            extend_margin=config.margin_extend, min_chars=config.min_chars, min_length_ratio=config.length_ratio,
         )
         for p in merge_links(links, config.gap):
-            if p.weight < 2:
-                accept = p.margin >= config.margin_single and p.score >= config.cos_single
+            if p.weight >= 2:
+                accept = (p.margin - 1.0) * p.weight >= config.min_evidence  # summed over the pairs
             else:
-                accept = p.margin >= config.margin_run
+                accept = p.margin >= config.margin_single and p.score >= config.cos_single
             if accept:
                 cross.append(p)
 
@@ -123,6 +141,10 @@ def find_wire_copy(
     repeat_clusters = clusters_from(docs, repeats, lambda _langs: "in-document", _details)
     settings = {"tool": f"align {__version__}", "model": model, "wirecopy": config.to_dict()}
     return WireCopyReport(tuple(docs), tuple(clusters), tuple(repeat_clusters), settings)
+
+
+def _all_template(template: set[tuple[int, int]], unit) -> bool:
+    return all((unit.doc, i) in template for i in range(unit.first, unit.last + 1))
 
 
 def _overlaps(p: Link) -> bool:

@@ -98,12 +98,13 @@ def find_similar_units(
 
 
 def _minimal(matches: list[UnitMatch]) -> list[UnitMatch]:
-    """Drop window matches that a match of their parts explains at least as well.
+    """Drop window matches that a match of their parts explains better.
 
     A two-sentence window that holds a copied sentence and an unrelated short one still
     matches the copy; keeping it would stretch the passage over the unrelated sentence.
     A real merge (one sentence copied as two) keeps its window, because each part alone
-    matches worse than the whole.
+    matches worse than the whole; so does a window that matches exactly as well as its
+    part (an identical short sentence beside a copied one belongs to the passage).
     """
     best = {(m.a, m.b): m.jaccard for m in matches}
 
@@ -116,7 +117,7 @@ def _minimal(matches: list[UnitMatch]) -> list[UnitMatch]:
             kept.append(m)
             continue
         dominated = any(
-            best.get((pa, pb), -1.0) >= m.jaccard
+            best.get((pa, pb), -1.0) > m.jaccard
             for pa in parts(m.a) for pb in parts(m.b) if (pa, pb) != (m.a, m.b)
         )
         if not dominated:
