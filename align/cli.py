@@ -171,7 +171,7 @@ def dedup(
     lang: str = typer.Option("auto", "--lang", "-l", metavar="LANG", help="Language of every file; auto detects each."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (documents, clusters, repeats)."),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Write the report to OUT."),
-    threshold: float = typer.Option(0.5, "--threshold", min=0.05, max=1.0, help="Shingle Jaccard for a monolingual match."),
+    threshold: float = typer.Option(0.6, "--threshold", min=0.05, max=1.0, help="Shingle Jaccard for a monolingual match."),
     shingle: int = typer.Option(2, "--shingle", min=1, max=8, help="Words per shingle."),
     cross_lingual: bool = typer.Option(True, "--cross-lingual/--no-cross-lingual", help="Also find translated copies."),
     model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="Encoder for the cross-lingual step."),

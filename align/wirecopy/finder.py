@@ -22,6 +22,7 @@ from align.wirecopy.boilerplate import template_sentences
 from align.wirecopy.crosslingual import translated_links
 from align.wirecopy.langid import detect
 from align.wirecopy.minhash import MinHasher
+from align.wirecopy.normalize import words
 from align.wirecopy.monolingual import find_similar_units, passage_similarity
 from align.wirecopy.passages import Link, clusters_from, merge_links
 from align.wirecopy.types import WireCopyReport
@@ -43,18 +44,19 @@ class WireCopyConfig:
     neighbours; mutual best pairs with margin ``margin_seed`` seed a passage, which grows
     along the diagonal while pairs keep margin ``margin_extend``. A passage is reported
     when its evidence, the sum of (margin - 1) over its pairs, reaches ``min_evidence``;
-    a lone pair, which has no neighbours to vouch for it, needs margin ``margin_single``
-    and cosine ``cos_single``. Only sentences of at least
+    a lone pair, which has no neighbours to vouch for it, needs margin ``margin_single``,
+    cosine ``cos_single`` and sentences of ``chars_single`` characters (a short sentence's
+    embedding rests on a few words: "The night was far spent." / "La nuit fut froide"). Only sentences of at least
     ``min_chars`` characters whose lengths are within ``length_ratio`` of each other pair.
 
-    ``gap``: sentences a passage may skip on either side. Template lines (shorter than
-    ``short_line`` characters, recurring in at least ``template_docs`` documents; see
+    ``gap``: sentences a passage may skip on either side. Template sentences (shorter than
+    ``short_sentence`` characters, recurring in at least ``template_docs`` documents; see
     ``boilerplate.py``) never make wire copy.
     """
 
     shingle: int = 2
     num_perm: int = 128
-    threshold: float = 0.5
+    threshold: float = 0.6
     containment: float = 0.8
     window: int = 3
     min_words: int = 6
@@ -65,11 +67,12 @@ class WireCopyConfig:
     min_evidence: float = 0.2
     margin_single: float = 1.3
     cos_single: float = 0.55
+    chars_single: int = 32
     length_ratio: float = 0.4
     min_chars: int = 20
     gap: int = 1
-    short_line: int = 70
-    template_docs: int = 5
+    short_sentence: int = 70
+    template_docs: int = 4
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -107,10 +110,17 @@ def find_wire_copy(
         docs, hasher, threshold=config.threshold, containment=config.containment,
         window=config.window, min_words=config.min_words,
     )
-    template = template_sentences(docs, config.short_line, config.template_docs)
+    template = template_sentences(docs, config.short_sentence, config.template_docs)
+    content = [[len(words(s.text, d.lang)) for s in d.sentences] for d in docs]
+
+    def substantial(unit) -> bool:
+        """Enough words outside template sentences to count as shared text."""
+        return sum(content[unit.doc][i] for i in range(unit.first, unit.last + 1)
+                   if (unit.doc, i) not in template) >= config.min_words
+
     between, within = [], []
     for m in matches:
-        if m.a.doc != m.b.doc and (_all_template(template, m.a) or _all_template(template, m.b)):
+        if m.a.doc != m.b.doc and not (substantial(m.a) and substantial(m.b)):
             continue
         link = Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
                     float(m.a.last - m.a.first + m.b.last - m.b.first + 2))
@@ -133,7 +143,9 @@ def find_wire_copy(
             if p.weight >= 2:
                 accept = (p.margin - 1.0) * p.weight >= config.min_evidence  # summed over the pairs
             else:
-                accept = p.margin >= config.margin_single and p.score >= config.cos_single
+                shorter = min(len(docs[p.a].sentences[p.a_first].text), len(docs[p.b].sentences[p.b_first].text))
+                accept = (p.margin >= config.margin_single and p.score >= config.cos_single
+                          and shorter >= config.chars_single)
             if accept:
                 cross.append(p)
 
@@ -141,10 +153,6 @@ def find_wire_copy(
     repeat_clusters = clusters_from(docs, repeats, lambda _langs: "in-document", _details)
     settings = {"tool": f"align {__version__}", "model": model, "wirecopy": config.to_dict()}
     return WireCopyReport(tuple(docs), tuple(clusters), tuple(repeat_clusters), settings)
-
-
-def _all_template(template: set[tuple[int, int]], unit) -> bool:
-    return all((unit.doc, i) in template for i in range(unit.first, unit.last + 1))
 
 
 def _overlaps(p: Link) -> bool:
