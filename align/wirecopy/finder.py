@@ -25,6 +25,7 @@ from align.wirecopy.minhash import MinHasher
 from align.wirecopy.normalize import words
 from align.wirecopy.monolingual import find_similar_units, passage_similarity
 from align.wirecopy.passages import Link, clusters_from, merge_links
+from align.wirecopy.projection import extend_by_alignment
 from align.wirecopy.types import WireCopyReport
 
 #: Language codes that mean "detect it": "und" is ISO 639's code for "undetermined".
@@ -46,7 +47,10 @@ class WireCopyConfig:
     when its evidence, the sum of (margin - 1) over its pairs, reaches ``min_evidence``;
     a lone pair, which has no neighbours to vouch for it, needs margin ``margin_single``,
     cosine ``cos_single`` and sentences of ``chars_single`` characters (a short sentence's
-    embedding rests on a few words: "The night was far spent." / "La nuit fut froide"). Only sentences of at least
+    embedding rests on a few words: "The night was far spent." / "La nuit fut froide").
+    An accepted passage then grows along the sentence alignment of its two documents
+    over neighbouring beads of cosine ``project_cos`` or more (``projection.py``; 1.0
+    turns this off). Only sentences of at least
     ``min_chars`` characters whose lengths are within ``length_ratio`` of each other pair.
 
     ``gap``: sentences a passage may skip on either side. Template sentences (shorter than
@@ -68,6 +72,7 @@ class WireCopyConfig:
     margin_single: float = 1.3
     cos_single: float = 0.55
     chars_single: int = 32
+    project_cos: float = 0.4
     length_ratio: float = 0.4
     min_chars: int = 20
     gap: int = 1
@@ -148,6 +153,8 @@ def find_wire_copy(
                           and shorter >= config.chars_single)
             if accept:
                 cross.append(p)
+        if config.project_cos < 1.0:
+            cross = extend_by_alignment(docs, cross, encoder, config.project_cos)
 
     clusters = clusters_from(docs, mono + cross, _kind, _details)
     repeat_clusters = clusters_from(docs, repeats, lambda _langs: "in-document", _details)

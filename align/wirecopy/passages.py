@@ -3,9 +3,9 @@
 A *link* says "sentences ``a_first..a_last`` of document ``a`` match sentences
 ``b_first..b_last`` of document ``b``". Links between the same two documents that touch
 or overlap on both sides (allowing ``gap`` unmatched sentences, e.g. one the editor
-rewrote) are one passage. Passages that share sentences of a document belong to the same
-copy, so their members are united into one cluster (a story reprinted by three outlets
-is one cluster with three members).
+rewrote) are one passage. Passages that cover largely the same sentences of a document
+belong to the same copy, so their members are united into one cluster (a story
+reprinted by three outlets is one cluster with three members).
 """
 
 from __future__ import annotations
@@ -76,53 +76,65 @@ def member_of(docs: list[Document], d: int, first: int, last: int) -> Member:
 
 def clusters_from(
     docs: list[Document], passages: list[Link], kind_of: Callable[[set[str]], str],
-    details: Callable[[list[Link]], dict[str, float]] | None = None,
+    details: Callable[[list[Link]], dict[str, float]] | None = None, min_overlap: float = 0.5,
 ) -> list[Cluster]:
-    """Group passages whose members overlap in some document into clusters."""
-    # Interval union per document: every member range becomes a node.
-    ranges: dict[int, list[tuple[int, int]]] = {}
+    """Group passages into clusters: two passages are one copy when their ranges in some
+    document overlap by at least ``min_overlap`` of the shorter range.
+
+    A looser rule (any shared sentence) lets one imprecise boundary chain unrelated
+    copies into one cluster.
+    """
+    ends: list[tuple[int, int, int]] = []  # (doc, first, last) of each passage end
     for p in passages:
-        ranges.setdefault(p.a, []).append((p.a_first, p.a_last))
-        ranges.setdefault(p.b, []).append((p.b_first, p.b_last))
-    nodes: dict[int, list[list[int]]] = {}
-    for d, spans in ranges.items():
-        spans.sort()
-        out: list[list[int]] = []
-        for lo, hi in spans:
-            if out and lo <= out[-1][1]:
-                out[-1][1] = max(out[-1][1], hi)
-            else:
-                out.append([lo, hi])
-        nodes[d] = out
+        ends.append((p.a, p.a_first, p.a_last))
+        ends.append((p.b, p.b_first, p.b_last))
+    parent = list(range(len(ends)))
 
-    def node(d: int, first: int) -> tuple[int, int]:
-        for k, (lo, hi) in enumerate(nodes[d]):
-            if lo <= first <= hi:
-                return d, k
-        raise AssertionError("range not in its document's nodes")
-
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def find(x: tuple[int, int]) -> tuple[int, int]:
-        parent.setdefault(x, x)
+    def find(x: int) -> int:
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for p in passages:
-        ra, rb = find(node(p.a, p.a_first)), find(node(p.b, p.b_first))
-        if ra != rb:
-            parent[ra] = rb
-    groups: dict[tuple[int, int], list[Link]] = {}
-    for p in passages:
-        groups.setdefault(find(node(p.a, p.a_first)), []).append(p)
+    def union(x: int, y: int) -> None:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[rx] = ry
+
+    for k in range(len(passages)):
+        union(2 * k, 2 * k + 1)
+    by_doc: dict[int, list[int]] = {}
+    for k, (d, _, _) in enumerate(ends):
+        by_doc.setdefault(d, []).append(k)
+    for members in by_doc.values():
+        members.sort(key=lambda k: ends[k][1])
+        for i, x in enumerate(members):
+            _, lo_x, hi_x = ends[x]
+            for y in members[i + 1 :]:
+                _, lo_y, hi_y = ends[y]
+                if lo_y > hi_x:
+                    break
+                shared = min(hi_x, hi_y) - lo_y + 1
+                if shared >= min_overlap * min(hi_x - lo_x + 1, hi_y - lo_y + 1):
+                    union(x, y)
+
+    groups: dict[int, list[int]] = {}
+    for k in range(len(ends)):
+        groups.setdefault(find(k), []).append(k)
     clusters = []
-    for root, group in groups.items():
-        keys = sorted({node(p.a, p.a_first) for p in group} | {node(p.b, p.b_first) for p in group})
-        members = tuple(member_of(docs, d, *nodes[d][k]) for d, k in keys)
-        total = sum(p.weight for p in group)
-        score = sum(p.score * p.weight for p in group) / total
-        clusters.append(Cluster(kind_of({m.lang for m in members}), score, members, details(group) if details else {}))
+    for group in groups.values():
+        spans: dict[int, list[list[int]]] = {}
+        for k in sorted(group, key=lambda k: ends[k]):
+            d, lo, hi = ends[k]
+            runs = spans.setdefault(d, [])
+            if runs and lo <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], hi)
+            else:
+                runs.append([lo, hi])
+        members = tuple(member_of(docs, d, lo, hi) for d in sorted(spans) for lo, hi in spans[d])
+        links = [passages[k // 2] for k in group if k % 2 == 0]
+        total = sum(p.weight for p in links)
+        score = sum(p.score * p.weight for p in links) / total
+        clusters.append(Cluster(kind_of({m.lang for m in members}), score, members, details(links) if details else {}))
     clusters.sort(key=lambda c: (c.members[0].doc, c.members[0].start))
     return clusters
