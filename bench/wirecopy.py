@@ -59,6 +59,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.wirecopy_data import KINDS, Benchmark, Span, TruePair, build
+from align.wirecopy.types import Cluster, Member
 
 TARGETS = {"verbatim": (0.95, 0.95), "edited": (0.95, 0.95), "translated": (0.90, 0.90)}
 
@@ -94,33 +95,15 @@ def predicted_pairs(clusters: Iterable[Any]) -> list[PredictedPair]:
     return out
 
 
-@dataclass(frozen=True)
-class OracleMember:
-    doc: str
-    lang: str
-    first: int
-    last: int
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
-class OracleCluster:
-    kind: str
-    score: float
-    members: tuple[OracleMember, ...]
-
-
-def oracle_clusters(bench: Benchmark) -> list[OracleCluster]:
+def oracle_clusters(bench: Benchmark) -> list[Cluster]:
     """The truth as a finder would report it: one cluster per copy event."""
     texts = {d.name: d.text for d in bench.documents}
     out = []
     for e in bench.events:
-        members = tuple(OracleMember(s.doc, s.lang, s.first, s.last, s.start, s.end, texts[s.doc][s.start : s.end])
+        members = tuple(Member(s.doc, s.lang, s.first, s.last, s.start, s.end, texts[s.doc][s.start : s.end])
                         for s in e.members)
         kind = "cross-lingual" if len({m.lang for m in members}) > 1 else "monolingual"
-        out.append(OracleCluster(kind, 1.0, members))
+        out.append(Cluster(kind, 1.0, members))
     return out
 
 

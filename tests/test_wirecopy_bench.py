@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ and te
 
 from bench import wirecopy as bench_wirecopy
 from bench.wirecopy_data import KINDS, build, edit_passage
+from align.wirecopy.types import Cluster, Member
 from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "tomsawyer-val").is_dir(), reason="shared data not present")
@@ -104,7 +105,7 @@ def test_empty_report_has_no_recall(bench) -> None:
 
 
 def _member(doc, start, end):
-    return bench_wirecopy.OracleMember(doc.name, doc.lang, 0, 0, start, end, doc.text[start:end])
+    return Member(doc.name, doc.lang, 0, 0, start, end, doc.text[start:end])
 
 
 def _first_line(doc):
@@ -120,8 +121,8 @@ def test_wrong_pairs_lower_precision_of_the_kind_they_claim(bench) -> None:
     same = next((a, b) for a in en for b in en if a is not b and frozenset((a.name, b.name)) not in truth_docs)
     cross = next((a, b) for a in en for b in de if frozenset((a.name, b.name)) not in truth_docs)
     wrong = [
-        bench_wirecopy.OracleCluster("monolingual", 0.9, tuple(_member(d, *_first_line(d)) for d in same)),
-        bench_wirecopy.OracleCluster("cross-lingual", 0.9, tuple(_member(d, *_first_line(d)) for d in cross)),
+        Cluster("monolingual", 0.9, tuple(_member(d, *_first_line(d)) for d in same)),
+        Cluster("cross-lingual", 0.9, tuple(_member(d, *_first_line(d)) for d in cross)),
     ]
     r = bench_wirecopy.score(bench, bench_wirecopy.oracle_clusters(bench) + wrong)
     assert r["kinds"]["translated"]["precision"] < 1.0
@@ -136,7 +137,7 @@ def test_boilerplate_pairs_are_false_positives(bench) -> None:
     docs = _docs(bench)
     group = next(d for d in bench.distractors if d.kind == "boilerplate")
     members = tuple(_member(docs[s.doc], s.start, s.end) for s in group.spans[:2])
-    r = bench_wirecopy.score(bench, [bench_wirecopy.OracleCluster("monolingual", 1.0, members)])
+    r = bench_wirecopy.score(bench, [Cluster("monolingual", 1.0, members)])
     causes = {c for k in KINDS for c in r["kinds"][k]["false_positives_by_cause"]}
     assert causes == {"boilerplate"} and r["overall"]["false_positives"] == 1
 
@@ -147,8 +148,8 @@ def test_half_a_passage_is_not_a_match(bench) -> None:
     a, b = docs[t.a.doc], docs[t.b.doc]
     short = (_member(a, t.a.start, t.a.start + (t.a.end - t.a.start) // 3), _member(b, t.b.start, t.b.end))
     longer = (_member(a, t.a.start, t.a.start + (t.a.end - t.a.start) * 2 // 3), _member(b, t.b.start, t.b.end))
-    miss = bench_wirecopy.score(bench, [bench_wirecopy.OracleCluster("x", 1.0, short)])
-    hit = bench_wirecopy.score(bench, [bench_wirecopy.OracleCluster("x", 1.0, longer)])
+    miss = bench_wirecopy.score(bench, [Cluster("x", 1.0, short)])
+    hit = bench_wirecopy.score(bench, [Cluster("x", 1.0, longer)])
     assert miss["overall"]["found"] == 0 and miss["kinds"][t.kind]["false_positives_by_cause"] == {
         "fragment of a true copy": 1}
     assert hit["overall"]["found"] >= 1 and hit["overall"]["false_positives"] == 0
@@ -175,7 +176,7 @@ def test_pairs_are_counted_once_per_document_pair(bench) -> None:
     e = next(e for e in bench.events if len(e.members) == 3)
     docs = _docs(bench)
     members = tuple(_member(docs[s.doc], s.start, s.end) for s in e.members)
-    twice = [bench_wirecopy.OracleCluster("x", 1.0, members), bench_wirecopy.OracleCluster("x", 1.0, members)]
+    twice = [Cluster("x", 1.0, members), Cluster("x", 1.0, members)]
     assert len(bench_wirecopy.predicted_pairs(twice)) == 3
     same_doc = dataclasses.replace(members[0], start=0, end=1)
-    assert len(bench_wirecopy.predicted_pairs([bench_wirecopy.OracleCluster("x", 1.0, members + (same_doc,))])) == 5
+    assert len(bench_wirecopy.predicted_pairs([Cluster("x", 1.0, members + (same_doc,))])) == 5
