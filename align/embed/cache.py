@@ -103,6 +103,10 @@ class EmbeddingCache:
             log.info("embedding cache off (%s)", reason)
         self.enabled = False
         self.disabled_reason = reason
+        self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        """Close the connection if one is open (callers hold the lock or own the object)."""
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -142,12 +146,7 @@ class EmbeddingCache:
     def close(self) -> None:
         """Close the database connection (it reopens on next use)."""
         with self._lock:
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                except sqlite3.Error:
-                    pass
-                self._conn = None
+            self._drop_connection()
 
     # -------------------------------------------------------------------- API
     def get_many(self, namespace: str, texts: Sequence[str], dim: int) -> list[np.ndarray | None]:

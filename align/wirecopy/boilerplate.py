@@ -13,17 +13,21 @@ are still reported.
 from __future__ import annotations
 
 from align.types import Document
-from align.wirecopy.normalize import words
 
 
-def template_sentences(docs: list[Document], short: int, min_docs: int) -> set[tuple[int, int]]:
-    """``(doc, sentence)`` ids of sentences that are template lines of the collection."""
+def template_sentences(
+    docs: list[Document], doc_words: list[list[list[str]]], short: int, min_docs: int
+) -> set[tuple[int, int]]:
+    """``(doc, sentence)`` ids of sentences that are template lines of the collection.
+
+    ``doc_words[d][i]`` are sentence ``i``'s shingling words (``monolingual.sentence_words``).
+    """
     seen: dict[str, set[int]] = {}
     candidates: list[tuple[int, int, str]] = []
     for d, doc in enumerate(docs):
         for s in doc.sentences:
             if len(s.text.strip()) < short:
-                key = " ".join(words(s.text, doc.lang))
+                key = " ".join(doc_words[d][s.id])
                 if key:
                     candidates.append((d, s.id, key))
                     seen.setdefault(key, set()).add(d)

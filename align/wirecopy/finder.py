@@ -22,8 +22,7 @@ from align.wirecopy.boilerplate import template_sentences
 from align.wirecopy.crosslingual import translated_links
 from align.wirecopy.langid import detect
 from align.wirecopy.minhash import MinHasher
-from align.wirecopy.normalize import words
-from align.wirecopy.monolingual import find_similar_units, passage_similarity
+from align.wirecopy.monolingual import find_similar_units, passage_similarity, sentence_words
 from align.wirecopy.passages import Link, clusters_from, merge_links
 from align.wirecopy.projection import extend_by_alignment
 from align.wirecopy.types import WireCopyReport
@@ -111,16 +110,16 @@ def find_wire_copy(
     hasher = MinHasher(num_perm=config.num_perm, shingle=config.shingle)
 
     progress(f"hashing {sum(len(d) for d in docs)} sentences of {len(docs)} documents")
+    doc_words = sentence_words(docs)
     matches = find_similar_units(
-        docs, hasher, threshold=config.threshold, containment=config.containment,
+        docs, doc_words, hasher, threshold=config.threshold, containment=config.containment,
         window=config.window, min_words=config.min_words,
     )
-    template = template_sentences(docs, config.short_sentence, config.template_docs)
-    content = [[len(words(s.text, d.lang)) for s in d.sentences] for d in docs]
+    template = template_sentences(docs, doc_words, config.short_sentence, config.template_docs)
 
     def substantial(unit) -> bool:
         """Enough words outside template sentences to count as shared text."""
-        return sum(content[unit.doc][i] for i in range(unit.first, unit.last + 1)
+        return sum(len(doc_words[unit.doc][i]) for i in range(unit.first, unit.last + 1)
                    if (unit.doc, i) not in template) >= config.min_words
 
     between, within = [], []
@@ -130,8 +129,8 @@ def find_wire_copy(
         link = Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
                     float(m.a.last - m.a.first + m.b.last - m.b.first + 2))
         (within if m.a.doc == m.b.doc else between).append(link)
-    mono = [_rescore(docs, p, hasher) for p in merge_links(between, config.gap)]
-    repeats = [_rescore(docs, p, hasher) for p in merge_links(within, config.gap) if not _overlaps(p)]
+    mono = [_rescore(doc_words, p, hasher) for p in merge_links(between, config.gap)]
+    repeats = [_rescore(doc_words, p, hasher) for p in merge_links(within, config.gap) if not _overlaps(p)]
 
     cross: list[Link] = []
     if config.cross_lingual and len({d.lang for d in docs}) > 1:
@@ -166,9 +165,9 @@ def _overlaps(p: Link) -> bool:
     return p.a == p.b and p.a_first <= p.b_last and p.b_first <= p.a_last
 
 
-def _rescore(docs: list[Document], p: Link, hasher: MinHasher) -> Link:
+def _rescore(doc_words: list[list[list[str]]], p: Link, hasher: MinHasher) -> Link:
     """The merged passage's own containment and Jaccard (not an average of its parts)."""
-    jac, con = passage_similarity(docs[p.a], p.a_first, p.a_last, docs[p.b], p.b_first, p.b_last, hasher)
+    jac, con = passage_similarity(doc_words, p.a, p.a_first, p.a_last, p.b, p.b_first, p.b_last, hasher)
     return Link(p.a, p.a_first, p.a_last, p.b, p.b_first, p.b_last, con, p.weight, jac)
 
 

@@ -37,11 +37,15 @@ class UnitMatch:
     containment: float
 
 
-def units_of(docs: list[Document], window: int, min_words: int) -> tuple[list[Unit], list[list[str]]]:
+def sentence_words(docs: list[Document]) -> list[list[list[str]]]:
+    """The shingling words of every sentence of every document, computed once per run."""
+    return [[words(s.text, doc.lang) for s in doc.sentences] for doc in docs]
+
+
+def units_of(doc_words: list[list[list[str]]], window: int, min_words: int) -> tuple[list[Unit], list[list[str]]]:
     """Every sentence and window of up to ``window`` sentences with at least ``min_words`` words."""
     units, texts = [], []
-    for d, doc in enumerate(docs):
-        sent_words = [words(s.text, doc.lang) for s in doc.sentences]
+    for d, sent_words in enumerate(doc_words):
         for i in range(len(sent_words)):
             for k in range(1, window + 1):
                 if i + k > len(sent_words):
@@ -57,6 +61,7 @@ def units_of(docs: list[Document], window: int, min_words: int) -> tuple[list[Un
 
 def find_similar_units(
     docs: list[Document],
+    doc_words: list[list[list[str]]],
     hasher: MinHasher,
     *,
     threshold: float,
@@ -72,7 +77,7 @@ def find_similar_units(
     Units of the same document are compared too (for in-document repeats), but never
     overlapping ones.
     """
-    units, texts = units_of(docs, window, min_words)
+    units, texts = units_of(doc_words, window, min_words)
     if not units:
         return []
     shingles = hasher.shingles(texts)
@@ -126,13 +131,11 @@ def _minimal(matches: list[UnitMatch]) -> list[UnitMatch]:
 
 
 def passage_similarity(
-    doc_a: Document, first_a: int, last_a: int, doc_b: Document, first_b: int, last_b: int, hasher: MinHasher
+    doc_words: list[list[list[str]]], a: int, first_a: int, last_a: int, b: int, first_b: int, last_b: int,
+    hasher: MinHasher,
 ) -> tuple[float, float]:
     """Exact Jaccard and containment of two whole passages (for the score of a merged passage)."""
-    wa = [w for s in doc_a.sentences[first_a : last_a + 1] for w in words(s.text, doc_a.lang)]
-    wb = [w for s in doc_b.sentences[first_b : last_b + 1] for w in words(s.text, doc_b.lang)]
+    wa = [w for sent in doc_words[a][first_a : last_a + 1] for w in sent]
+    wb = [w for sent in doc_words[b][first_b : last_b + 1] for w in sent]
     sa, sb = hasher.shingles([wa, wb])
     return jaccard_containment(sa, sb)
-
-
-__all__ = ["Unit", "UnitMatch", "find_similar_units", "passage_similarity", "units_of"]
