@@ -36,14 +36,20 @@ class SearchConfig:
     ``paragraph_cost`` is charged per paragraph break that one side of a bead crosses and
     the other does not (only when the documents' paragraphs are known).
     ``full_cells``: documents with fewer DP cells than this get an exhaustive anchor pass.
+
+    The three costs are in units of the document pair's own similarity spread: the
+    typical cosine of a sentence's best match minus the cosine of unrelated sentences.
+    Encoders differ in where their cosines lie (use-m3 puts translations near 0.6 and
+    unrelated text near 0.07; LaBSE both higher), so costs measured against the pair's
+    spread mean the same thing whatever the model.
     """
 
     max_align: int = 5
     margin: int = 6
     top_k: int = 3
-    skip: float = 0.2
-    paragraph_cost: float = 0.2
-    size_cost: float = 0.02
+    skip: float = 0.37
+    paragraph_cost: float = 0.37
+    size_cost: float = 0.037
     full_cells: int = 1_000_000
 
     def types(self) -> list[tuple[int, int]]:
@@ -68,10 +74,16 @@ def _random_baseline(src: np.ndarray, tgt: np.ndarray) -> float:
     return float(src.mean(axis=0) @ tgt.mean(axis=0))
 
 
-def _skip_costs(best: np.ndarray, floor: float, typical: float, scale: float) -> np.ndarray:
-    """Cost of leaving each sentence unmatched, from how well it matches anything nearby."""
+_MIN_SPREAD = 0.05  # a floor for the spread, for pairs of documents with almost nothing in common
+
+
+def _skip_costs(best: np.ndarray, floor: float, typical: float, cost: float) -> np.ndarray:
+    """Cost of leaving each sentence unmatched, from how well it matches anything nearby.
+
+    ``cost`` is in cosine units: the full cost for a sentence whose best match is typical.
+    """
     quality = np.clip((best - floor) / max(typical - floor, 1e-6), 0.0, 1.0)
-    return -scale * quality
+    return -cost * quality
 
 
 def _best_matches(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
@@ -111,16 +123,16 @@ def align_windows(
     band = Band.around_path(n, m, anchors, margin=config.margin)
 
     baseline = _random_baseline(src1, tgt1)
+    best_src, best_tgt = _best_matches(band_dots(src1, tgt1, 1, 1, band), band)
+    typical = float(np.median(np.concatenate([best_src, best_tgt])))
+    spread = max(typical - baseline, _MIN_SPREAD)  # the unit of every cost (see SearchConfig)
     types = [(a, b) for a, b in config.types() if a <= len(src_windows) and b <= len(tgt_windows)]
     scores, cosines = bead_scores(
         src_windows, tgt_windows, src_lengths, tgt_lengths, types, band, baseline,
-        src_breaks, tgt_breaks, config.paragraph_cost, config.size_cost,
+        src_breaks, tgt_breaks, config.paragraph_cost * spread, config.size_cost * spread,
     )
-
-    best_src, best_tgt = _best_matches(cosines[types.index((1, 1))], band)
-    typical = float(np.median(np.concatenate([best_src, best_tgt])))
-    src_skip = _skip_costs(best_src, baseline, typical, config.skip)
-    tgt_skip = _skip_costs(best_tgt, baseline, typical, config.skip)
+    src_skip = _skip_costs(best_src, baseline, typical, config.skip * spread)
+    tgt_skip = _skip_costs(best_tgt, baseline, typical, config.skip * spread)
 
     path = best_path(band, types, scores, src_skip, tgt_skip)
     beads = []
