@@ -74,12 +74,15 @@ def pair(
         "use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."
     ),
     fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses or beads (default: from OUT's extension; tmx on stdout)."
+        None, "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses, beads or html (default: from OUT's extension; tmx on stdout)."
     ),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
     unmatched: Unmatched = typer.Option(Unmatched.skip, "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    plot: Optional[str] = typer.Option(
+        None, "--plot", metavar="FILE", help="Also draw the similarity heat-map with the path (.png/.svg/.pdf; needs align[plot])."
+    ),
 ) -> None:
     """Align SRC with its translation TGT.
 
@@ -89,6 +92,7 @@ def pair(
       align pair de.txt en.txt -s de -t en --format tsv
       align pair dev.de dev.fr -s de -t fr --presegmented --format beads -o dev.beads
     """
+    import align.report  # noqa: F401  (registers --format html)
     from align.api import align_files
     from align.export import export, format_for_path, get_exporter
     from align.export.atomic import check_target
@@ -96,12 +100,17 @@ def pair(
     from align.search import SearchConfig
 
     if fmt is None and out is not None and out != "-" and format_for_path(out) is None:
-        raise AlignError(f"cannot tell the output format from {out!r}; give --format (tmx, tsv, jsonl, moses, beads)")
+        raise AlignError(f"cannot tell the output format from {out!r}; give --format (tmx, tsv, jsonl, moses, beads, html)")
     fmt = fmt or format_for_path(out) or "tmx"
     get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
+    _check_languages(model, src_lang, tgt_lang)
     if out is not None and out != "-":
         for path in moses_paths(out) if fmt == "moses" else (out,):
             check_target(path)
+    if plot is not None:
+        from align.plot import check_plot_target
+
+        check_plot_target(plot)
     progress = _progress()
     alignment = align_files(
         src, tgt, src_lang, tgt_lang,
@@ -110,6 +119,11 @@ def pair(
     )
     options = {"unmatched": unmatched.value} if fmt == "tmx" else {}
     result = export(alignment, out, fmt, **options)
+    if plot is not None:
+        from align.plot import plot_alignment
+
+        plot_alignment(alignment, plot, cache=not no_cache)
+        progress(f"wrote {plot}")
     matched = sum(1 for b in alignment.beads if b.is_match)
     progress(
         f"{len(alignment.src)} + {len(alignment.tgt)} sentences, {len(alignment.beads)} beads "
@@ -209,6 +223,131 @@ def dedup(
 
 
 @app.command()
+def batch(
+    manifest: str = typer.Argument(..., metavar="MANIFEST", help="TSV (src, tgt, src_lang, tgt_lang[, id]; no header) or JSONL."),
+    out_dir: str = typer.Option(..., "--out-dir", "-d", metavar="DIR", help="Folder for the outputs, one set per pair named by id."),
+    fmt: str = typer.Option("tmx", "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses or beads."),
+    presegmented: bool = typer.Option(False, "--presegmented", help="One sentence per line in every file, kept exactly as given."),
+    model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."),
+    max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
+    unmatched: Unmatched = typer.Option(Unmatched.skip, "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences."),
+    engine: str = typer.Option("local", "--engine", "-e", metavar="ENGINE", help="local (this machine) or ray (Ray Data; RAY_ADDRESS for a cluster)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, metavar="N", help="Worker processes (local) or actors (ray), each loading the model once."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+) -> None:
+    """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
+
+    Relative paths in MANIFEST are relative to its folder. A pair that fails is listed
+    with its reason and the others go on; the exit status is 1 if any failed.
+
+    \b
+    Examples:
+      align batch pairs.tsv --out-dir out/
+      align batch pairs.jsonl --out-dir out/ --format tsv --presegmented --workers 2
+      RAY_ADDRESS=auto align batch pairs.tsv --out-dir /shared/out --engine ray --workers 8
+    """
+    from align.batch import BatchOptions, read_manifest, run_batch
+
+    from align.export import get_exporter
+
+    get_exporter(fmt)  # an unknown format fails before any work
+    if engine not in ("local", "ray"):
+        raise AlignError(f"unknown engine {engine!r}; use local or ray")
+    pairs = read_manifest(manifest)
+    options = BatchOptions(fmt=fmt.strip().lower(), model=model, presegmented=presegmented, max_align=max_align,
+                           unmatched=unmatched.value, cache=not no_cache)
+    summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress())
+    typer.echo(summary.format())
+    if summary.failed:
+        typer.echo(f"align: error: {len(summary.failed)} of {summary.total} pairs failed (reasons above); "
+                   "fix them and rerun the same command to do only those", err=True)
+        raise typer.Exit(1)
+
+
+index_app = typer.Typer(
+    help="A wire-copy index that persists across runs: add articles, then query new ones against all of them.",
+    no_args_is_help=True, rich_markup_mode=None,
+)
+app.add_typer(index_app, name="index")
+
+_INDEX_HELP = "Index file (default: wirecopy.index; created by 'add')."
+_REDIS_HELP = "Keep the index in Redis instead, e.g. redis://localhost:6379/0 (shared by several machines)."
+
+
+@index_app.command("add")
+def index_add(
+    files: list[str] = typer.Argument(..., metavar="FILE...", help="Text files to add (one document each)."),
+    index: Optional[str] = typer.Option(None, "--index", "-i", metavar="FILE", help=_INDEX_HELP),
+    redis: Optional[str] = typer.Option(None, "--redis", metavar="URL", help=_REDIS_HELP),
+    name: str = typer.Option("align", "--name", metavar="NAME", help="Redis only: the index's name (key prefix)."),
+    lang: str = typer.Option("auto", "--lang", "-l", metavar="LANG", help="Language of every file; auto detects each."),
+) -> None:
+    """Add FILEs to the index (a file whose text is already indexed is skipped).
+
+    \b
+    Examples:
+      align index add archive/*.txt
+      align index add archive/*.txt --redis redis://localhost:6379/0
+    """
+    from align.index import open_index
+    from align.read import read_document
+
+    if index and redis:
+        raise AlignError("give --index or --redis, not both")
+    docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
+    idx = open_index(index, redis=redis, name=name, writable=True)
+    try:
+        result = idx.add(docs)
+        idx.save()
+        counts = idx.counts()
+    finally:
+        idx.close()
+    typer.echo(f"added {result.added} documents ({result.passages} passages); {result.present} already indexed")
+    typer.echo(f"index {idx.store.location}: {counts[0]} documents, {counts[1]} passages")
+
+
+@index_app.command("query")
+def index_query(
+    files: list[str] = typer.Argument(..., metavar="FILE...", help="Text files to look up (not added)."),
+    index: Optional[str] = typer.Option(None, "--index", "-i", metavar="FILE", help=_INDEX_HELP),
+    redis: Optional[str] = typer.Option(None, "--redis", metavar="URL", help=_REDIS_HELP),
+    name: str = typer.Option("align", "--name", metavar="NAME", help="Redis only: the index's name (key prefix)."),
+    lang: str = typer.Option("auto", "--lang", "-l", metavar="LANG", help="Language of every file; auto detects each."),
+    as_json: bool = typer.Option(False, "--json", help="Print the matches as JSON."),
+    add: bool = typer.Option(False, "--add", help="Add the files to the index after the query."),
+) -> None:
+    """Find passages of FILEs that are already in the index (wire copy of earlier articles).
+
+    \b
+    Examples:
+      align index query new/*.txt
+      align index query new.txt --json --redis redis://localhost:6379/0
+      align index query today/*.txt --add
+    """
+    from align.index import open_index
+    from align.index.render import render_json, render_text
+    from align.read import read_document
+
+    if index and redis:
+        raise AlignError("give --index or --redis, not both")
+    docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
+    idx = open_index(index, redis=redis, name=name, writable=add)
+    try:
+        counts = idx.counts()
+        results = idx.query(docs)
+        if add:
+            idx.add(docs)
+            idx.save()
+    finally:
+        idx.close()
+    location = idx.store.location
+    if as_json:
+        typer.echo(render_json(results, location, counts, idx.settings.to_dict()), nl=False)
+    else:
+        typer.echo(render_text(results, location, counts), nl=False)
+
+
+@app.command()
 def demo(
     samples: Optional[Path] = typer.Option(None, "--samples", help="Folder with the sample articles (default: ./samples)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Where to write the outputs (default: SAMPLES/output)."),
@@ -226,8 +365,144 @@ def demo(
     typer.echo(summary)
 
 
+def _align_for_view(
+    src: str, tgt: str, src_lang: str, tgt_lang: str, presegmented: bool, model: str, max_align: int,
+    no_cache: bool, progress: Callable[[str], None],
+):
+    """The alignment ``report`` and ``plot`` show, made exactly as ``pair`` makes it."""
+    from align.api import align_files
+    from align.search import SearchConfig
+
+    return align_files(
+        src, tgt, src_lang, tgt_lang,
+        presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align),
+        cache=not no_cache, progress=progress,
+    )
+
+
+@app.command()
+def report(
+    src: str = typer.Argument(..., metavar="SRC", help="Source text file ('-' for stdin)."),
+    tgt: str = typer.Argument(..., metavar="TGT", help="Target text file ('-' for stdin)."),
+    src_lang: str = typer.Option(..., "--src-lang", "-s", metavar="LANG", help="Source language code, e.g. de."),
+    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", metavar="LANG", help="Target language code, e.g. en."),
+    presegmented: bool = typer.Option(
+        False, "--presegmented", help="One sentence per line, kept exactly as given (ids are 0-based line numbers)."
+    ),
+    model: str = typer.Option(
+        "use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."
+    ),
+    out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="The HTML file to write; default stdout."),
+    collection: Optional[list[str]] = typer.Option(
+        None, "--collection", "-c", metavar="FILE",
+        help="Highlight wire copy shared with these files (repeat the option; a folder means its *.txt files).",
+    ),
+    low_score: float = typer.Option(0.5, "--low-score", min=0.0, max=1.0, help="Mark matched beads scoring below this."),
+    title: Optional[str] = typer.Option(None, "--title", help="Page title (default: the two file names)."),
+    max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+) -> None:
+    """Write a self-contained HTML page to review the alignment of SRC and TGT.
+
+    Beads side by side with their scores; low-confidence beads and sentences without
+    counterpart marked; wire copy highlighted with --collection. A reviewer can mark beads
+    as wrong and download the corrected alignment. No server, no network.
+
+    \b
+    Examples:
+      align report de.txt en.txt --src-lang de --tgt-lang en -o review.html
+      align report samples/000_*.txt samples/001_*.txt -s de -t en --collection samples -o review.html
+    """
+    from align.export.atomic import check_target
+    from align.report import collection_paths, collection_wire_copy, write_report
+
+    _check_languages(model, src_lang, tgt_lang)
+    if out is not None and out != "-":
+        check_target(out)
+    collection_paths(collection or [])  # a missing collection file fails now, not after the alignment
+    progress = _progress()
+    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress)
+    wire = None
+    if collection:
+        wire = collection_wire_copy(alignment, collection, model=model, cache=not no_cache, progress=progress)
+    size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title)
+    progress(f"wrote {out or 'stdout'} ({size:,} bytes, {len(alignment.beads)} beads)")
+
+
+@app.command(name="plot")
+def plot_command(
+    src: str = typer.Argument(..., metavar="SRC", help="Source text file ('-' for stdin)."),
+    tgt: str = typer.Argument(..., metavar="TGT", help="Target text file ('-' for stdin)."),
+    src_lang: str = typer.Option(..., "--src-lang", "-s", metavar="LANG", help="Source language code, e.g. de."),
+    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", metavar="LANG", help="Target language code, e.g. en."),
+    out: str = typer.Option(..., "--output", "-o", metavar="FILE", help="The picture to write: .png, .svg or .pdf."),
+    presegmented: bool = typer.Option(
+        False, "--presegmented", help="One sentence per line, kept exactly as given (ids are 0-based line numbers)."
+    ),
+    model: str = typer.Option(
+        "use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."
+    ),
+    title: Optional[str] = typer.Option(None, "--title", help="Title above the heat-map."),
+    max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+) -> None:
+    """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.
+
+    Needs matplotlib: pip install 'align[plot]'.
+
+    \b
+    Examples:
+      align plot de.txt en.txt -s de -t en -o de-en.png
+      align plot dev.de dev.fr -s de -t fr --presegmented -o dev.svg
+    """
+    from align.plot import check_plot_target, plot_alignment
+
+    _check_languages(model, src_lang, tgt_lang)
+    check_plot_target(out)
+    progress = _progress()
+    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress)
+    plot_alignment(alignment, out, cache=not no_cache, title=title)
+    progress(f"wrote {out}")
+
+
+def _check_languages(model: str, src_lang: str, tgt_lang: str) -> None:
+    """Refuse a language the bundled model was not trained on; warn when both sides share one.
+
+    use-m3 embeds any text, but outside its 16 languages the vectors are noise and the
+    alignment would look plausible while being wrong. A sentence-transformers model's
+    languages are not known here, so only the code itself is checked for those.
+    """
+    from align.read import check_lang
+    from align.embed.usem3 import LANGUAGES as ENCODER_LANGS  # not wirecopy: it imports datasketch+scipy (0.5 s)
+
+    for option, lang in (("--src-lang", src_lang), ("--tgt-lang", tgt_lang)):
+        check_lang(lang)
+        if model.strip().lower() == "use-m3" and lang.split("-")[0] not in ENCODER_LANGS:
+            raise AlignError(
+                f"{option} {lang}: the bundled model use-m3 does not know this language (it knows "
+                f"{', '.join(ENCODER_LANGS)}); give a model that does, e.g. --model sentence-transformers/LaBSE"
+            )
+    if src_lang.split("-")[0] == tgt_lang.split("-")[0]:
+        typer.echo(
+            f"align: warning: both sides are in the same language ({src_lang}, {tgt_lang}); "
+            "aligning anyway (check --src-lang and --tgt-lang if this is a translation)",
+            err=True,
+        )
+
+
+def _terminate_as_interrupt(signum: int, _frame: object) -> None:
+    """Handle SIGTERM (a plain ``kill``) like Ctrl-C, so temporary output files are removed."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console entry point: run the app, turning errors into one line and an exit status."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    except (ValueError, OSError):  # not the main thread, or a platform without SIGTERM
+        pass
     debug = "--debug" in sys.argv or os.environ.get("ALIGN_DEBUG", "") not in ("", "0")
     try:
         code = app(standalone_mode=False)

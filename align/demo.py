@@ -13,6 +13,7 @@ from typing import Callable
 
 from align.errors import InputError
 from align.export import atomic_output, export
+from align.export.atomic import contained_path
 from align.read import read_document
 from align.types import Alignment
 from align.wirecopy import WireCopyReport, find_wire_copy
@@ -87,13 +88,16 @@ def run_demo(
     except OSError as err:
         raise InputError(f"cannot create the output folder {out_dir}: {err.strerror}; pass --out-dir DIR") from err
     src, tgt = _one(folder, SRC_PATTERN), _one(folder, TGT_PATTERN)
+    # Output names come partly from the input files; checked before any work is done.
+    stem = f"{src.stem[:3]}-{tgt.stem[:3]}.de-en"
+    targets = {fmt: contained_path(out_dir, f"{stem}.{fmt}") for fmt in ("tmx", "tsv")}
+    wirecopy = contained_path(out_dir, "wirecopy.json")
     alignment = align_files(str(src), str(tgt), "de", "en", progress=progress)
-    stem = out_dir / f"{src.stem[:3]}-{tgt.stem[:3]}.de-en"
     outputs: list[str] = []
-    for fmt in ("tmx", "tsv"):
-        outputs.extend(export(alignment, f"{stem}.{fmt}", fmt).paths)
-    report = _wire_copy(folder, out_dir / "wirecopy.json", progress)
-    outputs.append(str(out_dir / "wirecopy.json"))
+    for fmt, target in targets.items():
+        outputs.extend(export(alignment, target, fmt).paths)
+    report = _wire_copy(folder, Path(wirecopy), progress)
+    outputs.append(wirecopy)
     return summarize(alignment, outputs, report)
 
 

@@ -78,10 +78,29 @@ _TRUSTED_LEGACY = frozenset(
      "iso8859_9", "koi8_r", "koi8_u", "cp932", "shift_jis", "euc_jp", "gb18030", "gbk",
      "gb2312", "big5", "cp949", "euc_kr"}
 )
+# Script families of the legacy encodings: when the user names the document's language, a
+# detector's guess from another family (Big5 for Portuguese, cp1251 for German) is mojibake.
+_FAMILY: dict[str, str] = {
+    **dict.fromkeys(["cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "latin_1", "iso8859_15",
+                     "iso8859_2", "iso8859_9"], "latin"),
+    **dict.fromkeys(["cp1251", "iso8859_5", "koi8_r", "koi8_u"], "cyrillic"),
+    **dict.fromkeys(["cp1253", "iso8859_7"], "greek"),
+    "cp1255": "hebrew",
+    "cp1256": "arabic",
+    "cp874": "thai",
+    **dict.fromkeys(["cp932", "shift_jis", "euc_jp"], "japanese"),
+    **dict.fromkeys(["gb18030", "gbk", "gb2312", "big5"], "chinese"),
+    **dict.fromkeys(["cp949", "euc_kr"], "korean"),
+}
+# Bytes needed before NULs in every other byte are taken as BOM-less UTF-16.
+_MIN_BOMLESS_UTF16 = 8
+# Non-ASCII characters a detector's guess needs before it may overrule the script of the
+# language the user named ("õÛqkÄR" in cp1252 reads as Big5 "爚qk麗").
+_MIN_FOREIGN_EVIDENCE = 16
 # Single-byte Latin encodings: if cp1252 gives the same text, report cp1252, the name
 # users recognise (charset-normalizer says "cp1250" for plain German).
 _LATIN_SINGLE_BYTE = frozenset(
-    {"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_15", "iso8859_2", "iso8859_9"}
+    {"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "latin_1", "iso8859_15", "iso8859_2", "iso8859_9"}
 )
 # Non-letter characters that real text in a legacy Latin encoding contains; other symbols
 # (³, ¹, ¤, ¦…) are what a wrong code page turns letters into.
@@ -164,10 +183,14 @@ def _decode_legacy(data: bytes, lang: str | None) -> tuple[str, str] | None:
 
     First the usual legacy encoding of the document's language (cp1252 when the language
     is unknown: Western European text is by far the most common case, and charset-normalizer
-    alone reads short French as cp1250, "pręt"), then charset-normalizer's best guess. A
-    result is taken only if it passes :func:`_plausible_legacy`.
+    alone reads short French as cp1250, "pręt"), then charset-normalizer's best guess, which
+    must write the same script as the language's own encoding when the language is known
+    (Big5 is not right for Portuguese), unless it has plenty of text to go on (the
+    language tag may be wrong). A result is taken only if it passes
+    :func:`_plausible_legacy`.
     """
-    first = _LEGACY_BY_LANG.get(lang.split("-")[0], "cp1252") if lang else "cp1252"
+    known = _LEGACY_BY_LANG.get(lang.split("-")[0]) if lang else None
+    first = known or "cp1252"
     text = _strict(data, first)
     if text is not None and _plausible_legacy(text, first):
         return text, first
@@ -181,14 +204,28 @@ def _decode_legacy(data: bytes, lang: str | None) -> tuple[str, str] | None:
     text = _strict(data, encoding)
     if text is None or not _plausible_legacy(text, encoding):
         return None
+    if known is not None and encoding != known and _FAMILY.get(encoding) == _FAMILY.get(known):
+        # Another code page of the language's own script (cp1257 for English): where it
+        # differs from the language's code page it turns symbols into letters ("³" -> "ł").
+        if _strict(data, known) != text:
+            return None
+    if known is not None and _FAMILY.get(encoding) != _FAMILY.get(known):
+        # Another script than the language's: right when the language tag is wrong (Russian
+        # labelled de), mojibake when a few odd bytes fooled the detector. Ask for evidence.
+        if sum(1 for ch in text if not ch.isascii()) < _MIN_FOREIGN_EVIDENCE:
+            return None
     if encoding in _LATIN_SINGLE_BYTE and encoding != "cp1252" and _strict(data, "cp1252") == text:
         encoding = "cp1252"
     return text, encoding
 
 
 def _decode_bomless_utf16(data: bytes) -> tuple[str, str] | None:
-    """Recognise UTF-16 without a byte-order mark (NUL in every other byte of ASCII text)."""
-    if len(data) % 2:
+    """Recognise UTF-16 without a byte-order mark (NUL in every other byte of ASCII text).
+
+    A few bytes are no evidence (``b"\\xdf\\x00"`` is Latin-1 "ß" and a NUL as much as
+    UTF-16 "ß"), so inputs shorter than :data:`_MIN_BOMLESS_UTF16` bytes are not guessed.
+    """
+    if len(data) % 2 or len(data) < _MIN_BOMLESS_UTF16:
         return None
     even_nuls = data[0::2].count(0)
     odd_nuls = data[1::2].count(0)

@@ -91,6 +91,21 @@ def test_threads_and_budget_do_not_change_results(de_sents: list[str]) -> None:
     assert np.abs(a - b).max() < 1e-5
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_head_in_blocks_gives_the_same_vectors(
+    de_sents: list[str], threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the head runs in row blocks across threads; any block size must give the same rows
+    enc = USEM3Encoder(threads=threads)
+    whole = enc.encode_windows(de_sents, 4)
+    monkeypatch.setattr(usem3_mod, "_HEAD_ROWS", 7)  # many blocks, the last one partial
+    assert sum(len(w) for w in whole) > 3 * 7
+    blocked = enc.encode_windows(de_sents, 4)
+    for w, b in zip(whole, blocked):
+        assert w.shape == b.shape and np.abs(w - b).max() < 1e-6
+    assert np.abs(enc.encode(de_sents) - whole[0]).max() < 1e-6
+
+
 def test_long_sequences_are_cut_into_exact_pieces(
     enc: USEM3Encoder, de_sents: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -105,3 +105,15 @@ def test_band_is_monotone_and_reaches_both_corners() -> None:
     assert band.contains(0, 0) and band.contains(10, 12)
     assert np.all(np.diff(band.lo) >= 0) and np.all(np.diff(band.hi) >= 0)
     assert np.all(band.lo < band.hi)
+
+
+def test_one_sentence_each_side_is_matched_and_two_by_two_recovered() -> None:
+    # With so few sentences the translations must not count as their own noise floor:
+    # a lone related pair is one bead, and two crossed-free pairs are two 1-1 beads.
+    rng = np.random.default_rng(7)
+    src = rng.standard_normal((2, 32))
+    tgt = src + 0.6 * rng.standard_normal((2, 32))
+    src /= np.linalg.norm(src, axis=1, keepdims=True)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    assert [(b.src, b.tgt) for b in _run(src[:1], tgt[:1])] == [((0,), (0,))]
+    assert [(b.src, b.tgt) for b in _run(src, tgt)] == [((0,), (0,)), ((1,), (1,))]

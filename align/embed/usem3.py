@@ -39,11 +39,13 @@ import numpy as np
 from align.embed.base import AdditiveEncoder
 from align.errors import ModelError
 
-__all__ = ["USEM3Encoder", "STATE_DIM", "JOIN_DIM"]
+__all__ = ["USEM3Encoder", "STATE_DIM", "JOIN_DIM", "LANGUAGES"]
 
 # Bump when the meaning of a cached state changes (layout, numerics): it is part of the
 # cache key, so stale entries are never read back.
-_STATE_VERSION = 1
+_STATE_VERSION = 2
+# Fewest rows sent to BLAS for the memoised first stage (see _TokenInputs.get).
+_MIN_GEMM_ROWS = 16
 
 _EMB = 512  # token embedding width, and the output width
 _CNN = 256  # width of each CNN branch
@@ -66,6 +68,14 @@ _GAP = 2
 # Sequences longer than this are cut into overlapping pieces to bound peak memory
 # (a one-line "sentence" can be a whole book); features stay exact (see _plan).
 _MAX_PIECE = 1024
+# Rows per block of the DNN head (see USEM3Encoder._head): big enough for GEMMs near
+# peak speed, small enough that a block's temporaries stay in cache.
+_HEAD_ROWS = 1024
+
+LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
+"""Base codes of the model's 16 training languages (zh covers zh-cn and zh-tw). Kept here,
+beside the model, so a caller that only checks a language code (the CLI, before every
+``align pair``) need not import anything heavier than this module."""
 
 STATE_DIM = 3 * _EMB + 1
 """Width of a sentence state: [sum | head-region sum | tail-region sum | n_tokens]."""
@@ -353,21 +363,31 @@ class USEM3Encoder(AdditiveEncoder):
             raise ValueError(f"max_window must be >= 1, got {max_window}")
         states = np.asarray(states, np.float32)
         n = len(states)
-        sums = [states[:, _full]]
-        counts = [states[:, _ntok]]
-        if max_window > 1 and n > 1:
-            if joins is None or len(joins) != n - 1:
-                raise ValueError(f"need {n - 1} join states for {n} sentences")
-            full, head, tail = states[:, _full], states[:, _head], states[:, _tail]
-            s, c = sums[0], counts[0]
-            for k in range(2, min(max_window, n) + 1):
-                # window i..i+k-1 = window i..i+k-2, plus sentence i+k-1, with the join
-                # between i+k-2 and i+k-1 replacing their edge regions
-                s = s[:-1] + full[k - 1:] - tail[k - 2:n - 1] - head[k - 1:] + joins[k - 2:]
-                c = c[:-1] + states[k - 1:, _ntok] - 2.0
-                sums.append(s)
-                counts.append(c)
-        vectors = self._head(np.concatenate(sums), np.concatenate(counts)) if n else None
+        top = min(max_window, n) if max_window > 1 and n > 1 else 1
+        if top > 1 and (joins is None or len(joins) != n - 1):
+            raise ValueError(f"need {n - 1} join states for {n} sentences")
+        # all window sizes in one preallocated block (rows of size k follow those of k-1),
+        # filled in place: no per-size temporaries and no concatenated copy
+        total = sum(n - k + 1 for k in range(1, top + 1))
+        sums = np.empty((total, _EMB), np.float32)
+        counts = np.empty(total, np.float32)
+        sums[:n] = states[:, _full]
+        counts[:n] = states[:, _ntok]
+        full, head, tail = states[:, _full], states[:, _head], states[:, _tail]
+        prev, start = 0, n
+        for k in range(2, top + 1):
+            # window i..i+k-1 = window i..i+k-2, plus sentence i+k-1, with the join
+            # between i+k-2 and i+k-1 replacing their edge regions
+            m = n - k + 1
+            s = sums[start:start + m]
+            np.add(sums[prev:prev + m], full[k - 1:], out=s)
+            s -= tail[k - 2:n - 1]
+            s -= head[k - 1:]
+            s += joins[k - 2:]
+            np.add(counts[prev:prev + m], states[k - 1:, _ntok], out=counts[start:start + m])
+            counts[start:start + m] -= 2.0
+            prev, start = start, start + m
+        vectors = self._head(sums, counts) if n else None
         out: list[np.ndarray] = []
         start = 0
         for k in range(1, max_window + 1):
@@ -430,10 +450,14 @@ class USEM3Encoder(AdditiveEncoder):
         batches.append((first, len(seqs)))
         bounds = np.searchsorted(reg[:, 0], [b for b, _ in batches] + [len(seqs)])
 
-        def run(b: int) -> np.ndarray:
+        # each batch writes its rows in place (not a list of parts to concatenate, which
+        # held every row twice at the peak)
+        sums = np.empty((len(reg), _EMB), np.float32)
+
+        def run(b: int) -> None:
             s0, s1 = batches[b]
             r = reg[bounds[b]:bounds[b + 1]]
-            return _batch_region_sums(model, seqs[s0:s1], r[:, 0] - s0, r[:, 1], r[:, 2])
+            sums[bounds[b]:bounds[b + 1]] = _batch_region_sums(model, seqs[s0:s1], r[:, 0] - s0, r[:, 1], r[:, 2])
 
         # without threadpoolctl BLAS keeps its own threads: then stay serial rather
         # than oversubscribe the cores
@@ -441,10 +465,12 @@ class USEM3Encoder(AdditiveEncoder):
         with _single_threaded_blas():
             if workers > 1:
                 with ThreadPoolExecutor(workers) as ex:
-                    parts = list(ex.map(run, range(len(batches))))
+                    list(ex.map(run, range(len(batches))))
             else:
-                parts = [run(b) for b in range(len(batches))]
-        sums = np.concatenate(parts)
+                for b in range(len(batches)):
+                    run(b)
+        if len(reg) == n_targets and np.array_equal(reg[:, 3], np.arange(n_targets)):
+            return sums  # regions already in target order (the usual case): no copy
         if len(reg) == n_targets and np.array_equal(np.sort(reg[:, 3]), np.arange(n_targets)):
             out = np.empty((n_targets, _EMB), np.float32)
             out[reg[:, 3]] = sums  # one region per target: no accumulation needed
@@ -454,10 +480,35 @@ class USEM3Encoder(AdditiveEncoder):
         return out
 
     def _head(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """The DNN head: mean-like scaling by sqrt(n_tokens), three layers, tanh, L2 norm."""
+        """The DNN head: mean-like scaling by sqrt(n_tokens), three layers, tanh, L2 norm.
+
+        Rows are independent, so they run in blocks of ``_HEAD_ROWS`` spread over the
+        worker threads: a document's windows are four rows per sentence, and one call
+        over all of them at once ran on one core and held about 9 KB of temporaries per
+        row (175 MB for 20,000 windows); blocks keep that to a few MB and use both cores.
+        """
         m = _load_model()
+        n = len(sums)
+        counts = np.asarray(counts, np.float32)
+        if n <= _HEAD_ROWS:
+            with _single_threaded_blas():
+                return self._head_unlimited(m, sums, counts)
+        out = np.empty((n, _EMB), np.float32)
+        starts = range(0, n, _HEAD_ROWS)
+
+        def run(a: int) -> None:
+            b = a + _HEAD_ROWS
+            out[a:b] = self._head_unlimited(m, sums[a:b], counts[a:b])
+
+        workers = min(self.threads, len(starts)) if _blas_is_limited() else 1
         with _single_threaded_blas():
-            return self._head_unlimited(m, sums, counts)
+            if workers > 1:
+                with ThreadPoolExecutor(workers) as ex:
+                    list(ex.map(run, starts))
+            else:
+                for a in starts:
+                    run(a)
+        return out
 
     @staticmethod
     def _head_unlimited(m: _Model, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -567,7 +618,14 @@ class _TokenInputs:
             with self.lock:  # each new piece is computed once, by one worker
                 todo = np.unique(ids[self.slot[ids] < 0])
                 if todo.size:
-                    x = _dequantise(m, todo) @ m.proj_W
+                    x = _dequantise(m, todo)
+                    if len(x) < _MIN_GEMM_ROWS:
+                        # BLAS computes 1-3 row products with other kernels (gemv, small-matrix)
+                        # that round differently; padding keeps a piece's row the same whichever
+                        # pieces happen to be new with it, so vectors do not depend on what the
+                        # process embedded before (a batch's pairs, on any worker, in any order).
+                        x = np.vstack([x, np.zeros((_MIN_GEMM_ROWS - len(x), x.shape[1]), x.dtype)])
+                    x = (x @ m.proj_W)[:len(todo)]
                     x += m.proj_b
                     _layernorm_(x, m.ln1_g, m.ln1_b, m.eps)
                     end = self.size + len(todo)

@@ -13,7 +13,9 @@ Example::
         f.write(b"...")
 
 ``atomic_output(None)`` or ``atomic_output("-")`` writes to standard output instead
-(nothing to make atomic there).
+(nothing to make atomic there). So does a target that exists and is not a regular file
+(``/dev/stdout``, ``/dev/null``, a named pipe): it is written in place, because renaming a
+temporary file over it would replace the device or pipe with a plain file.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import codecs
 import errno
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -67,6 +70,49 @@ def _stdout_binary() -> BinaryIO:
     if buffer is not None:
         return buffer  # type: ignore[no-any-return]
     return _TextToBinary(sys.stdout)  # type: ignore[return-value]
+
+
+def _is_special(path: str) -> bool:
+    """True when ``path`` exists and is neither a regular file nor a directory.
+
+    Devices, named pipes and sockets (``/dev/null``, ``/dev/stdout``, ``mkfifo``) cannot be
+    replaced atomically; :func:`atomic_output` writes into them directly.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_error(target: str, err: OSError) -> OSError | OutputError:
+    """The one-line error for a failed write, flush, fsync or close (or ``err`` itself)."""
+    if err.errno in _NO_SPACE:
+        return OutputError(f"disk full while writing {target}; free space and retry")
+    if err.errno == errno.EFBIG:
+        return OutputError(f"cannot write {target}: file too large for this file system")
+    return err
+
+
+def contained_path(directory: str | os.PathLike[str], name: str) -> str:
+    """``directory/name`` for an output whose name the tool made up, checked to stay inside ``directory``.
+
+    Commands that name their own outputs (``align demo``, batch runs) take parts of those
+    names from input files, and the output folder may come with the inputs (an unpacked
+    archive). A name with a path separator or ``..`` would leave the folder, and a symbolic
+    link already sitting at the name would make :func:`atomic_output` overwrite whatever it
+    points to; both are refused with an :class:`OutputError` instead.
+    """
+    seps = {os.sep, os.altsep or os.sep, "/"}
+    if not name or name in (".", "..") or any(sep in name for sep in seps) or "\x00" in name:
+        raise OutputError(f"output name {name!r} is not a plain file name; it would be written outside {directory}")
+    path = os.path.join(os.fspath(directory), name)
+    if os.path.islink(path):
+        raise OutputError(
+            f"{path} is a symbolic link; align does not write an output it names itself through a link "
+            "(it could point outside the output folder): remove the link or choose another output folder"
+        )
+    return path
 
 
 def check_target(path: str) -> str:
@@ -145,6 +191,9 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
     target = os.fspath(path)  # type: ignore[arg-type]
     if not target:
         raise OutputError("the output path is empty; give a file name")
+    if _is_special(target):
+        yield from _write_in_place(target)
+        return
     # Write through a symlink (replace the file it points to, not the link itself).
     real = os.path.realpath(target)
     directory = check_target(target)
@@ -164,11 +213,10 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
                 os.fsync(f.fileno())
         except OSError as err:
             # write(), flush(), fsync() and close() can each be where ENOSPC surfaces.
-            if err.errno in _NO_SPACE:
-                raise OutputError(f"disk full while writing {target}; free space and retry") from None
-            if err.errno == errno.EFBIG:
-                raise OutputError(f"cannot write {target}: file too large for this file system") from None
-            raise
+            mapped = _write_error(target, err)
+            if mapped is err:
+                raise
+            raise mapped from None
         try:
             os.chmod(tmp, _final_mode(real))
         except OSError:
@@ -186,3 +234,21 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _write_in_place(target: str) -> Iterator[BinaryIO]:
+    """Write straight into a device or pipe (see :func:`_is_special`); nothing to clean up."""
+    directory = os.path.dirname(os.path.abspath(target))
+    try:
+        f = open(target, "wb")  # noqa: SIM115  (closed below, errors mapped)
+    except OSError as err:
+        raise _open_error(target, directory, err) from None
+    try:
+        with f:
+            yield f  # type: ignore[misc]
+            f.flush()
+    except OSError as err:
+        mapped = _write_error(target, err)
+        if mapped is err:
+            raise
+        raise mapped from None

@@ -11,8 +11,11 @@ sentence's ``[start, end)`` character offsets in its document's decoded text, so
 ``document.text[start:end]`` gives the sentence back. JSON escaping takes care of tabs,
 newlines and control characters. A non-finite score is written as ``null`` (bare ``NaN``
 is not JSON). Lone surrogates (from undecodable input bytes) are written as ``\\udXXX``
-escapes, which JSON allows and Python's :mod:`json` reads back unchanged. Unmatched beads
-are included by default (``unmatched="skip"`` leaves them out).
+escapes, which JSON allows and Python's :mod:`json` reads back unchanged. NEL (U+0085)
+and the Unicode line and paragraph separators (U+2028, U+2029) are written as ``\\uXXXX``
+escapes too: JSON allows them raw, but readers that split lines the Unicode way
+(``str.splitlines``, older JavaScript) would cut a record in two. Unmatched beads are
+included by default (``unmatched="skip"`` leaves them out).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from typing import Any, BinaryIO
 
 from align.export.base import Exporter, ExportResult, check_unmatched, register, side_texts
 from align.types import Alignment
+
+#: Characters JSON may hold raw that some line readers take as a line break.
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 @register
@@ -53,7 +59,7 @@ class JsonlExporter(Exporter):
                 "src_spans": [[src_s[i].start, src_s[i].end] for i in bead.src],
                 "tgt_spans": [[tgt_s[j].start, tgt_s[j].end] for j in bead.tgt],
             }
-            line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+            line = json.dumps(record, ensure_ascii=False, allow_nan=False).translate(_LINE_SEPARATORS)
             out.write((line + "\n").encode("utf-8", errors="backslashreplace"))
             rows += 1
         return ExportResult(self.name, units=rows, skipped_unmatched=skipped)

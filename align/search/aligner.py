@@ -65,13 +65,23 @@ class SearchConfig:
         return asdict(self)
 
 
-def _random_baseline(src: np.ndarray, tgt: np.ndarray) -> float:
-    """Mean cosine over all sentence pairs: the document pair's noise floor.
+def _random_baseline(src: np.ndarray, tgt: np.ndarray, best_src: np.ndarray, best_tgt: np.ndarray) -> float:
+    """Mean cosine of unrelated sentence pairs: the document pair's noise floor.
 
-    The mean of all pairwise dot products is the dot product of the means, so this is
-    exact and linear in length, with no sampling.
+    The mean over all pairs is the dot product of the two sums over n·m, so this is exact
+    and linear in length, with no sampling. The pairs that are each sentence's best match
+    (on the shorter side) are taken out, since they are the likely translations: in long
+    documents that changes almost nothing, but in a pair of one or two sentences the
+    translations would otherwise be their own noise floor. With nothing left (one
+    sentence on each side) the floor is 0, the cosine of unrelated text.
     """
-    return float(src.mean(axis=0) @ tgt.mean(axis=0))
+    n, m = len(src), len(tgt)
+    best = best_src if n <= m else best_tgt
+    rest = n * m - min(n, m)
+    if rest <= 0:
+        return 0.0
+    total = float(src.sum(axis=0) @ tgt.sum(axis=0))
+    return (total - float(np.maximum(best, -1.0).sum())) / rest
 
 
 _MIN_SPREAD = 0.05  # a floor for the spread, for pairs of documents with almost nothing in common
@@ -122,8 +132,8 @@ def align_windows(
     _, anchors = anchor_band(src1, tgt1, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
     band = Band.around_path(n, m, anchors, margin=config.margin)
 
-    baseline = _random_baseline(src1, tgt1)
     best_src, best_tgt = _best_matches(band_dots(src1, tgt1, 1, 1, band), band)
+    baseline = _random_baseline(src1, tgt1, best_src, best_tgt)
     typical = float(np.median(np.concatenate([best_src, best_tgt])))
     spread = max(typical - baseline, _MIN_SPREAD)  # the unit of every cost (see SearchConfig)
     types = [(a, b) for a, b in config.types() if a <= len(src_windows) and b <= len(tgt_windows)]

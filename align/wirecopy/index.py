@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import pickle
 from typing import Any, Iterable
 
 import numpy as np
@@ -36,6 +37,20 @@ class PassageIndex:
     def query(self, signature: np.ndarray) -> list[str]:
         """Keys whose signatures collide with ``signature`` in at least one band."""
         return self.lsh.query(self.hasher.lean(signature))
+
+    def query_many(self, signatures: np.ndarray) -> list[list[str]]:
+        """:meth:`query` for each row, one storage round trip per LSH band for all rows
+        (with Redis storage: one pipeline per band instead of one request per band and row)."""
+        lsh = self.lsh
+        leans = [self.hasher.lean(sig) for sig in signatures]
+        found: list[set] = [set() for _ in leans]
+        for (start, end), table in zip(lsh.hashranges, lsh.hashtables):
+            bands = [lsh._H(m.hashvalues[start:end]) for m in leans]  # datasketch's band key
+            for keys, hits in zip(found, table.getmany(*bands)):
+                keys.update(hits)
+        if lsh.prepickle:
+            return [[pickle.loads(k) for k in keys] for keys in found]
+        return [list(keys) for keys in found]
 
     def candidates(self, keys: Iterable[str], signatures: np.ndarray) -> set[tuple[str, str]]:
         """Unordered pairs of distinct indexed keys that share an LSH bucket (each pair once)."""

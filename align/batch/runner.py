@@ -1,0 +1,173 @@
+"""Run a batch: skip finished pairs, hand the rest to an engine, commit results as they come.
+
+The *local* engine runs pairs in this process (one worker) or in a pool of worker
+processes; either way each process loads the encoder once and reuses it for every pair
+it aligns. The *ray* engine (``ray_engine.py``) runs the same per-pair work on Ray Data.
+Both hand each :class:`~align.batch.work.PairOutcome` back here, where the only writer
+of the output folder commits it (``state.py``), so outputs do not depend on the engine.
+
+Example::
+
+    from align.batch import BatchOptions, read_manifest, run_batch
+    summary = run_batch(read_manifest("pairs.tsv"), "out/", BatchOptions(fmt="tsv"))
+    print(summary.format())
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+from align.batch.manifest import PairSpec
+from align.batch.state import commit, is_finished, prepare_out_dir
+from align.batch.work import BatchOptions, PairOutcome, align_pair
+from align.embed import Encoder, load_encoder
+from align.errors import AlignError
+
+ENGINES = ("local", "ray")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BatchSummary:
+    """Totals of one run. ``failed`` lists ``(id, reason)``; sentences and beads count the
+    pairs aligned in this run (skipped pairs were counted by the run that made them)."""
+
+    total: int = 0
+    done: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    sentences: int = 0
+    beads: int = 0
+    seconds: float = 0.0
+    engine: str = "local"
+    workers: int = 1
+
+    def format(self) -> str:
+        """The summary a person reads at the end of ``align batch``."""
+        lines = [
+            f"{self.total} pair{'s' if self.total != 1 else ''}: {self.done} done, {self.skipped} skipped (already done), {len(self.failed)} failed",
+            (f"{self.sentences} sentences, {self.beads} beads in {self.seconds:.1f} s "
+             f"({self.engine} engine, {self.workers} worker{'s' if self.workers != 1 else ''})"),
+        ]
+        lines += [f"failed {pid}: {reason}" for pid, reason in self.failed]
+        return "\n".join(lines)
+
+
+# --- the local engine ---------------------------------------------------------------
+
+_worker: dict[str, object] = {}
+
+
+def _init_worker(options: BatchOptions) -> None:
+    """Pool initializer: load the encoder once for every pair this process will align."""
+    try:
+        _worker["encoder"] = load_encoder(options.model, cache=options.cache)
+    except AlignError as err:
+        _worker["error"] = err
+
+
+def _pool_align(spec: PairSpec, options: BatchOptions) -> PairOutcome:
+    if "error" in _worker:
+        return PairOutcome(spec, "failed", str(_worker["error"]), fatal=True)
+    return align_pair(spec, _worker["encoder"], options)  # type: ignore[arg-type]
+
+
+def run_local(specs: list[PairSpec], options: BatchOptions, workers: int = 1,
+              encoder: Encoder | None = None) -> Iterator[PairOutcome]:
+    """Outcomes of ``specs`` in completion order, from this process or a process pool."""
+    if not specs:
+        return
+    if workers <= 1:
+        encoder = encoder or load_encoder(options.model, cache=options.cache)
+        for spec in specs:
+            yield align_pair(spec, encoder, options)
+        return
+    # spawn: a clean interpreter per worker (fork would copy this process's threads and locks)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(specs)), mp_context=context,
+                             initializer=_init_worker, initargs=(options,)) as pool:
+        futures = [pool.submit(_pool_align, spec, options) for spec in specs]
+        try:
+            for future in as_completed(futures):
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    raise AlignError("a worker process died (out of memory?); rerun the same command to resume, "
+                                     "with fewer --workers if it happens again") from None
+                yield outcome
+        finally:
+            for f in futures:
+                f.cancel()
+
+
+# --- the driver ---------------------------------------------------------------------
+
+
+def run_batch(
+    pairs: list[PairSpec],
+    out_dir: str,
+    options: BatchOptions,
+    *,
+    engine: str = "local",
+    workers: int = 1,
+    progress: Progress | None = None,
+    encoder: Encoder | None = None,
+) -> BatchSummary:
+    """Align every unfinished pair of ``pairs`` into ``out_dir`` and return the totals.
+
+    A pair that fails is listed with its reason and the batch goes on; a failure that
+    would repeat for every pair (the model cannot be loaded) raises :class:`AlignError`.
+    ``encoder`` (local engine, one worker) reuses an encoder the caller already loaded.
+    """
+    if engine not in ENGINES:
+        raise AlignError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    if workers < 1:
+        raise AlignError(f"--workers must be at least 1, got {workers}")
+    progress = progress or (lambda _msg: None)
+    start = time.perf_counter()
+    directory = prepare_out_dir(out_dir)
+    summary = BatchSummary(total=len(pairs), engine=engine, workers=workers)
+    todo = []
+    for spec in pairs:
+        if is_finished(directory, spec, options):
+            summary.skipped += 1
+        else:
+            todo.append(spec)
+    if summary.skipped:
+        progress(f"{summary.skipped} of {len(pairs)} pairs already done; aligning {len(todo)}")
+
+    outcomes: Iterable[PairOutcome]
+    if engine == "ray":
+        from align.batch.ray_engine import run_ray
+
+        outcomes = run_ray(todo, options, workers)
+    else:
+        outcomes = run_local(todo, options, workers, encoder)
+    finished = summary.skipped
+    for outcome in outcomes:
+        if outcome.fatal:
+            raise AlignError(outcome.reason)
+        finished += 1
+        pid = outcome.spec.id
+        if outcome.status == "done":
+            try:
+                commit(directory, outcome, options)
+            except AlignError as err:  # a full disk affects every pair; stop rather than fail them all
+                raise AlignError(f"{pid}: {err}") from None
+            summary.done += 1
+            summary.sentences += outcome.src_sentences + outcome.tgt_sentences
+            summary.beads += outcome.beads
+            progress(f"[{finished}/{len(pairs)}] {pid}: {outcome.src_sentences} + {outcome.tgt_sentences} "
+                     f"sentences, {outcome.beads} beads ({outcome.seconds:.1f} s)")
+        else:
+            summary.failed.append((pid, outcome.reason))
+            progress(f"[{finished}/{len(pairs)}] {pid}: failed: {outcome.reason}")
+    order = {spec.id: spec.line for spec in pairs}
+    summary.failed.sort(key=lambda item: order[item[0]])
+    summary.seconds = time.perf_counter() - start
+    return summary

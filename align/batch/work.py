@@ -1,0 +1,120 @@
+"""One pair's work, the same in every engine: align, render the outputs to bytes.
+
+Engines differ only in *where* :func:`align_pair` runs (this process, a process pool,
+Ray workers). It returns the output files as bytes instead of writing them, so the one
+process that owns the output folder writes every file and done-marker (atomically, see
+``state.py``): workers on a cluster need to read the inputs but never share the output
+folder, and two engines given the same pairs produce byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from align.api import align_files
+from align.batch.manifest import PairSpec
+from align.embed import Encoder
+from align.errors import AlignError, ModelError
+from align.export import get_exporter
+from align.export.moses import moses_paths
+from align.search import SearchConfig
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What every pair of a batch is aligned and written with (as ``align pair`` takes it)."""
+
+    fmt: str = "tmx"
+    model: str = "use-m3"
+    presegmented: bool = False
+    max_align: int = 5
+    unmatched: str = "skip"
+    cache: bool = True
+
+    def key(self) -> dict:
+        """The settings a finished pair must have been made with to be skipped on a rerun
+        (the cache changes speed, not results, so it is not part of it)."""
+        d = asdict(self)
+        d.pop("cache")
+        if self.fmt != "tmx":
+            d.pop("unmatched")
+        return d
+
+
+@dataclass
+class PairOutcome:
+    """What happened to one pair: ``status`` is ``"done"`` or ``"failed"`` (with ``reason``).
+
+    ``fatal`` marks a failure that would repeat for every pair (the model cannot load), so
+    the batch stops instead of failing thousands of pairs one by one. ``files`` maps
+    output file names (inside the output folder) to their bytes; ``inputs`` holds the
+    SHA-256 of the source and target bytes that were aligned.
+    """
+
+    spec: PairSpec
+    status: str
+    reason: str = ""
+    src_sentences: int = 0
+    tgt_sentences: int = 0
+    beads: int = 0
+    seconds: float = 0.0
+    files: dict[str, bytes] = field(default_factory=dict)
+    inputs: tuple[str, str] = ("", "")
+    fatal: bool = False
+
+
+def file_digest(path: str) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read: the pair is then not finished)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+def output_names(pair_id: str, fmt: str) -> tuple[str, ...]:
+    """File names (inside the output folder) of one pair's outputs in format ``fmt``."""
+    exporter = get_exporter(fmt)
+    if exporter.name == "moses":
+        return tuple(Path(p).name for p in moses_paths(pair_id))
+    return (pair_id + exporter.extensions[0],)
+
+
+def render(alignment, pair_id: str, options: BatchOptions) -> dict[str, bytes]:
+    """The output files of one alignment, as bytes (what ``align pair -o`` would write)."""
+    exporter = get_exporter(options.fmt)
+    kwargs = {"unmatched": options.unmatched} if exporter.name == "tmx" else {}
+    exporter.check_options(kwargs)
+    names = output_names(pair_id, options.fmt)
+    buffers = tuple(io.BytesIO() for _ in names)
+    exporter.write(alignment, buffers if len(buffers) > 1 else buffers[0], **kwargs)
+    return {name: buf.getvalue() for name, buf in zip(names, buffers)}
+
+
+def align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> PairOutcome:
+    """Align one pair with an already loaded encoder; never raises for a bad pair."""
+    start = time.perf_counter()
+    try:
+        alignment = align_files(
+            spec.src, spec.tgt, spec.src_lang, spec.tgt_lang,
+            presegmented=options.presegmented, model=encoder, config=SearchConfig(max_align=options.max_align),
+        )
+        files = render(alignment, spec.id, options)
+        return PairOutcome(
+            spec, "done", "", len(alignment.src), len(alignment.tgt), len(alignment.beads),
+            time.perf_counter() - start, files, (file_digest(spec.src), file_digest(spec.tgt)),
+        )
+    except ModelError as err:
+        return PairOutcome(spec, "failed", str(err), seconds=time.perf_counter() - start, fatal=True)
+    except AlignError as err:
+        return PairOutcome(spec, "failed", str(err), seconds=time.perf_counter() - start)
+    except Exception as err:  # noqa: BLE001
+        # A bug or a pathological input in one pair must not stop a batch of thousands.
+        return PairOutcome(spec, "failed", f"{type(err).__name__}: {err}", seconds=time.perf_counter() - start)

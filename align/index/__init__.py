@@ -1,0 +1,53 @@
+"""A persistent wire-copy index: ``align index add`` and ``align index query``.
+
+    from align.index import open_index
+    index = open_index("archive.idx", writable=True)        # or open_index(redis="redis://host:6379/0")
+    index.add(docs); index.save()
+    results = index.query(new_docs)
+
+- ``archive.py``: :class:`WireCopyIndex` (adding, querying, verifying, merging passages),
+  built from the monolingual wire-copy code in :mod:`align.wirecopy`;
+- ``store.py``: where the index lives, a local file or Redis (datasketch's Redis storage);
+- ``render.py``: the text and JSON reports of a query.
+"""
+
+from __future__ import annotations
+
+from align.index.archive import (
+    AddResult,
+    IndexMatch,
+    IndexSettings,
+    QueryResult,
+    Span,
+    WireCopyIndex,
+)
+from align.index.store import FileStore, RedisStore, Store
+
+#: The index file used when neither --index nor --redis is given.
+DEFAULT_INDEX = "wirecopy.index"
+
+
+def open_index(path: str | None = None, *, redis: str | None = None, name: str = "align",
+               writable: bool = False, settings: IndexSettings | None = None) -> WireCopyIndex:
+    """Open (or, when ``writable``, create) the index in file ``path`` or at Redis URL ``redis``."""
+    store: Store = RedisStore(redis, name) if redis else FileStore(path or DEFAULT_INDEX, writable=writable)
+    try:
+        return WireCopyIndex(store, settings)
+    except BaseException:
+        store.close()
+        raise
+
+
+__all__ = [
+    "DEFAULT_INDEX",
+    "AddResult",
+    "FileStore",
+    "IndexMatch",
+    "IndexSettings",
+    "QueryResult",
+    "RedisStore",
+    "Span",
+    "Store",
+    "WireCopyIndex",
+    "open_index",
+]

@@ -1,0 +1,278 @@
+"""A wire-copy index that lasts: add articles once, check every new article against all of them.
+
+The passages are those of ``align dedup``'s monolingual step (``align.wirecopy``):
+sentences and windows of up to ``window`` sentences, reduced to words
+(``sentence_words``/``units_of``), shingled and MinHashed (``MinHasher``), proposed by
+datasketch's LSH (``PassageIndex``) and verified with the exact shingle Jaccard (or the
+containment, for one sentence that gained a clause). Verified passage pairs merge into
+maximal passages (``merge_links``), reported with sentence ranges and character spans in
+both documents. Only the storage is new here (``store.py``).
+
+Example::
+
+    index = WireCopyIndex(FileStore("archive.idx", writable=True))
+    index.add([doc1, doc2]); index.save()
+    for result in index.query([new_doc]):
+        for match in result.matches: print(match.indexed.doc, match.score)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from align.errors import InputError
+from align.index.store import Store
+from align.segment import segment
+from align.types import Document
+from align.wirecopy.finder import AUTO, WireCopyConfig
+from align.wirecopy.langid import detect
+from align.wirecopy.minhash import MinHasher, jaccard_containment
+from align.wirecopy.monolingual import (
+    Unit,
+    UnitMatch,
+    _minimal,
+    sentence_words,
+    units_of,
+)
+from align.wirecopy.passages import Link, merge_links
+
+_DEFAULTS = WireCopyConfig()
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """How passages are cut, hashed and matched; fixed when an index is created (the same
+    defaults as ``align dedup``), since signatures made otherwise would not compare."""
+
+    shingle: int = _DEFAULTS.shingle
+    num_perm: int = _DEFAULTS.num_perm
+    threshold: float = _DEFAULTS.threshold
+    containment: float = _DEFAULTS.containment
+    window: int = _DEFAULTS.window
+    min_words: int = _DEFAULTS.min_words
+    gap: int = _DEFAULTS.gap
+    short_sentence: int = _DEFAULTS.short_sentence
+    template_docs: int = _DEFAULTS.template_docs
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Sentences ``first..last`` of a document and their character span ``start..end``."""
+
+    doc: str
+    lang: str
+    first: int
+    last: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc, "lang": self.lang, "first": self.first, "last": self.last,
+                "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class IndexMatch:
+    """A passage of a queried document found in an indexed one.
+
+    ``score`` is the mean shingle containment of the matched passages (1.0: copied
+    verbatim), ``jaccard`` their mean shingle Jaccard; ``text`` is the queried passage.
+    """
+
+    query: Span
+    indexed: Span
+    score: float
+    jaccard: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 4), "jaccard": round(self.jaccard, 4),
+                "query": {**self.query.to_dict(), "text": self.text}, "indexed": self.indexed.to_dict()}
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """All matches of one queried document, in its sentence order."""
+
+    doc: Document
+    matches: tuple[IndexMatch, ...]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What :meth:`WireCopyIndex.add` did: documents added, already present, passages added."""
+
+    added: int
+    present: int
+    passages: int
+
+
+def digest(doc: Document) -> str:
+    """Content identity of a document (its decoded text): the same article added twice,
+    under any path, is indexed once, and never matches itself."""
+    return hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def prepare(doc: Document) -> Document:
+    """Detect the language when it is not given; segment into sentences."""
+    if doc.lang in AUTO:
+        lang, _ = detect(doc.text)
+        doc = Document(doc.text, lang, doc.path, doc.sentences, doc.encoding)
+    return doc if doc.sentences else segment(doc)
+
+
+def units_words(doc_words: list[list[list[str]]], unit: Unit) -> list[str]:
+    """The words of a passage (as ``units_of`` joins them)."""
+    return [w for i in range(unit.first, unit.last + 1) for w in doc_words[unit.doc][i]]
+
+
+def _key(doc: int, first: int, last: int) -> str:
+    return f"{doc}:{first}:{last}"
+
+
+def _parse_key(key: str) -> tuple[int, int, int]:
+    d, a, b = key.split(":")
+    return int(d), int(a), int(b)
+
+
+class WireCopyIndex:
+    """Add documents to, and query documents against, an index kept by a :class:`Store`."""
+
+    def __init__(self, store: Store, settings: IndexSettings | None = None) -> None:
+        existing = store.settings()
+        wanted = (settings or IndexSettings()).to_dict()
+        if existing is not None and settings is not None and existing != wanted:
+            diff = next(k for k in wanted if existing.get(k) != wanted[k])
+            raise InputError(
+                f"index {store.location} was built with {diff}={existing.get(diff)}, not {wanted[diff]}; "
+                "use its settings or another index"
+            )
+        self.settings = IndexSettings(**(existing or wanted))
+        self.store = store
+        self.hasher = MinHasher(num_perm=self.settings.num_perm, shingle=self.settings.shingle)
+        store.open_lsh(self.hasher, self.settings.to_dict())
+
+    def _passages(self, docs: list[Document], doc_words: list[list[list[str]]]
+                  ) -> tuple[list[Unit], list[np.ndarray], np.ndarray]:
+        s = self.settings
+        units, texts = units_of(doc_words, s.window, s.min_words)
+        shingles = self.hasher.shingles(texts)
+        return units, shingles, self.hasher.signatures(shingles)
+
+    def _short_lines(self, doc: Document, words: list[list[str]]) -> dict[int, str]:
+        """Short sentences of a document by id, keyed by their words (as ``boilerplate.py``)."""
+        return {s.id: " ".join(words[s.id]) for s in doc.sentences
+                if len(s.text.strip()) < self.settings.short_sentence and words[s.id]}
+
+    def _template(self, docs: list[Document], doc_words: list[list[list[str]]]) -> set[tuple[int, int]]:
+        """``(doc, sentence)`` ids of page-template lines: short sentences found in at least
+        ``template_docs`` documents of the index and the queried documents together."""
+        short = [self._short_lines(d, w) for d, w in zip(docs, doc_words)]
+        here: dict[str, int] = {}
+        for lines in short:
+            for key in set(lines.values()):
+                here[key] = here.get(key, 0) + 1
+        keys = sorted(here)
+        indexed = dict(zip(keys, self.store.line_counts(keys)))
+        limit = self.settings.template_docs
+        return {(d, sid) for d, lines in enumerate(short) for sid, key in lines.items()
+                if here[key] + indexed[key] >= limit}
+
+    def add(self, docs: list[Document]) -> AddResult:
+        """Index every document not indexed yet (by content); call :meth:`save` after."""
+        docs = [prepare(d) for d in docs]
+        digests = [digest(d) for d in docs]
+        with self.store.guard():
+            known = self.store.doc_ids_for(digests)
+        new, seen = [], set()
+        for doc, dg, k in zip(docs, digests, known):
+            if k is None and dg not in seen:
+                seen.add(dg)
+                new.append((doc, dg))
+        if not new:
+            return AddResult(0, len(docs), 0)
+        with self.store.guard():
+            first_id = self.store.new_doc_ids(len(new))
+            new_docs = [doc for doc, _ in new]
+            doc_words = sentence_words(new_docs)
+            units, shingles, signatures = self._passages(new_docs, doc_words)
+            records = {
+                first_id + i: {"path": doc.name, "lang": doc.lang, "digest": dg,
+                               "spans": [x for s in doc.sentences for x in (s.start, s.end)]}
+                for i, (doc, dg) in enumerate(new)
+            }
+            keys = [_key(first_id + u.doc, u.first, u.last) for u in units]
+            self.store.put(records, keys, shingles, signatures)
+            self.store.count_lines([k for d, w in zip(new_docs, doc_words) for k in set(self._short_lines(d, w).values())])
+        return AddResult(len(new), len(docs) - len(new), len(keys))
+
+    def query(self, docs: list[Document]) -> list[QueryResult]:
+        """Passages of each document found in the index (the documents are not added)."""
+        docs = [prepare(d) for d in docs]
+        own = [digest(d) for d in docs]
+        s = self.settings
+        doc_words = sentence_words(docs)
+        units, shingles, signatures = self._passages(docs, doc_words)
+        with self.store.guard():
+            template = self._template(docs, doc_words)
+            found = self.store.lsh.query_many(signatures)
+            cand_keys = sorted({k for keys in found for k in keys})
+            cand_shingles = dict(zip(cand_keys, self.store.get_shingles(cand_keys)))
+            records = self.store.get_docs(sorted({_parse_key(k)[0] for k in cand_keys}))
+        # Indexed units get doc numbers after the queried ones, so one Unit space holds both.
+        offset = len(docs)
+        matches: list[UnitMatch] = []
+        for unit, sh, keys in zip(units, shingles, found):
+            # page furniture ("Leave a Reply") recurs everywhere but was copied by nobody
+            content = [w for i in range(unit.first, unit.last + 1) if (unit.doc, i) not in template
+                       for w in doc_words[unit.doc][i]]
+            if len(content) < s.min_words:
+                continue
+            # with template lines in the passage, its own text must be what matches
+            core = self.hasher.shingles([content])[0] if len(content) < len(units_words(doc_words, unit)) else None
+            for key in keys:
+                d, first, last = _parse_key(key)
+                rec, other = records.get(d), cand_shingles.get(key)
+                if rec is None or other is None or rec["lang"] != docs[unit.doc].lang or rec["digest"] == own[unit.doc]:
+                    continue
+                jac, con = jaccard_containment(sh, other)
+                if core is not None and jaccard_containment(core, other)[1] < s.threshold:
+                    continue
+                single = unit.first == unit.last and first == last
+                if jac >= s.threshold or (single and con >= s.containment):
+                    matches.append(UnitMatch(unit, Unit(offset + d, first, last), jac, con))
+        links = [Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
+                      float(m.a.last - m.a.first + m.b.last - m.b.first + 2), m.jaccard)
+                 for m in _minimal(matches)]
+        by_doc: dict[int, list[IndexMatch]] = {i: [] for i in range(len(docs))}
+        for p in merge_links(links, s.gap):
+            doc, rec = docs[p.a], records[p.b - offset]
+            spans = rec["spans"]
+            start, end = doc.sentences[p.a_first].start, doc.sentences[p.a_last].end
+            by_doc[p.a].append(IndexMatch(
+                Span(doc.name, doc.lang, p.a_first, p.a_last, start, end),
+                Span(rec["path"], rec["lang"], p.b_first, p.b_last, spans[2 * p.b_first], spans[2 * p.b_last + 1]),
+                p.score, p.margin, doc.text[start:end],
+            ))
+        return [
+            QueryResult(doc, tuple(sorted(by_doc[i], key=lambda m: (m.query.first, -m.score, m.indexed.doc))))
+            for i, doc in enumerate(docs)
+        ]
+
+    def counts(self) -> tuple[int, int]:
+        """Documents and passages in the index."""
+        with self.store.guard():
+            return self.store.counts()
+
+    def save(self) -> None:
+        self.store.save()
+
+    def close(self) -> None:
+        self.store.close()
