@@ -92,6 +92,9 @@ def pair(
       align pair de.txt en.txt -s de -t en --format tsv
       align pair dev.de dev.fr -s de -t fr --presegmented --format beads -o dev.beads
     """
+    from align.embed import prefetch
+
+    prefetch(model)  # loads beside the checks, reading and segmenting below
     import align.report  # noqa: F401  (registers --format html)
     from align.api import align_files
     from align.export import export, format_for_path, get_exporter
@@ -413,6 +416,9 @@ def report(
       align report de.txt en.txt --src-lang de --tgt-lang en -o review.html
       align report samples/000_*.txt samples/001_*.txt -s de -t en --collection samples -o review.html
     """
+    from align.embed import prefetch
+
+    prefetch(model)
     from align.export.atomic import check_target
     from align.report import collection_paths, collection_wire_copy, write_report
 

@@ -79,3 +79,26 @@ def load_encoder(
         if store is None:
             store = _caches[directory] = EmbeddingCache(directory)
     return CachedEncoder(encoder, store)
+
+
+def prefetch(name: str = DEFAULT_MODEL) -> None:
+    """Start loading the bundled model in a background thread, and return at once.
+
+    Why: before its first vector a run imports modules, reads and segments its inputs
+    and checks its output path; the model load (mostly zlib inflation, which releases
+    the GIL, and the tokenizer's parsing) can run beside that on the second core. The
+    foreground load then waits for it (one lock), so the model is still loaded once.
+    Only the bundled model: a sentence-transformers model imports torch and may fail,
+    and that must happen in the foreground. Errors are left for the foreground load to
+    raise with its one-line message.
+    """
+    if name.strip().lower() != DEFAULT_MODEL:
+        return
+
+    def load() -> None:
+        try:
+            USEM3Encoder().load()
+        except Exception:  # the foreground load reports it
+            pass
+
+    threading.Thread(target=load, name="align-prefetch", daemon=True).start()

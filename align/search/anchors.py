@@ -40,6 +40,11 @@ def _topk_weights(cos: np.ndarray, band: Band, m: int, k: int) -> np.ndarray:
     row_thr = -np.partition(-work, kk - 1, axis=1)[:, kk - 1 : kk]
     keep = work >= row_thr
 
+    if band.is_full():
+        # every row spans every column: the column top-k is a partition down the columns
+        col_thr = -np.partition(-work, min(k, work.shape[0]) - 1, axis=0)[min(k, work.shape[0]) - 1]
+        keep |= work >= col_thr[None, :]
+        return np.where(keep & valid, np.maximum(cos, 0.0), np.where(valid, 0.0, NEG))
     cols = band.lo[:, None] + np.arange(work.shape[1])[None, :]
     flat_v, flat_c = work[valid], cols[valid]
     order = np.lexsort((-flat_v, flat_c))

@@ -33,6 +33,10 @@ class Band:
         """How many nodes the band allows (the DP's work)."""
         return int((self.hi - self.lo).sum())
 
+    def is_full(self) -> bool:
+        """Whether every row allows every column (then a row of the band is a row of the matrix)."""
+        return bool((self.lo == 0).all() and (self.hi == self.m + 1).all())
+
     def contains(self, i: int, j: int) -> bool:
         return 0 <= i <= self.n and self.lo[i] <= j < self.hi[i]
 

@@ -43,8 +43,9 @@ def band_dots(
         block = src_win[a0 - src_off : a1 - src_off] @ tgt_win[c0 - tgt_off : c1 - tgt_off].T
         j = lo[:, None] + cols[None, :]
         ok = (j < hi[:, None]) & (j >= c0) & (j < c1)
-        rr = np.broadcast_to(np.arange(a1 - a0)[:, None], j.shape)
-        out[a0:a1] = np.where(ok, block[rr, np.clip(j - c0, 0, c1 - c0 - 1)], fill)
+        idx = j - c0
+        np.clip(idx, 0, c1 - c0 - 1, out=idx)
+        np.copyto(out[a0:a1], np.take_along_axis(block, idx, axis=1), where=ok)
     return out
 
 
