@@ -1,5 +1,5 @@
 """``python -m align`` runs the command line."""
 
-from align.cli import main
+from align.launch import main
 
 main()

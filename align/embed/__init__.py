@@ -47,6 +47,7 @@ DEFAULT_MODEL = "use-m3"
 _lock = threading.Lock()
 _encoders: dict[str, Encoder] = {}
 _caches: dict[Path, EmbeddingCache] = {}
+_prefetched: set[str] = set()
 
 
 def load_encoder(
@@ -94,6 +95,10 @@ def prefetch(name: str = DEFAULT_MODEL) -> None:
     """
     if name.strip().lower() != DEFAULT_MODEL:
         return
+    with _lock:
+        if DEFAULT_MODEL in _prefetched:
+            return
+        _prefetched.add(DEFAULT_MODEL)
 
     def load() -> None:
         try:

