@@ -13,7 +13,10 @@ import numpy as np
 from align.search.band import Band
 
 NEG = -1e18
-_BLOCK = 256
+# Rows per product block: a block's product spans the columns of all its rows, so on a
+# narrow band small blocks waste less (64 rows measured best at the usual median
+# width of 13-30); wide bands (unrelated documents) get bigger blocks, up to _BLOCK_MAX.
+_BLOCK_MIN, _BLOCK_MAX = 64, 256
 
 
 def band_dots(
@@ -31,8 +34,9 @@ def band_dots(
     out = np.full((n + 1, width), fill, dtype=np.float64)
     cols = np.arange(width)
     ns, nt = len(src_win), len(tgt_win)
-    for r0 in range(0, n + 1, _BLOCK):
-        r1 = min(n + 1, r0 + _BLOCK)
+    step = int(np.clip(2 * np.median(band.hi - band.lo), _BLOCK_MIN, _BLOCK_MAX))
+    for r0 in range(0, n + 1, step):
+        r1 = min(n + 1, r0 + step)
         a0, a1 = max(r0, src_off), min(r1, ns + src_off)  # rows whose source window exists
         if a0 >= a1:
             continue
