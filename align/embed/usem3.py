@@ -115,7 +115,7 @@ class _Model:
     """The loaded weights, shaped for the forward pass below (read-only, shared by threads)."""
 
     sp: Any  # sentencepiece.SentencePieceProcessor
-    table: np.ndarray  # (17, 7530, 512) uint8; piece id p lives at [p % 17, p // 17]
+    table: tuple[np.ndarray, ...]  # 17 chunks of (7530, 512) uint8; piece id p is row p // 17 of chunk p % 17
     scale: np.ndarray  # (17,) dequantisation: value = q * scale[chunk] + lo[chunk]
     lo: np.ndarray
     proj_W: np.ndarray  # (512, 768) the three branch projections side by side
@@ -160,15 +160,14 @@ def _read_model(res: str) -> _Model:
         raise ModelError("the use-m3 encoder needs sentencepiece: pip install sentencepiece") from exc
     weights = os.path.join(res, "weights.npz")
     try:
-        table = np.empty((_NUM_CHUNKS, _VOCAB_ROWS, _EMB), dtype=np.uint8)
         infos = npz.members(weights)
         chunk_names = [f"q{i + 1}" for i in range(_NUM_CHUNKS)]
+        chunks: dict[str, np.ndarray] = {}
 
-        def read_chunks(chunks: range) -> None:
-            # inflation releases the GIL, so two workers halve the dominant part
-            arrays = npz.read_arrays(weights, [infos[chunk_names[i]] for i in chunks])
-            for i in chunks:
-                table[i] = arrays[chunk_names[i]]
+        def read_chunks(part: range) -> None:
+            # inflation releases the GIL, so two workers halve the dominant part; the
+            # chunks stay where they were inflated (no 65 MB copy into one table)
+            chunks.update(npz.read_arrays(weights, [infos[chunk_names[i]] for i in part]))
 
         with ThreadPoolExecutor(3) as ex:
             # the tokenizer (0.2 s of protobuf parsing) loads beside the inflation
@@ -178,6 +177,9 @@ def _read_model(res: str) -> _Model:
             for job in jobs:
                 job.result()
             sp = sp_job.result()
+        table = tuple(chunks[name] for name in chunk_names)
+        if any(t.shape != (_VOCAB_ROWS, _EMB) or t.dtype != np.uint8 for t in table):
+            raise ValueError("unexpected shape of the embedding table")
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise ModelError(
             f"cannot read the bundled use-m3 model in {res} ({exc}); "
@@ -605,12 +607,14 @@ def _plan_join(
     seqs.append(left + right)
 
 
-def _dequantise(m: _Model, ids: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _dequantise(m: _Model, ids: np.ndarray) -> np.ndarray:
     """Float32 embedding rows for piece ids (only these rows of the uint8 table)."""
     chunk = ids % _NUM_CHUNKS
-    if out is None:
-        out = np.empty((len(ids), _EMB), np.float32)
-    out[...] = m.table[chunk, ids // _NUM_CHUNKS]
+    row = ids // _NUM_CHUNKS
+    out = np.empty((len(ids), _EMB), np.float32)
+    for c in np.unique(chunk):
+        at = np.flatnonzero(chunk == c)
+        out[at] = m.table[c][row[at]]
     out *= m.scale[chunk, None]
     out += m.lo[chunk, None]
     return out
@@ -689,8 +693,9 @@ class _FirstLayer:
     distinct piece), so memory does not grow with what a process has embedded.
     """
 
-    def __init__(self, slots: np.ndarray, x: np.ndarray, products: list[np.ndarray]) -> None:
-        self.slots = slots  # per token of the call: its row in ``x`` and ``products``
+    def __init__(self, slots: np.ndarray, emb: np.ndarray, x: np.ndarray, products: list[np.ndarray]) -> None:
+        self.slots = slots  # per token of the call: its row in ``emb``, ``x`` and ``products``
+        self.emb = emb  # (U, 512) dequantised embeddings of the distinct pieces
         self.x = x  # (U, 768) first-stage rows of the distinct pieces
         self.products = products  # per branch (U + 1, order * 256); the last row is zero (padding)
 
@@ -715,7 +720,7 @@ class _FirstLayer:
                 p[a:b] = (rows[:, i * _CNN:(i + 1) * _CNN] @ m.w1_by_offset[i])[:b - a]
 
         list(ex.map(run, range(n_blocks)))
-        return cls(slots.reshape(-1), x, products)
+        return cls(slots.reshape(-1), _dequantise(m, uniq), x, products)
 
 
 def _batch_region_sums(
@@ -756,7 +761,7 @@ def _batch_region_sums(
     slot_of_row[rows] = slots
 
     feats = np.empty((len(kept), _FEAT), np.float32)
-    _dequantise(m, flat[kept], out=feats[:, :_EMB])
+    feats[:, :_EMB] = first_layer.emb[slots[kept]]
 
     buf = np.zeros((R, _CNN), np.float32)
     for i, (order, left) in enumerate(_ORDERS):
