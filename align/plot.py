@@ -103,6 +103,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
 
 
 def _embeddings(alignment: Alignment, model: str | Encoder, cache: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence embedded on its own: the map shows sentence pairs, not the windows the aligner also scores."""
     from align.embed import load_encoder
 
     encoder = load_encoder(model, cache=cache) if isinstance(model, str) else model

@@ -2,8 +2,9 @@
 
 Checks the rendered DOM, not the HTML source: the bead count, every sentence of both
 articles exactly once, injected markup shown as text and never run, the page loading
-nothing from outside, its layout on a laptop and a phone, and the mark-and-export flow
-producing the corrected alignment (in the text box and as a downloaded bead file).
+nothing from outside, its layout on a laptop and a phone, low-confidence beads, unmatched
+sentences and wire copy visibly marked, and the mark-and-export flow producing the
+corrected alignment (in the text box and as a downloaded bead file).
 
 Screenshots go to a temporary folder, or to ``$ALIGN_SCREENSHOTS`` to keep them.
 Without ``/usr/bin/chromium`` (``apt-get install chromium chromium-driver``) the tests
@@ -23,7 +24,7 @@ import pytest
 from align.api import align_files, align_texts
 from align.evaluate import read_beads
 from align.export.beads import format_bead
-from align.report import write_report
+from align.report import collection_wire_copy, write_report
 from align.types import Alignment
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -245,3 +246,53 @@ def test_mark_and_export_gives_the_corrected_alignment(browser, sample, shots: P
     browser.find_element(By.ID, "export-beads").click()
     assert browser.find_element(By.ID, "export-text").get_attribute("value") == expected_export(alignment, {matched[3]})
     assert console_errors(browser) == []
+
+
+def background(driver, selector: str) -> list[str]:
+    """Computed background colours: what a reader sees, whatever the class names say."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => getComputedStyle(e).backgroundColor)",
+        selector)
+
+
+def test_low_confidence_unmatched_and_wire_copy_are_visibly_marked(browser, sample, tmp_path: Path, shots: Path) -> None:
+    """A reprint of three English sentences in the collection: its passage is highlighted on both sides."""
+    alignment, _ = sample
+    reprint = tmp_path / "reprint.txt"
+    reprint.write_text(
+        "A local desk adds its own introduction about the weather in Ohio today.\n"
+        + " ".join(s.text for s in alignment.tgt.sentences[8:11])
+        + "\nAnd a closing line about sports scores and the local team.\n",
+        encoding="utf-8",
+    )
+    report = collection_wire_copy(alignment, [str(reprint), str(SRC.parent)])  # the pair's own files are skipped
+    page = tmp_path / "wire.html"
+    low = 0.78  # the sample's two weakest beads (0.775, 0.775) fall below it
+    write_report(alignment, page, wirecopy=report, low_score=low)
+    load(browser, page)
+    assert_every_sentence_once(browser, alignment)  # the passage list links to sentences, never repeats them
+    assert console_errors(browser) == []
+
+    plain_bead = background(browser, ".bead:not(.low):not(.gap)")[0]
+    low_beads = browser.execute_script("return Array.from(document.querySelectorAll('.bead.low')).map(e => Number(e.dataset.index))")
+    assert low_beads == [k for k, b in enumerate(alignment.beads) if b.is_match and b.score < low]
+    assert len(low_beads) == 2
+    assert plain_bead not in background(browser, ".bead.low")
+    assert set(background(browser, ".bead.gap")).isdisjoint({plain_bead, *background(browser, ".bead.low")})
+    assert browser.execute_script("return document.querySelectorAll('.bead.gap .none').length") == sum(
+        1 for b in alignment.beads if not b.is_match and (not b.src or not b.tgt))
+
+    wire = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#beads .s.wire')).map(e => [e.id, e.title])")
+    wire_tgt = {int(i.split("-")[-1]) for i, _ in wire if i.startswith("s-tgt-")}
+    assert {8, 9, 10} <= wire_tgt
+    assert any(i.startswith("s-src-") for i, _ in wire)  # the German translation of the copied passage too
+    assert all("reprint.txt" in title for _, title in wire)
+    plain_sentence = background(browser, "#beads .s:not(.wire)")[0]
+    assert plain_sentence in ("rgba(0, 0, 0, 0)", plain_bead)
+    assert plain_sentence not in background(browser, "#beads .s.wire")
+    heading = browser.execute_script("return document.querySelector('#wire h2').textContent")
+    assert heading.endswith("(collection of 6 documents)")
+    assert "reprint.txt" in browser.execute_script("return document.getElementById('wire').innerText")
+    browser.execute_script("document.getElementById('s-tgt-8').scrollIntoView({block: 'center'})")
+    browser.save_screenshot(str(shots / "report-wire.png"))

@@ -53,6 +53,7 @@ def write_report(
 
 
 def _same_file(a: str | None, b: str) -> bool:
+    """Whether ``a`` names file ``b`` (by inode, so ``samples/x.txt`` and ``./samples/x.txt`` agree)."""
     if a in (None, "-"):
         return False
     try:

@@ -44,10 +44,12 @@ class WireMark:
 
 
 def _asset(name: str) -> str:
+    """A file shipped beside this module; read at render time so the page inlines it (no external links)."""
     return resources.files("align.report").joinpath(name).read_text(encoding="utf-8")
 
 
 def _csp_hash(code: str) -> str:
+    """The CSP source for exactly this inline code: only our own style and script may run, nothing injected."""
     digest = hashlib.sha256(code.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
@@ -58,17 +60,15 @@ def esc(text: object) -> str:
 
 
 def _stem(doc: Document, fallback: str) -> str:
+    """The file stem that names the page's downloads (``SRC-TGT.reviewed.beads``); stdin has none."""
     if doc.path in (None, "-"):
         return fallback
     return Path(doc.path).stem or fallback
 
 
 def _ids(ids: Iterable[int]) -> str:
+    """Sentence ids as the ``data-*`` attributes hold them, for the inline script to read back."""
     return ",".join(map(str, ids))
-
-
-def _range(ids: tuple[int, ...]) -> str:
-    return f"{ids[0]}" if len(ids) == 1 else f"{ids[0]}–{ids[-1]}"
 
 
 def wire_marks(alignment: Alignment, report: WireCopyReport) -> tuple[dict[tuple[str, int], list[WireMark]], list[str]]:
@@ -139,7 +139,10 @@ def _score(bead: Bead) -> str:
     return format_bead(bead).rsplit(":", 1)[1]
 
 
-def _bead(k: int, bead: Bead, alignment: Alignment, low_score: float, marks) -> str:
+def _bead(
+    k: int, bead: Bead, alignment: Alignment, low_score: float, marks: dict[tuple[str, int], list[WireMark]]
+) -> str:
+    """One bead as a row; its ids and score are in ``data-*`` attributes so the export needs no other copy."""
     classes = ["bead"]
     if not bead.is_match:
         classes.append("gap")
