@@ -14,11 +14,14 @@ import time
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
 from align.errors import AlignError
+
+if TYPE_CHECKING:
+    from align.batch.manifest import PairSpec
 
 app = typer.Typer(
     name="align",
@@ -212,6 +215,12 @@ def dedup(
 
     if out is not None and out != "-":
         check_target(out)
+    if cross_lingual and model.strip().lower() != "use-m3":
+        from align.embed import load_encoder
+
+        # A model that is not installed must fail now, not after the monolingual work (or
+        # never, when the files share one language and the model would go unused).
+        load_encoder(model, cache=False)
     progress = _progress()
     docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
     config = WireCopyConfig(threshold=threshold, shingle=shingle, cross_lingual=cross_lingual)
@@ -257,6 +266,7 @@ def batch(
     if engine not in ("local", "ray"):
         raise AlignError(f"unknown engine {engine!r}; use local or ray")
     pairs = read_manifest(manifest)
+    _check_manifest_languages(model, manifest, pairs)
     options = BatchOptions(fmt=fmt.strip().lower(), model=model, presegmented=presegmented, max_align=max_align,
                            unmatched=unmatched.value, cache=not no_cache)
     summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress())
@@ -479,19 +489,51 @@ def _check_languages(model: str, src_lang: str, tgt_lang: str) -> None:
     languages are not known here, so only the code itself is checked for those.
     """
     from align.read import check_lang
-    from align.embed.usem3 import LANGUAGES as ENCODER_LANGS  # not wirecopy: it imports datasketch+scipy (0.5 s)
 
     for option, lang in (("--src-lang", src_lang), ("--tgt-lang", tgt_lang)):
         check_lang(lang)
-        if model.strip().lower() == "use-m3" and lang.split("-")[0] not in ENCODER_LANGS:
-            raise AlignError(
-                f"{option} {lang}: the bundled model use-m3 does not know this language (it knows "
-                f"{', '.join(ENCODER_LANGS)}); give a model that does, e.g. --model sentence-transformers/LaBSE"
-            )
-    if src_lang.split("-")[0] == tgt_lang.split("-")[0]:
+        _refuse_unknown_to_model(model, lang, option)
+    if _same_language(src_lang, tgt_lang):
         typer.echo(
             f"align: warning: both sides are in the same language ({src_lang}, {tgt_lang}); "
             "aligning anyway (check --src-lang and --tgt-lang if this is a translation)",
+            err=True,
+        )
+
+
+def _refuse_unknown_to_model(model: str, lang: str, where: str) -> None:
+    """Raise when the bundled model does not know ``lang`` (``where`` names the option or manifest line)."""
+    from align.embed.usem3 import LANGUAGES as ENCODER_LANGS  # not wirecopy: it imports datasketch+scipy (0.5 s)
+
+    if model.strip().lower() == "use-m3" and lang.split("-")[0] not in ENCODER_LANGS:
+        raise AlignError(
+            f"{where} {lang}: the bundled model use-m3 does not know this language (it knows "
+            f"{', '.join(ENCODER_LANGS)}); give a model that does, e.g. --model sentence-transformers/LaBSE"
+        )
+
+
+def _same_language(src_lang: str, tgt_lang: str) -> bool:
+    """Both sides in one language (regions ignored: en-GB and en-US are still the same language)."""
+    return src_lang.split("-")[0] == tgt_lang.split("-")[0]
+
+
+def _check_manifest_languages(model: str, manifest: str, pairs: list[PairSpec]) -> None:
+    """What ``pair`` checks for its two languages, for every pair of a batch, before any work.
+
+    A language the model does not know stops the batch (like a malformed manifest line:
+    it would be wrong for every run of that pair); pairs with the same language on both
+    sides are allowed and named in one warning line.
+    """
+    for spec in pairs:
+        for column, lang in (("src_lang", spec.src_lang), ("tgt_lang", spec.tgt_lang)):
+            _refuse_unknown_to_model(model, lang, f"manifest {manifest} line {spec.line}: {column}")
+    same = [spec for spec in pairs if _same_language(spec.src_lang, spec.tgt_lang)]
+    if same:
+        lines = ", ".join(str(spec.line) for spec in same[:5]) + (", …" if len(same) > 5 else "")
+        typer.echo(
+            f"align: warning: {len(same)} pair{'s' if len(same) != 1 else ''} of {manifest} have the same language "
+            f"on both sides (line{'s' if len(same) != 1 else ''} {lines}); aligning anyway (check the language "
+            "columns if these are translations)",
             err=True,
         )
 

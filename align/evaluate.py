@@ -93,24 +93,42 @@ def read_beads(source: str | os.PathLike[str] | Iterable[str]) -> list[BeadIds]:
     an insertion / deletion) and ``align``'s own output with a third ``:score`` field. Blank
     lines are skipped. A path ``"-"`` reads standard input. Raises
     :class:`~align.errors.InputError` naming the file and line number of a malformed line,
-    or when the file cannot be read.
+    when the file cannot be read, or when a file (or stdin) holds no bead at all.
     """
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         if name == "-":
-            return _parse_lines(sys.stdin, "<stdin>")
+            return _nonempty(_parse_lines(sys.stdin, "<stdin>"), "<stdin>")
         try:
             with open(name, encoding="utf-8-sig") as f:
-                return _parse_lines(f, name)
+                return _nonempty(_parse_lines(f, name), name)
         except FileNotFoundError:
             raise InputError(f"cannot read {name}: no such file; check the path") from None
         except IsADirectoryError:
             raise InputError(f"cannot read {name}: it is a directory; give a bead file") from None
         except UnicodeDecodeError:
-            raise InputError(f"cannot read {name}: not UTF-8 text; is it a bead file?") from None
+            raise InputError(
+                f"cannot read {name}: not UTF-8 text; give a bead file (one [src ids]:[tgt ids] a line, "
+                "as align pair --format beads writes)"
+            ) from None
+        except PermissionError:
+            raise InputError(f"cannot read {name}: permission denied; check the file's permissions") from None
         except OSError as err:
-            raise InputError(f"cannot read {name}: {err.strerror or err}") from None
+            raise InputError(f"cannot read {name}: {err.strerror or err}; check the path") from None
     return _parse_lines(source, "<lines>")
+
+
+def _nonempty(beads: list[BeadIds], name: str) -> list[BeadIds]:
+    """Refuse a bead file without beads.
+
+    Why: every aligned document has at least one bead, so an empty file is a wrong path or
+    a failed earlier step; scoring it would print zeros that look like a real result.
+    """
+    if not beads:
+        raise InputError(
+            f"{name}: no beads (the file is empty or blank); give a bead file such as align pair --format beads writes"
+        )
+    return beads
 
 
 def _parse_lines(lines: Iterable[str], name: str) -> list[BeadIds]:

@@ -233,7 +233,7 @@ class Runner:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--cases", type=int, default=100_000, help="how many cases to run (default 100,000)")
     parser.add_argument("--seed", type=int, default=0, help="base Hypothesis seed; chunk k uses seed + k")
     parser.add_argument("--real-every", type=int, default=100, help="every K-th alignment uses the real use-m3 model (0: never)")
     parser.add_argument("--failures", type=Path, help="write the kept failures here as JSON")

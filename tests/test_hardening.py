@@ -25,6 +25,9 @@ Checklist (issue item -> test):
    - output in a read-only directory .. test_read_only_output_directory_real_fs, test_read_only_output_directory_chmod
    - unknown --format ................. test_bad_input[unknown format], [format not given by extension]
    (and the other commands: test_bad_input[dedup ...], [segment ...], [eval ...]; output is a directory)
+   Every bad file in every file argument of pair, segment, eval, dedup, report, batch (the manifest
+   and the files it lists) and index add/query, and the language, model, output and format cases of
+   each of those commands: tests/test_bad_input_commands.py
 2. Hard but valid input
    - a side with a single sentence .... test_single_sentence_sides, test_single_sentence_pair_is_matched
    - headlines / no final punctuation . test_headlines_without_final_punctuation
@@ -39,11 +42,15 @@ Checklist (issue item -> test):
                                         aligning and while writing)
    - corrupted cache entry ............ test_corrupted_cache_entries_are_recomputed_by_the_real_model
                                         (and tests/test_embed.py::test_corrupted_entry_is_recomputed)
-   - full disk ........................ test_disk_full_device, test_disk_full_regular_file
+   - full disk ........................ test_disk_full_device, test_disk_full_regular_file; on a real full
+                                        tmpfs for pair, dedup, report, batch and index add:
+                                        tests/test_bad_input_commands.py::test_full_disk_is_reported_and_leaves_the_previous_file
 5. Untrusted content
    - escaped in HTML and XML output ... test_every_markup_output_escapes_text (tmx, html), test_html_and_markdown_markup_is_text
    - TMX import without entities ...... test_read_tmx_billion_laughs, test_read_tmx_external_entities
-   - derived paths stay in the folder . test_contained_path_refuses_escapes, test_demo_does_not_write_through_a_symlink
+   - derived paths stay in the folder . test_contained_path_refuses_escapes, test_demo_does_not_write_through_a_symlink,
+                                        tests/test_bad_input_commands.py::test_batch_ids_cannot_escape_the_output_folder_from_the_cli
+   - SVG (the heat-map) ............... tests/test_bad_input_commands.py::test_svg_plot_keeps_hostile_titles_and_names_as_text
 """
 
 from __future__ import annotations

@@ -149,8 +149,14 @@ def read_manifest(path: str) -> list[PairSpec]:
         raise InputError(f"manifest {path}: no such file; check the path") from None
     except IsADirectoryError:
         raise InputError(f"manifest {path}: is a directory; give a TSV or JSONL file") from None
+    except PermissionError:
+        raise InputError(f"manifest {path}: cannot be read (permission denied); check the file's permissions") from None
     except OSError as err:
-        raise InputError(f"manifest {path}: cannot be read ({err.strerror or err})") from None
+        raise InputError(f"manifest {path}: cannot be read ({err.strerror or err}); check the path") from None
+    if b"\x00" in data:
+        # UTF-16 or a binary file: NUL decodes as UTF-8, so without this the message
+        # would be about columns and mislead.
+        raise InputError(f"manifest {path} contains NUL bytes (binary, or UTF-16); save the manifest as UTF-8 text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from align.batch.manifest import PairSpec
-from align.batch.state import commit, is_finished, prepare_out_dir
+from align.batch.state import commit, is_finished, prepare_out_dir, remove_created
 from align.batch.work import BatchOptions, PairOutcome, align_pair
 from align.embed import Encoder, load_encoder
 from align.errors import AlignError
@@ -130,7 +131,19 @@ def run_batch(
         raise AlignError(f"--workers must be at least 1, got {workers}")
     progress = progress or (lambda _msg: None)
     start = time.perf_counter()
-    directory = prepare_out_dir(out_dir)
+    directory, created = prepare_out_dir(out_dir)
+    try:
+        return _run(pairs, directory, options, engine, workers, progress, encoder, start)
+    except BaseException:
+        # A run that stops before its first output (no model, Ctrl-C while loading) leaves
+        # no empty folders behind; one that wrote outputs keeps them (rmdir refuses).
+        remove_created(created)
+        raise
+
+
+def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: str, workers: int,
+         progress: Progress, encoder: Encoder | None, start: float) -> BatchSummary:
+    """The body of :func:`run_batch` once the output folder exists."""
     summary = BatchSummary(total=len(pairs), engine=engine, workers=workers)
     todo = []
     for spec in pairs:

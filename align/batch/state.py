@@ -24,18 +24,38 @@ MARKERS = ".done"
 _VERSION = 1
 
 
-def prepare_out_dir(out_dir: str) -> Path:
-    """Create the output folder (and its marker folder) or say why it cannot be used."""
+def prepare_out_dir(out_dir: str) -> tuple[Path, list[Path]]:
+    """Create the output folder (and its marker folder) or say why it cannot be used.
+
+    Returns the folder and the folders this call created, deepest first, so that a run
+    that stops before writing anything (the model cannot be loaded) can take them back
+    with :func:`remove_created`.
+    """
     path = Path(out_dir)
     if path.exists() and not path.is_dir():
         raise OutputError(f"--out-dir {out_dir} is a file; give a folder (it is created if missing)")
+    created = [p for p in (path / MARKERS, path, *path.parents) if not p.exists()]
     try:
         (path / MARKERS).mkdir(parents=True, exist_ok=True)
     except OSError as err:
+        remove_created(created)
         raise OutputError(f"cannot create --out-dir {out_dir}: {err.strerror or err}; choose another folder") from None
     if not os.access(path, os.W_OK):
         raise OutputError(f"cannot write in --out-dir {out_dir}: permission denied; choose another folder")
-    return path
+    return path, created
+
+
+def remove_created(created: list[Path]) -> None:
+    """Remove the folders :func:`prepare_out_dir` made, deepest first, as long as they are empty.
+
+    ``rmdir`` refuses a folder with anything in it, so a finished pair's outputs (or a
+    file someone else put there meanwhile) are never touched.
+    """
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def marker_path(out_dir: Path, pair_id: str) -> Path:

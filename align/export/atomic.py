@@ -129,7 +129,19 @@ def check_target(path: str) -> str:
         )
     if not os.path.isdir(directory):
         raise OutputError(f"cannot write {path}: {directory} is not a directory; choose another output path")
+    if not _is_special(path) and not os.access(directory, os.W_OK | os.X_OK):
+        # Checked here so a read-only folder fails before the work, not after it; the
+        # temporary file's creation still catches what access() cannot know (e.g. root on /sys).
+        raise _open_error(path, directory, OSError(errno.EROFS if _read_only_fs(directory) else errno.EACCES, ""))
     return directory
+
+
+def _read_only_fs(directory: str) -> bool:
+    """True when ``directory`` is on a file system mounted read-only (so the message can say so)."""
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # no statvfs (Windows), or it failed: say "no permission"
+        return False
 
 
 def _open_error(path: str, directory: str, err: OSError) -> OutputError:
@@ -141,7 +153,7 @@ def _open_error(path: str, directory: str, err: OSError) -> OutputError:
         )
     if err.errno in _NO_SPACE:
         return OutputError(f"disk full while writing {path}; free space and retry")
-    return OutputError(f"cannot write {path}: {err.strerror or err}")
+    return OutputError(f"cannot write {path}: {err.strerror or err}; choose another output path")
 
 
 def _final_mode(path: str) -> int:
