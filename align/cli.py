@@ -238,7 +238,7 @@ def dedup(
 def batch(
     manifest: str = typer.Argument(..., metavar="MANIFEST", help="TSV (src, tgt, src_lang, tgt_lang[, id]; no header) or JSONL."),
     out_dir: str = typer.Option(..., "--out-dir", "-d", metavar="DIR", help="Folder for the outputs, one set per pair named by id."),
-    fmt: str = typer.Option("tmx", "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses or beads."),
+    fmt: str = typer.Option("tmx", "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses, beads or html (as for pair)."),
     presegmented: bool = typer.Option(False, "--presegmented", help="One sentence per line in every file, kept exactly as given."),
     model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),

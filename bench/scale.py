@@ -68,7 +68,7 @@ def bench_batch(n_pairs: int, work: Path) -> None:
             import ray
 
             t = time.perf_counter()
-            ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+            ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
             print(f"(ray.init, local 2-CPU instance: {time.perf_counter() - t:.1f} s, not counted below)")
             ray_started = True
         out = work / f"out-{engine}-{workers}"

@@ -9,22 +9,30 @@ engine, so both engines give byte-identical files.
 
 Without ``RAY_ADDRESS`` this starts a local Ray instance with ``workers`` CPUs and stops
 it at the end; with ``RAY_ADDRESS`` it joins that cluster (whose nodes need ``align``
-installed and the input paths readable). An already initialised Ray is used as it is.
+installed and the input paths readable; ``auto`` means the one ``ray start`` runs on this
+machine). An already initialised Ray is used as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
+import socket
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from align.batch.manifest import PairSpec
-from align.batch.work import BatchOptions, PairOutcome, align_pair
+from align.batch.work import BatchOptions, PairOutcome, align_pair, load_id
 from align.errors import AlignError
+
+#: Seconds to wait for a TCP answer from ``RAY_ADDRESS`` before calling it unreachable.
+PROBE_TIMEOUT = 5.0
 
 
 class PairAligner:
@@ -35,6 +43,7 @@ class PairAligner:
 
         self.options = options
         self.error: AlignError | None = None
+        self.load = load_id()
         try:
             self.encoder = load_encoder(options.model, cache=options.cache)
         except AlignError as err:  # reported per row as fatal: the driver stops the batch
@@ -49,7 +58,7 @@ class PairAligner:
             if self.error is not None:
                 outcome = PairOutcome(spec, "failed", str(self.error), fatal=True)
             else:
-                outcome = align_pair(spec, self.encoder, self.options)
+                outcome = align_pair(spec, self.encoder, self.options, self.load)
             out.append(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
         return pa.table({"outcome": pa.array(out, type=pa.large_binary())})
 
@@ -74,19 +83,82 @@ def _import_ray() -> Any:
     return ray
 
 
+def _probe(address: str) -> None:
+    """Fail at once, in one line, when nothing answers at ``address``.
+
+    Without this, ``ray.init`` retries an unreachable head node for more than ten minutes
+    and writes dozens of log lines to stderr before giving up.
+    """
+    if address.lower() in ("auto", "local"):
+        return  # Ray finds (or starts) the local cluster itself
+    parts = urlsplit(address if "://" in address else f"//{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise AlignError(f"RAY_ADDRESS {address!r} is not HOST:PORT; use e.g. 10.0.0.5:6379 or auto") from None
+    if not host or port is None:
+        return  # a form this check does not know; let Ray judge it
+    try:
+        socket.create_connection((host, port), timeout=PROBE_TIMEOUT).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise AlignError(
+            f"RAY_ADDRESS {address}: no Ray cluster answers there ({reason}); start it (ray start --head) "
+            "or fix RAY_ADDRESS, or unset it to run Ray on this machine"
+        ) from None
+
+
+@contextlib.contextmanager
+def _stderr_to(sink: Any) -> Iterator[None]:
+    """Send file descriptor 2 to ``sink`` for a while.
+
+    Ray's C++ core logs its connection retries straight to the process' stderr (one line a
+    second while a cluster refuses this driver), which no Python logging setting reaches;
+    the batch reports the outcome itself, in one line.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _init(ray: Any, workers: int) -> bool:
     """Start or join Ray; True when this call started it (and so must shut it down)."""
     if ray.is_initialized():
         return False
     kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.ERROR,
                               "log_to_driver": False, "configure_logging": True}
-    if not os.environ.get("RAY_ADDRESS"):
-        kwargs["num_cpus"] = max(workers, 1)
-    try:
-        ray.init(**kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as err:
-        where = os.environ.get("RAY_ADDRESS") or "a local instance"
-        raise AlignError(f"cannot start Ray ({where}): {str(err).splitlines()[0]}; check RAY_ADDRESS") from None
+    address = os.environ.get("RAY_ADDRESS", "").strip()
+    if not address:
+        # "local": a new instance even when `ray start` left one running on this machine
+        # (plain ray.init() would join that and refuse num_cpus); RAY_ADDRESS=auto joins it.
+        kwargs.update(address="local", num_cpus=max(workers, 1))
+        try:
+            ray.init(**kwargs)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise AlignError(f"cannot start a local Ray instance: {str(err).splitlines()[0]}; "
+                             "use --engine local") from None
+        return True
+    _probe(address)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        try:
+            with _stderr_to(log):
+                ray.init(**kwargs)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            log.seek(0)
+            said = log.read()
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            if "Unauthenticated" in said or "InvalidAuthToken" in said:
+                raise AlignError(
+                    f"the Ray cluster at {address} uses token authentication and refused this process; "
+                    "set RAY_AUTH_MODE=token (the token is read from RAY_AUTH_TOKEN or ~/.ray/auth_token)"
+                ) from None
+            raise AlignError(f"cannot join the Ray cluster at {address}: {first.rstrip('. ')}; check RAY_ADDRESS") from None
     return True
 
 

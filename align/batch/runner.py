@@ -20,14 +20,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from align.batch.manifest import PairSpec
-from align.batch.state import commit, is_finished, prepare_out_dir, remove_created
-from align.batch.work import BatchOptions, PairOutcome, align_pair
+from align.batch.state import commit, exclusive, is_finished, prepare_out_dir, remove_created
+from align.batch.work import BatchOptions, PairOutcome, align_pair, load_id
 from align.embed import Encoder, load_encoder
 from align.errors import AlignError
+from align.export.tmx import tmx_date
 
 ENGINES = ("local", "ray")
 Progress = Callable[[str], None]
@@ -36,7 +37,9 @@ Progress = Callable[[str], None]
 @dataclass
 class BatchSummary:
     """Totals of one run. ``failed`` lists ``(id, reason)``; sentences and beads count the
-    pairs aligned in this run (skipped pairs were counted by the run that made them)."""
+    pairs aligned in this run (skipped pairs were counted by the run that made them).
+    ``model_loads`` is how many times a worker loaded the encoder in this run: at most
+    ``workers``, however many pairs there were."""
 
     total: int = 0
     done: int = 0
@@ -47,6 +50,7 @@ class BatchSummary:
     seconds: float = 0.0
     engine: str = "local"
     workers: int = 1
+    model_loads: int = 0
 
     def format(self) -> str:
         """The summary a person reads at the end of ``align batch``."""
@@ -68,6 +72,7 @@ def _init_worker(options: BatchOptions) -> None:
     """Pool initializer: load the encoder once for every pair this process will align."""
     try:
         _worker["encoder"] = load_encoder(options.model, cache=options.cache)
+        _worker["load"] = load_id()
     except AlignError as err:
         _worker["error"] = err
 
@@ -75,7 +80,7 @@ def _init_worker(options: BatchOptions) -> None:
 def _pool_align(spec: PairSpec, options: BatchOptions) -> PairOutcome:
     if "error" in _worker:
         return PairOutcome(spec, "failed", str(_worker["error"]), fatal=True)
-    return align_pair(spec, _worker["encoder"], options)  # type: ignore[arg-type]
+    return align_pair(spec, _worker["encoder"], options, str(_worker["load"]))  # type: ignore[arg-type]
 
 
 def run_local(specs: list[PairSpec], options: BatchOptions, workers: int = 1,
@@ -85,8 +90,9 @@ def run_local(specs: list[PairSpec], options: BatchOptions, workers: int = 1,
         return
     if workers <= 1:
         encoder = encoder or load_encoder(options.model, cache=options.cache)
+        worker = load_id()
         for spec in specs:
-            yield align_pair(spec, encoder, options)
+            yield align_pair(spec, encoder, options, worker)
         return
     # spawn: a clean interpreter per worker (fork would copy this process's threads and locks)
     context = multiprocessing.get_context("spawn")
@@ -124,6 +130,8 @@ def run_batch(
     A pair that fails is listed with its reason and the batch goes on; a failure that
     would repeat for every pair (the model cannot be loaded) raises :class:`AlignError`.
     ``encoder`` (local engine, one worker) reuses an encoder the caller already loaded.
+    TMX files of one run share one ``creationdate`` (``SOURCE_DATE_EPOCH`` or the start
+    of the run) unless ``options`` sets it.
     """
     if engine not in ENGINES:
         raise AlignError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
@@ -131,20 +139,26 @@ def run_batch(
         raise AlignError(f"--workers must be at least 1, got {workers}")
     progress = progress or (lambda _msg: None)
     start = time.perf_counter()
+    if options.fmt.strip().lower() == "tmx" and options.creationdate is None:
+        options = replace(options, creationdate=tmx_date())
     directory, created = prepare_out_dir(out_dir)
     try:
-        return _run(pairs, directory, options, engine, workers, progress, encoder, start)
+        with exclusive(directory):
+            summary = _run(pairs, directory, options, engine, workers, progress, encoder)
     except BaseException:
         # A run that stops before its first output (no model, Ctrl-C while loading) leaves
         # no empty folders behind; one that wrote outputs keeps them (rmdir refuses).
         remove_created(created)
         raise
+    summary.seconds = time.perf_counter() - start
+    return summary
 
 
 def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: str, workers: int,
-         progress: Progress, encoder: Encoder | None, start: float) -> BatchSummary:
-    """The body of :func:`run_batch` once the output folder exists."""
+         progress: Progress, encoder: Encoder | None) -> BatchSummary:
+    """The body of :func:`run_batch` once the output folder exists and is locked."""
     summary = BatchSummary(total=len(pairs), engine=engine, workers=workers)
+    loads: set[str] = set()
     todo = []
     for spec in pairs:
         if is_finished(directory, spec, options):
@@ -165,6 +179,7 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
     for outcome in outcomes:
         if outcome.fatal:
             raise AlignError(outcome.reason)
+        loads.add(outcome.worker)
         finished += 1
         pid = outcome.spec.id
         if outcome.status == "done":
@@ -182,5 +197,5 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
             progress(f"[{finished}/{len(pairs)}] {pid}: failed: {outcome.reason}")
     order = {spec.id: spec.line for spec in pairs}
     summary.failed.sort(key=lambda item: order[item[0]])
-    summary.seconds = time.perf_counter() - start
+    summary.model_loads = len(loads)
     return summary

@@ -5,15 +5,26 @@ inputs (SHA-256 of their bytes), languages and settings as the current run, and 
 output file it lists is present with the recorded SHA-256. Outputs are written first and
 the marker last, each atomically (``align.export.atomic``), so a run killed at any
 moment leaves either a finished pair or one that is done again; never a pair that looks
-finished but is not. Only one process (the batch driver) writes here.
+finished but is not.
+
+Only one process writes here: the batch driver holds a lock (``DIR/.done/.lock``, removed
+at the end) for the whole run, so a second ``align batch`` into the same folder is
+refused instead of racing the first. Holding it also makes it safe to delete the hidden
+temporary files (``.NAME.XXXXXXXX.tmp``) that a run killed in the middle of a write
+leaves behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from align.batch.manifest import PairSpec
 from align.batch.work import BatchOptions, PairOutcome, file_digest
@@ -21,7 +32,10 @@ from align.errors import OutputError
 from align.export.atomic import atomic_output
 
 MARKERS = ".done"
+LOCK = ".lock"
 _VERSION = 1
+#: The temporary files of ``atomic_output`` (``tempfile.mkstemp``: ".NAME." + 8 characters + ".tmp").
+_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
 
 def prepare_out_dir(out_dir: str) -> tuple[Path, list[Path]]:
@@ -56,6 +70,50 @@ def remove_created(created: list[Path]) -> None:
             folder.rmdir()
         except OSError:
             return
+
+
+@contextlib.contextmanager
+def exclusive(out_dir: Path) -> Iterator[None]:
+    """Hold the folder's lock for a run, after removing what a killed run left half-written.
+
+    The lock is an ``flock`` on ``DIR/.done/.lock``, a file that exists only while a run
+    holds it: the kernel drops the lock when the process dies, even by SIGKILL, so a
+    killed run never leaves the folder locked (only, at worst, the empty file).
+    """
+    handle = _lock(out_dir / MARKERS / LOCK, out_dir)
+    try:
+        for folder in (out_dir, out_dir / MARKERS):
+            for stale in folder.glob(".*.tmp"):
+                if _TEMP.match(stale.name):
+                    with contextlib.suppress(OSError):
+                        stale.unlink()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            (out_dir / MARKERS / LOCK).unlink()  # while still holding it, so no one else locks this file
+        handle.close()  # releases the lock
+
+
+def _lock(lock_path: Path, out_dir: Path) -> IO[str]:
+    """Open and ``flock`` the lock file; refuse at once when another run holds it."""
+    while True:
+        try:
+            handle = open(lock_path, "a")  # noqa: SIM115 (held for the whole run)
+        except OSError as err:
+            raise OutputError(f"cannot write in --out-dir {out_dir}: {err.strerror or err}; choose another folder") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise OutputError(
+                f"another align batch is writing to --out-dir {out_dir}; wait for it to finish or choose another folder"
+            ) from None
+        try:
+            if os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino:
+                return handle
+        except FileNotFoundError:
+            pass
+        handle.close()  # the run that held it removed the file meanwhile: lock the new one
 
 
 def marker_path(out_dir: Path, pair_id: str) -> Path:

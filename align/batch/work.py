@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import socket
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import align.report  # noqa: F401  (registers the html format, as for ``align pair``, in every worker)
 from align.api import align_files
 from align.batch.manifest import PairSpec
 from align.embed import Encoder
@@ -34,12 +38,18 @@ class BatchOptions:
     max_align: int = 5
     unmatched: str = "skip"
     cache: bool = True
+    #: TMX header date, fixed by the driver once per run (``run_batch``) rather than by each
+    #: worker, so every engine writes the same bytes and ``SOURCE_DATE_EPOCH`` set where the
+    #: batch is started also holds on cluster nodes that never see that environment.
+    creationdate: str | None = None
 
     def key(self) -> dict:
         """The settings a finished pair must have been made with to be skipped on a rerun
-        (the cache changes speed, not results, so it is not part of it)."""
+        (the cache changes speed, not results, and the date records when, not how, so
+        neither is part of it)."""
         d = asdict(self)
         d.pop("cache")
+        d.pop("creationdate")
         if self.fmt != "tmx":
             d.pop("unmatched")
         return d
@@ -65,6 +75,14 @@ class PairOutcome:
     files: dict[str, bytes] = field(default_factory=dict)
     inputs: tuple[str, str] = ("", "")
     fatal: bool = False
+    #: Which encoder load aligned the pair (see :func:`load_id`): the driver counts the
+    #: distinct values, which shows each worker loaded the model once, not once per pair.
+    worker: str = ""
+
+
+def load_id() -> str:
+    """A token for one encoder load in one process (host, pid, a random part)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def file_digest(path: str) -> str:
@@ -90,7 +108,7 @@ def output_names(pair_id: str, fmt: str) -> tuple[str, ...]:
 def render(alignment, pair_id: str, options: BatchOptions) -> dict[str, bytes]:
     """The output files of one alignment, as bytes (what ``align pair -o`` would write)."""
     exporter = get_exporter(options.fmt)
-    kwargs = {"unmatched": options.unmatched} if exporter.name == "tmx" else {}
+    kwargs = {"unmatched": options.unmatched, "creationdate": options.creationdate} if exporter.name == "tmx" else {}
     exporter.check_options(kwargs)
     names = output_names(pair_id, options.fmt)
     buffers = tuple(io.BytesIO() for _ in names)
@@ -98,8 +116,17 @@ def render(alignment, pair_id: str, options: BatchOptions) -> dict[str, bytes]:
     return {name: buf.getvalue() for name, buf in zip(names, buffers)}
 
 
-def align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> PairOutcome:
-    """Align one pair with an already loaded encoder; never raises for a bad pair."""
+def align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions, worker: str = "") -> PairOutcome:
+    """Align one pair with an already loaded encoder; never raises for a bad pair.
+
+    ``worker`` is the :func:`load_id` of ``encoder``, passed through to the outcome.
+    """
+    outcome = _align_pair(spec, encoder, options)
+    outcome.worker = worker
+    return outcome
+
+
+def _align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> PairOutcome:
     start = time.perf_counter()
     try:
         alignment = align_files(
