@@ -18,6 +18,7 @@ import numpy as np
 from align import __version__
 from align.embed import Encoder, load_encoder
 from align.errors import InputError
+from align.hints import clause_ends, paragraph_breaks
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows
 from align.segment import presegmented as split_lines
@@ -36,20 +37,6 @@ def prepare(doc: Document, presegmented: bool = False) -> Document:
     if doc.sentences:
         return doc
     return split_lines(doc) if presegmented else segment(doc)
-
-
-def paragraph_breaks(doc: Document) -> np.ndarray:
-    """``breaks[k]`` is true when a line break separates sentence ``k`` from sentence ``k + 1``.
-
-    The reader keeps line breaks as hard sentence boundaries, so a line break between two
-    sentences is a paragraph break (news files put a paragraph per line or blank lines
-    between paragraphs).
-    """
-    sents = doc.sentences
-    text = doc.text
-    return np.array(
-        [any(c in text[a.end : b.start] for c in "\n\r") for a, b in zip(sents, sents[1:])], dtype=bool
-    )
 
 
 def align_documents(
@@ -81,7 +68,10 @@ def align_documents(
     src_len = np.array([len(s.text) for s in src.sentences], dtype=np.float64)
     tgt_len = np.array([len(s.text) for s in tgt.sentences], dtype=np.float64)
     breaks = (paragraph_breaks(src), paragraph_breaks(tgt)) if paragraphs else (None, None)
-    beads = align_windows(src_windows, tgt_windows, src_len, tgt_len, config, *breaks)
+    beads = align_windows(
+        src_windows, tgt_windows, src_len, tgt_len, config, *breaks,
+        src_clauses=clause_ends(src), tgt_clauses=clause_ends(tgt),
+    )
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,

@@ -117,3 +117,39 @@ def test_one_sentence_each_side_is_matched_and_two_by_two_recovered() -> None:
     tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
     assert [(b.src, b.tgt) for b in _run(src[:1], tgt[:1])] == [((0,), (0,))]
     assert [(b.src, b.tgt) for b in _run(src, tgt)] == [((0,), (0,)), ((1,), (1,))]
+
+
+def test_clause_cost_is_charged_exactly_where_the_two_ends_differ() -> None:
+    from align.search.scoring import NEG, bead_scores
+
+    src, tgt, _ = make_pair(12, seed=3)
+    k = 2
+    sw, tw = windows(src, k), windows(tgt, k)
+    ls, lt = np.full(len(src), 80.0), np.full(len(tgt), 80.0)
+    band = Band.full(len(src), len(tgt))
+    # node (i, j) ends source sentence i - 1 and target sentence j - 1 (none at 0)
+    i = np.broadcast_to(np.arange(band.n + 1)[:, None], (band.n + 1, band.width))
+    j = band.lo[:, None] + np.arange(band.width)[None, :]
+    types = [(1, 1), (1, 2), (2, 1)]
+    s_flags = np.zeros(len(src), bool)
+    t_flags = np.zeros(len(tgt), bool)
+    s_flags[[2, 5]] = True
+    t_flags[[2, 7]] = True
+    plain, _ = bead_scores(sw, tw, ls, lt, types, band, 0.05)
+    charged, _ = bead_scores(sw, tw, ls, lt, types, band, 0.05, src_clauses=s_flags, tgt_clauses=t_flags, clause_cost=0.3)
+    for p, c in zip(plain, charged):
+        ok = p > NEG / 2
+        end_s = np.where(i > 0, s_flags[np.clip(i - 1, 0, len(src) - 1)], False)
+        end_t = np.where(j > 0, t_flags[np.clip(j - 1, 0, len(tgt) - 1)], False)
+        expected = np.where(end_s != end_t, 0.3, 0.0)
+        assert np.allclose((p - c)[ok], expected[ok])
+
+
+def test_clause_ends_reads_the_last_mark_before_closing_quotes() -> None:
+    from align.hints import clause_ends
+    from align.read import read_text
+    from align.segment import presegmented
+
+    lines = ["Literatur :", 'Er sagte: "so;"', "Ende.", "Frage?", "Liste,", "", "« Zitat » :", "ohne Zeichen"]
+    doc = presegmented(read_text("\n".join(lines), "de"))
+    assert clause_ends(doc).tolist() == [True, True, False, False, True, False, True, False]

@@ -90,6 +90,9 @@ def bead_scores(
     tgt_breaks: np.ndarray | None = None,
     break_cost: float = 0.0,
     size_cost: float = 0.0,
+    src_clauses: np.ndarray | None = None,
+    tgt_clauses: np.ndarray | None = None,
+    clause_cost: float = 0.0,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """DP scores and raw window cosines for every bead type on the band.
 
@@ -103,8 +106,16 @@ def bead_scores(
     paragraphs, so a side whose sentences cross a paragraph break that the other side does
     not cross costs ``break_cost`` per unmatched break: this keeps a stray paragraph (a
     quote only one version carries) from being swallowed by its neighbour's good match.
+
+    ``*_clauses[k]`` is true when sentence ``k`` ends at a clause mark; a bead whose last
+    source and last target sentences end at boundaries of different strength costs
+    ``clause_cost`` (the same for every bead type, so it moves where a bead ends, not
+    how big it is).
     """
     ratio = float(src_len.sum() / max(tgt_len.sum(), 1.0))
+    clause_mismatch = None
+    if clause_cost and src_clauses is not None and tgt_clauses is not None:
+        clause_mismatch = clause_cost * _band_mismatch(src_clauses, tgt_clauses, band)
     scores, cosines = [], []
     for a, b in types:
         cos = band_dots(src_win[a - 1], tgt_win[b - 1], a, b, band)
@@ -120,6 +131,8 @@ def bead_scores(
         if break_cost and src_breaks is not None and tgt_breaks is not None:
             crossings = np.abs(_band_breaks(src_breaks, a, band, "src") - _band_breaks(tgt_breaks, b, band, "tgt"))
             score = score - break_cost * crossings
+        if clause_mismatch is not None:
+            score = score - clause_mismatch
         scores.append(np.where(ok, score, NEG))
         cosines.append(cos)
     return scores, cosines
@@ -139,3 +152,15 @@ def _band_breaks(breaks: np.ndarray, size: int, band: Band, side: str) -> np.nda
     first = np.clip(end - size, 0, limit)
     counts = inner[last] - inner[first]
     return np.broadcast_to(counts, (band.n + 1, band.width)).astype(np.float64)
+
+
+def _band_mismatch(src_flags: np.ndarray, tgt_flags: np.ndarray, band: Band) -> np.ndarray:
+    """1.0 where the beads ending at a band node end on flags that differ, else 0.0.
+
+    A bead ending at node ``(i, j)`` ends with source sentence ``i - 1`` and target
+    sentence ``j - 1``; row 0 and column 0 (nothing ended yet) count as unflagged.
+    """
+    src = np.concatenate(([False], np.asarray(src_flags, dtype=bool)))
+    tgt = np.concatenate(([False], np.asarray(tgt_flags, dtype=bool)))
+    j = np.clip(band.lo[:, None] + np.arange(band.width)[None, :], 0, band.m)
+    return (src[np.arange(band.n + 1)][:, None] != tgt[j]).astype(np.float64)
