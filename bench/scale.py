@@ -14,8 +14,11 @@ Index: documents of 10 synthetic sentences (Zipf words, ``scale_data.synthetic_s
 give 27 passages each (sentences and windows of 2 and 3). Their signatures are computed
 once (timed: "hashing"), then put into each store (timed: "insert"); "memory" is the
 growth of this process's RSS for the in-memory index and of Redis' ``used_memory`` for
-Redis. Queries: ``--queries`` new documents (half of them edited copies of indexed
-ones), one ``WireCopyIndex.query`` call per document, as ``align index query`` does.
+Redis. Queries: ``--queries`` new documents (half of them edited copies of indexed ones),
+one ``WireCopyIndex.query`` call per document, as ``align index query`` does. The
+in-memory index is then saved to its file (format 2: a zip of arrays and JSON) and loaded
+again in this process ("reading" the file, then "LSH rebuilt" from the stored
+signatures), and the queries are repeated on the loaded index.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from align.batch import BatchOptions, read_manifest, run_batch
 from align.index import IndexSettings, WireCopyIndex
-from align.index.store import FileStore, RedisStore, no_gc
+from align.index.store import FileStore, RedisStore
 from align.types import Document, Sentence
 from bench.scale_data import synthetic_sentences, write_pairs
 
@@ -179,9 +182,16 @@ def bench_index(n_passages: int, n_queries: int, redis_url: str | None, work: Pa
             store.close()
             del index, store
             t = time.perf_counter()
-            with no_gc():
-                FileStore(work / "scale.index")
-            print(f"memory: saved to one file in {save:.1f} s ({size:,.0f} MB), loaded in {time.perf_counter() - t:.1f} s")
+            loaded_store = FileStore(work / "scale.index")
+            read = time.perf_counter() - t
+            loaded = WireCopyIndex(loaded_store)  # rebuilds the LSH buckets from the stored signatures
+            load = time.perf_counter() - t
+            again = sum(len(r.matches) for q in queries for r in loaded.query([q]))
+            print(f"memory: saved to one file in {save:.1f} s ({size:,.0f} MB), loaded in {load:.1f} s "
+                  f"(reading {read:.1f} s, LSH rebuilt in {load - read:.1f} s); "
+                  f"{again} passages found after loading ({'same' if again == found else 'DIFFERENT'})")
+            loaded.close()
+            del loaded, loaded_store
         else:
             _redis_drop(store)
             store.close()

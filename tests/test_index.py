@@ -147,8 +147,8 @@ def test_the_cli_keeps_the_index_across_runs(tmp_path: Path) -> None:
 def test_bad_index_files_give_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file; build it first"):
         open_index(str(tmp_path / "none.index"))
-    (tmp_path / "junk.index").write_bytes(b"not a pickle")
-    with pytest.raises(InputError, match="cannot be read"):
+    (tmp_path / "junk.index").write_bytes(b"not an index")
+    with pytest.raises(InputError, match="not an align wire-copy index; give another --index"):
         open_index(str(tmp_path / "junk.index"))
     with pytest.raises(InputError, match="is a directory"):
         open_index(str(tmp_path))

@@ -189,6 +189,10 @@ def run_ray(specs: list[PairSpec], options: BatchOptions, workers: int = 1) -> I
                 max_restarts=0,
             )
         for row in dataset.iter_rows():
+            # Unpickling is safe here: these bytes were pickled a moment ago by this run's own
+            # PairAligner actors and come back through Ray's object store, which itself moves
+            # every task and argument as (cloud)pickles; they are never read from a file or a
+            # user. Whoever could alter them could already run code in the cluster.
             yield pickle.loads(row["outcome"])
     finally:
         if started:

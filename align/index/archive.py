@@ -137,9 +137,15 @@ def _key(doc: int, first: int, last: int) -> str:
     return f"{doc}:{first}:{last}"
 
 
-def _parse_key(key: str) -> tuple[int, int, int]:
-    d, a, b = key.split(":")
-    return int(d), int(a), int(b)
+def _parse_key(key: str, location: str = "") -> tuple[int, int, int]:
+    """``(doc, first, last)`` of a key made by :func:`_key`; a store that hands back anything
+    else (damaged, or written by something other than align) is refused in one line."""
+    try:
+        d, a, b = key.split(":")
+        return int(d), int(a), int(b)
+    except ValueError:
+        raise InputError(f"index {location}: holds a passage key {key[:40]!r} that align did not write; "
+                         "rebuild the index") from None
 
 
 class WireCopyIndex:
@@ -154,7 +160,11 @@ class WireCopyIndex:
                 f"index {store.location} was built with {diff}={existing.get(diff)}, not {wanted[diff]}; "
                 "use its settings or another index"
             )
-        self.settings = IndexSettings(**(existing or wanted))
+        try:
+            self.settings = IndexSettings(**(existing or wanted))
+        except TypeError:  # a setting this version does not know
+            raise InputError(f"index {store.location}: its settings are not this align's "
+                             f"({', '.join(sorted(existing or {}))}); rebuild the index") from None
         self.store = store
         self.hasher = MinHasher(num_perm=self.settings.num_perm, shingle=self.settings.shingle)
         store.open_lsh(self.hasher, self.settings.to_dict())
@@ -224,8 +234,9 @@ class WireCopyIndex:
             template = self._template(docs, doc_words)
             found = self.store.lsh.query_many(signatures)
             cand_keys = sorted({k for keys in found for k in keys})
+            where = {k: _parse_key(k, self.store.location) for k in cand_keys}  # checked before any use
             cand_shingles = dict(zip(cand_keys, self.store.get_shingles(cand_keys)))
-            records = self.store.get_docs(sorted({_parse_key(k)[0] for k in cand_keys}))
+            records = self.store.get_docs(sorted({d for d, _, _ in where.values()}))
         # Indexed units get doc numbers after the queried ones, so one Unit space holds both.
         offset = len(docs)
         matches: list[UnitMatch] = []
@@ -238,7 +249,7 @@ class WireCopyIndex:
             # with template lines in the passage, its own text must be what matches
             core = self.hasher.shingles([content])[0] if len(content) < len(units_words(doc_words, unit)) else None
             for key in keys:
-                d, first, last = _parse_key(key)
+                d, first, last = where[key]
                 rec, other = records.get(d), cand_shingles.get(key)
                 if rec is None or other is None or rec["lang"] != docs[unit.doc].lang or rec["digest"] == own[unit.doc]:
                     continue
