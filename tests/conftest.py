@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.redis_support import redis_name  # noqa: F401 (the Redis tests' fixture)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

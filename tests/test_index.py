@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,42 +15,16 @@ from align.errors import AlignError, InputError
 from align.index import open_index
 from align.index.render import to_dict
 from bench.wirecopy_data import build
+from tests.redis_support import IN_CI, REDIS_URL, needs_redis
 from tests.conftest import SAMPLES, SHARED_DATA
 
-REDIS_URL = os.environ.get("ALIGN_TEST_REDIS", "redis://localhost:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
-_IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 if not (SHARED_DATA / "tomsawyer-val").is_dir():
     # The indexed collection is built from the dev sets; in CI their absence must not pass as a skip.
-    if _IN_CI:
+    if IN_CI:
         raise RuntimeError(f"CI: the dev sets are missing from {SHARED_DATA}; the index tests need them")
     pytestmark = pytest.mark.skip(reason=f"shared data not present in {SHARED_DATA}")
-
-
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001 (any failure means: no server here)
-        return False
-
-
-needs_redis = pytest.mark.skipif(not _redis_up() and not _IN_CI, reason=f"no Redis server at {REDIS_URL}")
-
-
-@pytest.fixture()
-def redis_name():
-    """A fresh index name in the test Redis; its keys are deleted afterwards."""
-    import redis
-
-    name = f"align-test-{uuid.uuid4().hex[:8]}"
-    yield name
-    r = redis.Redis.from_url(REDIS_URL)
-    keys = list(r.scan_iter(match=f"{name}:*", count=10_000))
-    for start in range(0, len(keys), 1000):
-        r.delete(*keys[start:start + 1000])
 
 
 @pytest.fixture(scope="module")

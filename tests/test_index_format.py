@@ -10,7 +10,6 @@ import pickle
 import re
 import subprocess
 import sys
-import uuid
 import zipfile
 from pathlib import Path
 
@@ -24,11 +23,10 @@ from align.index import open_index
 from align.index.render import to_dict
 from align.index.store import FORMAT
 from align.read import read_document
+from tests.redis_support import REDIS_URL, needs_redis
 from tests.conftest import SAMPLES
 
-REDIS_URL = os.environ.get("ALIGN_TEST_REDIS", "redis://localhost:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
-_IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 ARTICLES = sorted(SAMPLES.glob("0*.txt"))
 
 
@@ -245,31 +243,6 @@ def test_other_bad_files_give_one_line_saying_what_to_do(tmp_path: Path) -> None
 
 
 # --- Redis --------------------------------------------------------------------------------
-
-
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001 (any failure means: no server here)
-        return False
-
-
-needs_redis = pytest.mark.skipif(not _redis_up() and not _IN_CI, reason=f"no Redis server at {REDIS_URL}")
-
-
-@pytest.fixture()
-def redis_name():
-    """A fresh index name in the test Redis; its keys are deleted afterwards."""
-    import redis
-
-    name = f"align-test-{uuid.uuid4().hex[:8]}"
-    yield name
-    r = redis.Redis.from_url(REDIS_URL)
-    keys = list(r.scan_iter(match=f"{name}:*", count=10_000))
-    for start in range(0, len(keys), 1000):
-        r.delete(*keys[start:start + 1000])
 
 
 @needs_redis
