@@ -11,6 +11,7 @@ settings that produced the result.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -21,7 +22,9 @@ from align.errors import InputError
 from align.hints import clause_ends, paragraph_breaks
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows
+from align.search.refine import refine_beads
 from align.segment import presegmented as split_lines
+from align.segment.clauses import clause_spans
 from align.segment import segment
 from align.types import Alignment, Document
 
@@ -72,12 +75,51 @@ def align_documents(
         src_windows, tgt_windows, src_len, tgt_len, config, *breaks,
         src_clauses=clause_ends(src), tgt_clauses=clause_ends(tgt),
     )
+    if config.refine and beads:
+        progress("refining at clause level")
+        beads = _refine(src, tgt, beads, encoder, config, *breaks)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,
         "search": config.to_dict(),
     }
     return Alignment(src, tgt, tuple(beads), settings)
+
+
+def _clauses(doc: Document, min_chars: int) -> tuple[list[str], list[int]]:
+    """Every sentence's clauses, in order, and the sentence each belongs to."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for s in doc.sentences:
+        for a, b in clause_spans(s.text, min_chars):
+            texts.append(s.text[a:b])
+            owners.append(s.id)
+    return texts, owners
+
+
+def _refine(
+    src: Document, tgt: Document, beads: list, encoder: Encoder, config: SearchConfig,
+    src_breaks: np.ndarray | None = None, tgt_breaks: np.ndarray | None = None,
+) -> list:
+    """Sentence beads merged where a clause-level alignment shows content crossing them.
+
+    The clause level runs the same search over clauses (whole documents, so its costs are
+    measured on the pair's own clause statistics) and only decides which cuts between
+    sentence beads survive (:func:`align.search.refine.refine_beads`).
+    """
+    src_clauses, src_owner = _clauses(src, config.clause_min_chars)
+    tgt_clauses, tgt_owner = _clauses(tgt, config.clause_min_chars)
+    if len(src_clauses) == len(src) and len(tgt_clauses) == len(tgt):
+        return beads  # no sentence has a clause boundary: nothing to learn
+    k = config.max_window
+    clause_config = replace(config, refine=False)
+    clause_beads = align_windows(
+        encoder.encode_windows(src_clauses, k), encoder.encode_windows(tgt_clauses, k),
+        np.array([len(t) for t in src_clauses], dtype=np.float64),
+        np.array([len(t) for t in tgt_clauses], dtype=np.float64),
+        clause_config,
+    )
+    return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks)
 
 
 def align_texts(

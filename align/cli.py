@@ -81,6 +81,9 @@ def pair(
     ),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
+    refine: bool = typer.Option(
+        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
+    ),
     unmatched: Unmatched = typer.Option(Unmatched.skip, "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
     plot: Optional[str] = typer.Option(
@@ -120,7 +123,7 @@ def pair(
     progress = _progress()
     alignment = align_files(
         src, tgt, src_lang, tgt_lang,
-        presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align),
+        presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align, refine=refine),
         cache=not no_cache, progress=progress,
     )
     options = {"unmatched": unmatched.value} if fmt == "tmx" else {}
@@ -242,6 +245,9 @@ def batch(
     presegmented: bool = typer.Option(False, "--presegmented", help="One sentence per line in every file, kept exactly as given."),
     model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
+    refine: bool = typer.Option(
+        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
+    ),
     unmatched: Unmatched = typer.Option(Unmatched.skip, "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences."),
     engine: str = typer.Option("local", "--engine", "-e", metavar="ENGINE", help="local (this machine) or ray (Ray Data; RAY_ADDRESS for a cluster)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, metavar="N", help="Worker processes (local) or actors (ray), each loading the model once."),
@@ -267,7 +273,7 @@ def batch(
         raise AlignError(f"unknown engine {engine!r}; use local or ray")
     pairs = read_manifest(manifest)
     _check_manifest_languages(model, manifest, pairs)
-    options = BatchOptions(fmt=fmt.strip().lower(), model=model, presegmented=presegmented, max_align=max_align,
+    options = BatchOptions(fmt=fmt.strip().lower(), model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                            unmatched=unmatched.value, cache=not no_cache)
     summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress())
     typer.echo(summary.format())
@@ -380,7 +386,7 @@ def demo(
 
 def _align_for_view(
     src: str, tgt: str, src_lang: str, tgt_lang: str, presegmented: bool, model: str, max_align: int,
-    no_cache: bool, progress: Callable[[str], None],
+    no_cache: bool, progress: Callable[[str], None], refine: bool = False,
 ):
     """The alignment ``report`` and ``plot`` show, made exactly as ``pair`` makes it."""
     from align.api import align_files
@@ -388,7 +394,7 @@ def _align_for_view(
 
     return align_files(
         src, tgt, src_lang, tgt_lang,
-        presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align),
+        presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align, refine=refine),
         cache=not no_cache, progress=progress,
     )
 
@@ -413,6 +419,9 @@ def report(
     low_score: float = typer.Option(0.5, "--low-score", min=0.0, max=1.0, help="Mark matched beads scoring below this."),
     title: Optional[str] = typer.Option(None, "--title", help="Page title (default: the two file names)."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
+    refine: bool = typer.Option(
+        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
@@ -437,7 +446,7 @@ def report(
         check_target(out)
     collection_paths(collection or [])  # a missing collection file fails now, not after the alignment
     progress = _progress()
-    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress)
+    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine)
     wire = None
     if collection:
         wire = collection_wire_copy(alignment, collection, model=model, cache=not no_cache, progress=progress)
@@ -460,6 +469,9 @@ def plot_command(
     ),
     title: Optional[str] = typer.Option(None, "--title", help="Title above the heat-map."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
+    refine: bool = typer.Option(
+        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
 ) -> None:
     """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.
@@ -476,7 +488,7 @@ def plot_command(
     _check_languages(model, src_lang, tgt_lang)
     check_plot_target(out)
     progress = _progress()
-    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress)
+    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine)
     plot_alignment(alignment, out, cache=not no_cache, title=title)
     progress(f"wrote {out}")
 

@@ -36,6 +36,7 @@ class BatchOptions:
     model: str = "use-m3"
     presegmented: bool = False
     max_align: int = 5
+    refine: bool = False
     unmatched: str = "skip"
     cache: bool = True
     #: TMX header date, fixed by the driver once per run (``run_batch``) rather than by each
@@ -131,7 +132,7 @@ def _align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> Pair
     try:
         alignment = align_files(
             spec.src, spec.tgt, spec.src_lang, spec.tgt_lang,
-            presegmented=options.presegmented, model=encoder, config=SearchConfig(max_align=options.max_align),
+            presegmented=options.presegmented, model=encoder, config=SearchConfig(max_align=options.max_align, refine=options.refine),
         )
         files = render(alignment, spec.id, options)
         return PairOutcome(

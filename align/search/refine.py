@@ -1,0 +1,112 @@
+"""Refining sentence beads with a clause-level alignment of the same documents.
+
+The sentence-level search has to choose between two 1-1 beads and one 2-2 bead from
+sentence vectors alone, and use-m3's cosines cannot tell them apart (merging two true
+1-1 beads raises the window cosine about as often as merging a true 2-2 does; see
+``bench/RESULTS.md``). A clause-level alignment can: when a clause of one sentence is
+aligned with a clause of the *neighbouring* sentence's translation, content crosses the
+sentence boundary there, and hand-made gold standards (Text+Berg) then make one bead of
+both sentences on both sides — the smallest bead whose two sides say the same thing.
+
+:func:`refine_beads` keeps every cut between consecutive sentence beads except those a
+clause bead crosses, where at least one of the sentence beads it touches is not a plain
+1-1 bead (confident 1-1 beads are where the sentence level is most reliable and clause
+vectors least, so they are left alone). A cut where exactly one side starts a new
+paragraph is never removed: translators keep paragraphs, so a bead across such a cut
+would join a paragraph of one version to the next paragraph of the other (a news lead
+that restates the story is its own paragraph). The result covers every sentence once,
+in order, and every bead is a union of consecutive sentence beads.
+
+Example::
+
+    sentence beads: [0]:[0]  [1,2]:[1]  [3]:[2]    a clause bead links sentence 1 with target 0
+    refined:        [0,1,2]:[0,1]  [3]:[2]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from align.types import Bead
+
+__all__ = ["refine_beads"]
+
+
+def _is_plain(bead: Bead) -> bool:
+    return len(bead.src) == 1 and len(bead.tgt) == 1
+
+
+def _protected_cuts(beads: Sequence[Bead], src_breaks: np.ndarray | None, tgt_breaks: np.ndarray | None) -> list[bool]:
+    """Cuts between beads ``k`` and ``k + 1`` where one side has a paragraph break and the other not."""
+    out = [False] * (len(beads) - 1)
+    if src_breaks is None or tgt_breaks is None:
+        return out
+    p = q = 0  # sentences of each side before the cut
+    for k, b in enumerate(beads[:-1]):
+        p += len(b.src)
+        q += len(b.tgt)
+        src_break = 0 < p <= len(src_breaks) and bool(src_breaks[p - 1])
+        tgt_break = 0 < q <= len(tgt_breaks) and bool(tgt_breaks[q - 1])
+        out[k] = src_break != tgt_break
+    return out
+
+
+def refine_beads(
+    beads: Sequence[Bead],
+    clause_beads: Sequence[Bead],
+    src_owner: Sequence[int],
+    tgt_owner: Sequence[int],
+    src_breaks: np.ndarray | None = None,
+    tgt_breaks: np.ndarray | None = None,
+) -> list[Bead]:
+    """Merge consecutive sentence ``beads`` where ``clause_beads`` show content crossing.
+
+    ``clause_beads`` align clauses; ``src_owner[c]`` / ``tgt_owner[c]`` is the sentence
+    that clause ``c`` belongs to. ``*_breaks[k]`` (optional) is true when a paragraph ends
+    after sentence ``k``. A merged bead's score is the mean of its matched parts' scores
+    weighted by their sentence counts (0.0 if none matched).
+    """
+    beads = list(beads)
+    if len(beads) < 2:
+        return beads
+    bead_of_src: dict[int, int] = {}
+    bead_of_tgt: dict[int, int] = {}
+    for k, b in enumerate(beads):
+        for i in b.src:
+            bead_of_src[i] = k
+        for j in b.tgt:
+            bead_of_tgt[j] = k
+    protected = _protected_cuts(beads, src_breaks, tgt_breaks)
+    joined = [False] * (len(beads) - 1)  # joined[k]: the cut between beads k and k + 1 goes
+    for cb in clause_beads:
+        if not cb.src or not cb.tgt:
+            continue
+        touched = {bead_of_src[src_owner[c]] for c in cb.src} | {bead_of_tgt[tgt_owner[c]] for c in cb.tgt}
+        lo, hi = min(touched), max(touched)
+        if lo == hi or all(_is_plain(beads[k]) for k in touched) or any(protected[lo:hi]):
+            continue
+        for k in range(lo, hi):
+            joined[k] = True
+    out: list[Bead] = []
+    group: list[Bead] = [beads[0]]
+    for k in range(1, len(beads)):
+        if joined[k - 1]:
+            group.append(beads[k])
+        else:
+            out.append(_merge(group))
+            group = [beads[k]]
+    out.append(_merge(group))
+    return out
+
+
+def _merge(group: list[Bead]) -> Bead:
+    if len(group) == 1:
+        return group[0]
+    src = tuple(i for b in group for i in b.src)
+    tgt = tuple(j for b in group for j in b.tgt)
+    matched = [b for b in group if b.src and b.tgt]
+    weight = sum(len(b.src) + len(b.tgt) for b in matched)
+    score = sum(b.score * (len(b.src) + len(b.tgt)) for b in matched) / weight if weight else 0.0
+    return Bead(src, tgt, round(score, 4))
