@@ -18,7 +18,13 @@ It then scores ``align``'s output twice: against the whole gold (the official fi
 and with flagged gold beads and every output bead touching their sentences left out of
 both sides (the figure where the gold is not in doubt).
 
-    python bench/gold_check.py [--set tomsawyer-val|textberg-dev] [--gap 0.15] [--sample 12]
+A second judge needs no encoder: ``bench/data/tomsawyer-val.review.tsv`` holds a verdict
+(ok / partial / wrong) for every Tom Sawyer gold 1-1 bead, made by reading each pair.
+With ``--review`` (the default for Tom Sawyer when that file exists) the script also
+prints how the two judges agree and the scores with the reviewed partial and wrong
+beads' sentences left out.
+
+    python bench/gold_check.py [--set tomsawyer-val|textberg-dev] [--gap 0.15] [--sample 12] [--refine]
 """
 
 from __future__ import annotations
@@ -62,6 +68,21 @@ def flag_shifted(gold: list, src: np.ndarray, tgt: np.ndarray, gap: float) -> li
     return out
 
 
+REVIEW = ROOT / "bench" / "data" / "tomsawyer-val.review.tsv"
+
+
+def read_review(path: Path) -> dict[tuple[int, int], str]:
+    """Verdicts by gold 1-1 bead ``(src_id, tgt_id)``; ``#`` lines are comments."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or line.startswith("src_id"):
+                continue
+            a, b, verdict = line.rstrip("\n").split("\t")[:3]
+            out[(int(a), int(b))] = verdict
+    return out
+
+
 def without(beads: list, src_out: set[int], tgt_out: set[int]) -> list:
     """Beads that touch none of the left-out sentences."""
     return [(s, t) for s, t in beads if not (set(s) & src_out or set(t) & tgt_out)]
@@ -74,6 +95,8 @@ def main() -> int:
     ap.add_argument("--gap", type=float, default=0.15)
     ap.add_argument("--sample", type=int, default=12)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--review", type=Path, default=None, help="verdicts file (default: bench/data/<set>.review.tsv if present)")
+    ap.add_argument("--refine", action="store_true", help="score align with --refine")
     args = ap.parse_args()
 
     sf, tf, gf, sl, tl = SETS[args.set]
@@ -99,7 +122,9 @@ def main() -> int:
         print(f"      {tl}: {tgt_doc.sentences[j].text[:110]}")
         print(f"      {side} {k}: {other[:110]}")
 
-    alignment = align_documents(src_doc, tgt_doc, model=encoder, paragraphs=False)
+    from align.search import SearchConfig
+
+    alignment = align_documents(src_doc, tgt_doc, model=encoder, paragraphs=False, config=SearchConfig(refine=args.refine))
     test = [(b.src, b.tgt) for b in alignment.beads]
     full = score([gold], [test])
     src_out = {i for i, *_ in flagged} | {k for i, j, o, side, k, a in flagged if side == "src"}
@@ -109,6 +134,23 @@ def main() -> int:
     print(f"align (default settings) against the whole gold:      strict F1 {full.f1_strict:.3f}, lax F1 {full.f1_lax:.3f}")
     print(f"  with the flagged beads' sentences left out ({len(gold) - left} gold beads out, {left} kept): "
           f"strict F1 {trusted.f1_strict:.3f}, lax F1 {trusted.f1_lax:.3f}")
+
+    review_path = args.review or (ROOT / "bench" / "data" / f"{args.set}.review.tsv")
+    if review_path.exists():
+        verdicts = read_review(review_path)
+        counts = {v: sum(1 for x in verdicts.values() if x == v) for v in ("ok", "partial", "wrong")}
+        doubted = {k for k, v in verdicts.items() if v != "ok"}
+        flagged_keys = {(i, j) for i, j, *_ in flagged}
+        print(f"review ({review_path.name}): {len(verdicts)} gold 1-1 beads read: "
+              + ", ".join(f"{v} {n}" for v, n in counts.items()))
+        print(f"  encoder flags vs review: {len(flagged_keys & doubted)} of {len(flagged_keys)} flagged beads "
+              f"were judged partial or wrong; {len(doubted - flagged_keys)} doubted beads were not flagged")
+        r_src = {i for i, _ in doubted}
+        r_tgt = {j for _, j in doubted}
+        reviewed = score([without(gold, r_src, r_tgt)], [without(test, r_src, r_tgt)])
+        kept = len(without(gold, r_src, r_tgt))
+        print(f"  with the reviewed partial/wrong beads' sentences left out ({len(gold) - kept} gold beads out, {kept} kept): "
+              f"strict F1 {reviewed.f1_strict:.3f}, lax F1 {reviewed.f1_lax:.3f}")
     return 0
 
 
