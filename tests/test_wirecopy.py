@@ -164,3 +164,26 @@ def test_cli_json_contract_and_errors(tmp_path) -> None:
         run = subprocess.run([sys.executable, "-m", "align", "dedup", *bad], capture_output=True, text=True)
         assert run.returncode == 1
         assert run.stderr.count("\n") == 1 and run.stderr.startswith("align: error:")
+
+
+def test_a_window_whose_rest_also_matches_is_kept_beside_its_better_part() -> None:
+    """An exact sentence beside an edited one: LSH may propose only the exact pair and the
+    window pair; the window must not be dropped as "explained" by the exact part."""
+    from align.wirecopy.monolingual import Unit, UnitMatch, _minimal
+
+    exact = UnitMatch(Unit(0, 10, 10), Unit(1, 1, 1), 1.0, 1.0)
+    window = UnitMatch(Unit(0, 10, 11), Unit(1, 1, 2), 0.8, 0.9)
+    unrelated_rest = _minimal([exact, window], similar=lambda a, b: False)
+    assert unrelated_rest == [exact]  # the second sentences differ: the window is the copy's part only
+    seen = []
+
+    def rest_matches(a: Unit, b: Unit) -> bool:
+        seen.append((a, b))
+        return True
+
+    kept = _minimal([exact, window], similar=rest_matches)
+    assert kept == [exact, window]
+    assert seen == [(Unit(0, 11, 11), Unit(1, 2, 2))]  # only the leftover sentences were compared
+    # text left over on one side only is never a reason to keep the window
+    lopsided = UnitMatch(Unit(0, 10, 11), Unit(1, 1, 1), 0.7, 0.9)
+    assert _minimal([exact, lopsided], similar=lambda a, b: True) == [exact]

@@ -37,6 +37,7 @@ from align.wirecopy.monolingual import (
     _minimal,
     sentence_words,
     units_of,
+    units_words,
 )
 from align.wirecopy.passages import Link, merge_links
 
@@ -126,11 +127,6 @@ def prepare(doc: Document) -> Document:
         lang, _ = detect(doc.text)
         doc = Document(doc.text, lang, doc.path, doc.sentences, doc.encoding)
     return doc if doc.sentences else segment(doc)
-
-
-def units_words(doc_words: list[list[list[str]]], unit: Unit) -> list[str]:
-    """The words of a passage (as ``units_of`` joins them)."""
-    return [w for i in range(unit.first, unit.last + 1) for w in doc_words[unit.doc][i]]
 
 
 def _key(doc: int, first: int, last: int) -> str:
@@ -259,9 +255,19 @@ class WireCopyIndex:
                 single = unit.first == unit.last and first == last
                 if jac >= s.threshold or (single and con >= s.containment):
                     matches.append(UnitMatch(unit, Unit(offset + d, first, last), jac, con))
+
+        def similar(ua: Unit, ub: Unit) -> bool:
+            """A queried passage against an indexed one (stored shingles; short ones are not stored)."""
+            with self.store.guard():
+                other = self.store.get_shingles([_key(ub.doc - offset, ub.first, ub.last)])[0]
+            if other is None:
+                return False
+            jac, con = jaccard_containment(self.hasher.shingles([units_words(doc_words, ua)])[0], other)
+            return jac >= s.threshold or con >= s.containment
+
         links = [Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
                       float(m.a.last - m.a.first + m.b.last - m.b.first + 2), m.jaccard)
-                 for m in _minimal(matches)]
+                 for m in _minimal(matches, similar)]
         by_doc: dict[int, list[IndexMatch]] = {i: [] for i in range(len(docs))}
         for p in merge_links(links, s.gap):
             doc, rec = docs[p.a], records[p.b - offset]

@@ -44,6 +44,9 @@ class WireCopyConfig:
     neighbours; mutual best pairs with margin ``margin_seed`` seed a passage, which grows
     along the diagonal while pairs keep margin ``margin_extend``. A passage is reported
     when its evidence, the sum of (margin - 1) over its pairs, reaches ``min_evidence``;
+    a run's mean cosine must also reach ``cos_run`` (a ratio margin is inflated where a
+    sentence's nearest neighbours are all unrelated, as for a technical passage among
+    novels: pairs of cosine 0.3 then reach margin 1.2);
     a lone pair, which has no neighbours to vouch for it, needs margin ``margin_single``,
     cosine ``cos_single`` and sentences of ``chars_single`` characters (a short sentence's
     embedding rests on a few words: "The night was far spent." / "La nuit fut froide").
@@ -70,6 +73,7 @@ class WireCopyConfig:
     min_evidence: float = 0.2
     margin_single: float = 1.3
     cos_single: float = 0.55
+    cos_run: float = 0.45
     chars_single: int = 32
     project_cos: float = 0.4
     length_ratio: float = 0.4
@@ -145,7 +149,8 @@ def find_wire_copy(
         )
         for p in merge_links(links, config.gap):
             if p.weight >= 2:
-                accept = (p.margin - 1.0) * p.weight >= config.min_evidence  # summed over the pairs
+                # summed over the pairs, and a plausible cosine for a translation
+                accept = (p.margin - 1.0) * p.weight >= config.min_evidence and p.score >= config.cos_run
             else:
                 shorter = min(len(docs[p.a].sentences[p.a_first].text), len(docs[p.b].sentences[p.b_first].text))
                 accept = (p.margin >= config.margin_single and p.score >= config.cos_single

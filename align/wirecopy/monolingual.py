@@ -9,6 +9,7 @@ pair of sentence ranges; ``passages.py`` merges neighbouring pairs into whole pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -99,10 +100,21 @@ def find_similar_units(
             if (ua.doc, ua.first) > (ub.doc, ub.first):
                 ua, ub = ub, ua
             matches.append(UnitMatch(ua, ub, jac, con))
-    return _minimal(matches)
+
+    def similar(ua: Unit, ub: Unit) -> bool:
+        sa, sb = hasher.shingles([units_words(doc_words, ua), units_words(doc_words, ub)])
+        jac, con = jaccard_containment(sa, sb)
+        return jac >= threshold or con >= containment
+
+    return _minimal(matches, similar)
 
 
-def _minimal(matches: list[UnitMatch]) -> list[UnitMatch]:
+def units_words(doc_words: list[list[list[str]]], unit: Unit) -> list[str]:
+    """The words of a passage (as ``units_of`` joins them)."""
+    return [w for i in range(unit.first, unit.last + 1) for w in doc_words[unit.doc][i]]
+
+
+def _minimal(matches: list[UnitMatch], similar: Callable[[Unit, Unit], bool] | None = None) -> list[UnitMatch]:
     """Drop window matches that a match of their parts explains better.
 
     A two-sentence window that holds a copied sentence and an unrelated short one still
@@ -110,6 +122,11 @@ def _minimal(matches: list[UnitMatch]) -> list[UnitMatch]:
     A real merge (one sentence copied as two) keeps its window, because each part alone
     matches worse than the whole; so does a window that matches exactly as well as its
     part (an identical short sentence beside a copied one belongs to the passage).
+
+    ``similar(ua, ub)`` (optional) verifies the rest of a window beside its better part:
+    when the sentences left over on both sides match each other too, the window is a
+    copy of both and stays, even though LSH, which is probabilistic, did not propose
+    the leftover pair on its own (an edited sentence beside an exact one).
     """
     best = {(m.a, m.b): m.jaccard for m in matches}
 
@@ -122,12 +139,32 @@ def _minimal(matches: list[UnitMatch]) -> list[UnitMatch]:
             kept.append(m)
             continue
         dominated = any(
-            best.get((pa, pb), -1.0) > m.jaccard
+            best.get((pa, pb), -1.0) > m.jaccard and not (similar and _rest_matches(m, pa, pb, similar))
             for pa in parts(m.a) for pb in parts(m.b) if (pa, pb) != (m.a, m.b)
         )
         if not dominated:
             kept.append(m)
     return kept
+
+
+def _rest_matches(m: UnitMatch, pa: Unit, pb: Unit, similar: Callable[[Unit, Unit], bool]) -> bool:
+    """Whether the sentences of ``m``'s windows outside the parts ``pa``/``pb`` match, in order."""
+    pieces = []
+    for side_first, side_last in ((True, False), (False, True)):
+        ra = _outside(m.a, pa, left=side_first)
+        rb = _outside(m.b, pb, left=side_first)
+        if (ra is None) != (rb is None):
+            return False  # text left over on one side only: the part explains the window
+        if ra is not None:
+            pieces.append((ra, rb))
+    return bool(pieces) and all(similar(ra, rb) for ra, rb in pieces)
+
+
+def _outside(window: Unit, part: Unit, left: bool) -> Unit | None:
+    """The window's sentences before (``left``) or after ``part``, or None."""
+    if left:
+        return Unit(window.doc, window.first, part.first - 1) if part.first > window.first else None
+    return Unit(window.doc, part.last + 1, window.last) if part.last < window.last else None
 
 
 def passage_similarity(
