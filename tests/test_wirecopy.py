@@ -187,3 +187,35 @@ def test_a_window_whose_rest_also_matches_is_kept_beside_its_better_part() -> No
     # text left over on one side only is never a reason to keep the window
     lopsided = UnitMatch(Unit(0, 10, 11), Unit(1, 1, 1), 0.7, 0.9)
     assert _minimal([exact, lopsided], similar=lambda a, b: True) == [exact]
+
+
+def test_mining_vectors_mix_sentence_and_half_sentence_cosines() -> None:
+    import numpy as np
+
+    from align.wirecopy.mining import halves, mining_vectors
+
+    rng = np.random.default_rng(0)
+    table: dict[str, np.ndarray] = {}
+
+    class Fake:
+        def encode(self, texts):
+            out = []
+            for t in texts:
+                if t not in table:
+                    v = rng.normal(size=8).astype(np.float32)
+                    table[t] = v / np.linalg.norm(v)
+                out.append(table[t])
+            return np.stack(out) if out else np.zeros((0, 8), np.float32)
+
+    texts = ["one two three four", "five six seven eight nine", "ten"]
+    v = mining_vectors(Fake(), texts, 0.5)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-6)
+    enc = Fake()
+    whole = enc.encode(texts)
+    h = [halves(t) for t in texts]
+    first, second = enc.encode([a for a, _ in h]), enc.encode([b for _, b in h])
+    expected = (whole[0] @ whole[1] + 0.5 * (first[0] @ first[1] + second[0] @ second[1]) / 2)
+    norm0 = np.sqrt(1 + 0.5 / 2 * 2)  # every part is a unit vector
+    assert v[0] @ v[1] == pytest.approx(expected / norm0**2, abs=1e-5)
+    assert halves("ten") == ("ten", "ten")
+    assert np.array_equal(mining_vectors(Fake(), texts, 0.0), whole)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
+import numpy as np
+
 from align import __version__
 from align.errors import InputError
 from align.segment import segment
@@ -22,6 +24,7 @@ from align.wirecopy.boilerplate import template_sentences
 from align.wirecopy.crosslingual import translated_links
 from align.wirecopy.langid import detect
 from align.wirecopy.minhash import MinHasher
+from align.wirecopy.mining import mining_vectors
 from align.wirecopy.monolingual import find_similar_units, passage_similarity, sentence_words
 from align.wirecopy.passages import Link, clusters_from, merge_links
 from align.wirecopy.projection import extend_by_alignment
@@ -44,7 +47,11 @@ class WireCopyConfig:
     neighbours; mutual best pairs with margin ``margin_seed`` seed a passage, which grows
     along the diagonal while pairs keep margin ``margin_extend``. A passage is reported
     when its evidence, the sum of (margin - 1) over its pairs, reaches ``min_evidence``;
-    a run's mean cosine must also reach ``cos_run`` (a ratio margin is inflated where a
+    Sentences are compared by their own vectors mixed with their halves' vectors
+    (weight ``half_weight``, :mod:`align.wirecopy.mining`: a translation keeps the order
+    of what is said, a sentence of the same scene does not), and every cosine below is
+    that mixed one.
+    A run's mean cosine must also reach ``cos_run`` (a ratio margin is inflated where a
     sentence's nearest neighbours are all unrelated, as for a technical passage among
     novels: pairs of cosine 0.3 then reach margin 1.2);
     a lone pair, which has no neighbours to vouch for it, needs margin ``margin_single``,
@@ -74,6 +81,7 @@ class WireCopyConfig:
     margin_single: float = 1.3
     cos_single: float = 0.55
     cos_run: float = 0.45
+    half_weight: float = 0.5
     chars_single: int = 32
     project_cos: float = 0.4
     length_ratio: float = 0.4
@@ -142,7 +150,10 @@ def find_wire_copy(
 
         encoder = load_encoder(model, cache=cache)
         progress(f"embedding sentences with {encoder.name} for the cross-lingual search")
-        embeddings = [encoder.encode([s.text for s in d.sentences]) for d in docs]
+        texts = [s.text for d in docs for s in d.sentences]
+        vectors = mining_vectors(encoder, texts, config.half_weight)
+        bounds = np.cumsum([0] + [len(d.sentences) for d in docs])
+        embeddings = [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         links = translated_links(
             docs, embeddings, exclude=template, neighbours=config.neighbours, min_margin=config.margin_seed,
             extend_margin=config.margin_extend, min_chars=config.min_chars, min_length_ratio=config.length_ratio,
