@@ -148,3 +148,17 @@ def test_refinement_keeps_the_news_lead_apart_on_the_sample_pair() -> None:
     refined = align_files(str(src), str(tgt), "de", "en", config=SearchConfig(refine=True))
     assert refined.beads == plain.beads  # the English lead restates the story but is its own paragraph
     assert refined.settings["search"]["refine"] is True
+
+
+@pytest.mark.parametrize("src, tgt", [
+    ("Ein Satz, der lang genug ist, um geteilt zu werden, und noch mehr Text hier.",
+     "One sentence that is long enough to be split, and some more text here."),
+    ("Kurz.", "Short."),
+    ("Erster Satz hier. Zweiter Satz, mit einem Komma, das teilt, und mehr Worte.", "First sentence here."),
+])
+def test_refinement_handles_tiny_documents(src: str, tgt: str) -> None:
+    from align.api import align_texts
+
+    a = align_texts(src, tgt, "de", "en", config=SearchConfig(refine=True))
+    assert [i for b in a.beads for i in b.src] == list(range(len(a.src)))
+    assert [j for b in a.beads for j in b.tgt] == list(range(len(a.tgt)))
