@@ -26,7 +26,7 @@ from align.search.refine import refine_beads
 from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
-from align.types import Alignment, Document
+from align.types import Alignment, Bead, Document
 
 Progress = Callable[[str], None]
 
@@ -98,9 +98,9 @@ def _clauses(doc: Document, min_chars: int) -> tuple[list[str], list[int]]:
 
 
 def _refine(
-    src: Document, tgt: Document, beads: list, encoder: Encoder, config: SearchConfig,
+    src: Document, tgt: Document, beads: list[Bead], encoder: Encoder, config: SearchConfig,
     src_breaks: np.ndarray | None = None, tgt_breaks: np.ndarray | None = None,
-) -> list:
+) -> list[Bead]:
     """Sentence beads merged where a clause-level alignment shows content crossing them.
 
     The clause level runs the same search over clauses (whole documents, so its costs are
