@@ -23,6 +23,11 @@ from align.errors import AlignError
 if TYPE_CHECKING:
     from align.batch.manifest import PairSpec
 
+# Options that pair, batch, report and plot share word for word.
+_REFINE_HELP = (
+    "Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
+)
+
 app = typer.Typer(
     name="align",
     help="Align a text with its translation sentence by sentence, export TMX, and find shared wire copy.",
@@ -81,9 +86,7 @@ def pair(
     ),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
-    refine: bool = typer.Option(
-        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
-    ),
+    refine: bool = typer.Option(False, "--refine", help=_REFINE_HELP),
     unmatched: Unmatched = typer.Option(Unmatched.skip, "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
     plot: Optional[str] = typer.Option(
@@ -245,9 +248,7 @@ def batch(
     presegmented: bool = typer.Option(False, "--presegmented", help="One sentence per line in every file, kept exactly as given."),
     model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="use-m3 (bundled, offline) or a sentence-transformers model name or path."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
-    refine: bool = typer.Option(
-        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
-    ),
+    refine: bool = typer.Option(False, "--refine", help=_REFINE_HELP),
     unmatched: Unmatched = typer.Option(Unmatched.skip, "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences."),
     engine: str = typer.Option("local", "--engine", "-e", metavar="ENGINE", help="local (this machine) or ray (Ray Data; RAY_ADDRESS for a cluster)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, metavar="N", help="Worker processes (local) or actors (ray), each loading the model once."),
@@ -419,9 +420,7 @@ def report(
     low_score: float = typer.Option(0.5, "--low-score", min=0.0, max=1.0, help="Mark matched beads scoring below this."),
     title: Optional[str] = typer.Option(None, "--title", help="Page title (default: the two file names)."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
-    refine: bool = typer.Option(
-        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
-    ),
+    refine: bool = typer.Option(False, "--refine", help=_REFINE_HELP),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
@@ -469,9 +468,7 @@ def plot_command(
     ),
     title: Optional[str] = typer.Option(None, "--title", help="Title above the heat-map."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
-    refine: bool = typer.Option(
-        False, "--refine", help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads, about twice the time)."
-    ),
+    refine: bool = typer.Option(False, "--refine", help=_REFINE_HELP),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
 ) -> None:
     """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.

@@ -28,13 +28,14 @@ import re
 
 import numpy as np
 
+from align.segment.clauses import CLAUSE_MARKS
 from align.types import Document
 
 __all__ = ["clause_ends", "paragraph_breaks"]
 
 # Closing quotes and brackets that may follow a sentence's last punctuation mark.
 _TRAILING = re.compile(r"[\s\"'»«“”„‘’‹›)\]}]+$")
-_CLAUSE_MARKS = frozenset(":;,")
+_CLAUSE_MARKS = frozenset(CLAUSE_MARKS)
 
 
 def paragraph_breaks(doc: Document) -> np.ndarray:

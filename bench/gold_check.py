@@ -44,6 +44,7 @@ from align.embed import load_encoder  # noqa: E402
 from align.evaluate import read_beads, score  # noqa: E402
 from align.read import read_document  # noqa: E402
 from align.segment import presegmented  # noqa: E402
+from bench.wirecopy_data import read_review  # noqa: E402 (the builder reads the same verdicts)
 
 DATA = ROOT.parent / "shared" / "data"
 SETS = {
@@ -65,21 +66,6 @@ def flag_shifted(gold: list, src: np.ndarray, tgt: np.ndarray, gap: float) -> li
         best = max(alts)
         if best[0] >= own + gap:
             out.append((i, j, own, best[1], best[2], best[0]))
-    return out
-
-
-REVIEW = ROOT / "bench" / "data" / "tomsawyer-val.review.tsv"
-
-
-def read_review(path: Path) -> dict[tuple[int, int], str]:
-    """Verdicts by gold 1-1 bead ``(src_id, tgt_id)``; ``#`` lines are comments."""
-    out = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or line.startswith("src_id"):
-                continue
-            a, b, verdict = line.rstrip("\n").split("\t")[:3]
-            out[(int(a), int(b))] = verdict
     return out
 
 

@@ -232,18 +232,22 @@ def _good_sentence(s: str) -> bool:
     )
 
 
+def read_review(path: Path) -> dict[tuple[int, int], str]:
+    """Verdicts (ok / partial / wrong) by gold 1-1 bead ``(src_id, tgt_id)``; ``#`` lines are comments."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line or line.startswith("#") or line.startswith("src_id"):
+            continue
+        a, b, verdict = line.split("\t")[:3]
+        out[(int(a), int(b))] = verdict
+    return out
+
+
 def _doubted_beads(review: Path | None) -> set[tuple[int, int]]:
     """Gold 1-1 beads ``(src, tgt)`` that a reader judged ``partial`` or ``wrong``."""
     if review is None or not review.exists():
         return set()
-    out = set()
-    for line in review.read_text(encoding="utf-8").split("\n"):
-        if not line or line.startswith("#") or line.startswith("src_id"):
-            continue
-        a, b, verdict = line.split("\t")[:3]
-        if verdict != "ok":
-            out.add((int(a), int(b)))
-    return out
+    return {bead for bead, verdict in read_review(review).items() if verdict != "ok"}
 
 
 def load_corpora(data: Path = DATA) -> dict[str, Corpus]:

@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_support import redis_name  # noqa: F401 (the Redis tests' fixture)
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+#: Under CI (``CI=true``, as ``.ci/run`` sets it) tests that need data or a service fail
+#: instead of skipping, so a broken set-up cannot pass silently.
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+# the index tests' shared set-up (the ``redis_name`` fixture)
+pytest_plugins = ["tests.index_support"]
 
 
 @pytest.fixture(autouse=True, scope="session")

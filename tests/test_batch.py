@@ -19,12 +19,11 @@ from align.batch.work import output_names
 from align.embed import load_encoder
 from align.errors import InputError, OutputError
 from bench.scale_data import write_pairs
-from tests.conftest import SAMPLES, SHARED_DATA
+from tests.conftest import IN_CI, SAMPLES, SHARED_DATA
 
-_IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 if not (SHARED_DATA / "tomsawyer-val").is_dir():
     # The 50-pair batch is built from the dev sets; in CI their absence must not pass as a skip.
-    if _IN_CI:
+    if IN_CI:
         raise RuntimeError(f"CI: the dev sets are missing from {SHARED_DATA}; the batch tests need them")
     pytestmark = pytest.mark.skip(reason=f"shared data not present in {SHARED_DATA}")
 

@@ -26,10 +26,10 @@ from align.evaluate import read_beads
 from align.export.beads import format_bead
 from align.report import collection_wire_copy, write_report
 from align.types import Alignment
+from tests.conftest import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = next((ROOT / "samples").glob("000_*.txt"))  # German

@@ -15,8 +15,8 @@ from align.errors import AlignError, InputError
 from align.index import open_index
 from align.index.render import to_dict
 from bench.wirecopy_data import build
-from tests.redis_support import IN_CI, REDIS_URL, needs_redis
-from tests.conftest import SAMPLES, SHARED_DATA
+from tests.conftest import IN_CI, SAMPLES, SHARED_DATA
+from tests.index_support import REDIS_URL, build_file_index, needs_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,14 +37,7 @@ def collection():
 
 
 def _file_index(tmp_path: Path, docs) -> Path:
-    path = tmp_path / "archive.index"
-    index = open_index(str(path), writable=True)
-    try:
-        index.add(docs)
-        index.save()
-    finally:
-        index.close()
-    return path
+    return build_file_index(tmp_path / "archive.index", docs)
 
 
 def _matches(results) -> list[dict]:

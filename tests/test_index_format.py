@@ -23,7 +23,7 @@ from align.index import open_index
 from align.index.render import to_dict
 from align.index.store import FORMAT
 from align.read import read_document
-from tests.redis_support import REDIS_URL, needs_redis
+from tests.index_support import REDIS_URL, build_file_index, needs_redis
 from tests.conftest import SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,13 +65,6 @@ def _reprint(tmp_path: Path) -> Path:
     return path
 
 
-def _built(path: Path, docs: list) -> None:
-    index = open_index(str(path), writable=True)
-    try:
-        index.add(docs)
-        index.save()
-    finally:
-        index.close()
 
 
 def _matches(index, docs) -> list[dict]:
@@ -83,7 +76,7 @@ def _matches(index, docs) -> list[dict]:
 
 def test_an_index_file_is_a_zip_of_plain_arrays_and_json(tmp_path: Path) -> None:
     path = tmp_path / "w.index"
-    _built(path, _docs())
+    build_file_index(path, _docs())
     assert path.read_bytes()[:4] == b"PK\x03\x04"
     with zipfile.ZipFile(path) as zf:
         assert sorted(zf.namelist()) == ["keys.npy", "meta.json", "shingle_offsets.npy", "shingles.npy",
@@ -110,7 +103,7 @@ def test_a_reloaded_index_answers_like_the_one_in_memory(tmp_path: Path) -> None
     memory.add(docs)
     path = tmp_path / "runs.index"
     for part in (docs[:2], docs[2:3], docs[3:]):
-        _built(path, part)
+        build_file_index(path, part)
     loaded = open_index(str(path))
     assert loaded.counts() == memory.counts() == (len(docs), memory.counts()[1])
     assert _matches(loaded, reprint) == _matches(memory, reprint) != [{"doc": str(tmp_path / "reprint.txt"),
@@ -187,7 +180,7 @@ def test_a_pickle_index_file_is_refused_in_one_line_and_never_unpickled(tmp_path
 def test_a_pickle_inside_the_zip_is_refused_and_never_unpickled(tmp_path: Path) -> None:
     """An otherwise valid index whose signatures member is an object array (a pickle in .npy)."""
     good = tmp_path / "good.index"
-    _built(good, _docs()[:2])
+    build_file_index(good, _docs()[:2])
     marker = tmp_path / "pwned"
     _live(pickle.dumps(_Payload(marker)), marker)
     evil = tmp_path / "evil.index"
@@ -206,7 +199,7 @@ def test_a_pickle_inside_the_zip_is_refused_and_never_unpickled(tmp_path: Path) 
 
 def test_other_bad_files_give_one_line_saying_what_to_do(tmp_path: Path) -> None:
     good = tmp_path / "good.index"
-    _built(good, _docs()[:2])
+    build_file_index(good, _docs()[:2])
     data = good.read_bytes()
     cases = {
         "truncated": (data[: len(data) // 2], "damaged or not an align index file"),

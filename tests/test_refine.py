@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,9 +12,8 @@ from align.search import SearchConfig
 from align.search.refine import refine_beads
 from align.segment.clauses import clause_spans
 from align.types import Bead
-from tests.conftest import SAMPLES, SHARED_DATA
+from tests.conftest import IN_CI, SAMPLES, SHARED_DATA
 
-IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
 # --- clause_spans ---------------------------------------------------------------------

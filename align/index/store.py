@@ -35,9 +35,10 @@ File format 2 (``FORMAT``), one zip archive, members stored uncompressed:
   where each passage's starts (``P + 1`` int64), so passage ``i`` has
   ``shingles[offsets[i]:offsets[i + 1]]``.
 
-The LSH buckets are not stored: loading rebuilds them from the signatures with
-datasketch's own insertion (about as fast as unpickling them was, and the file needs no
-knowledge of datasketch's internals).
+The LSH buckets are not stored: loading rebuilds them from the signatures
+(:meth:`align.wirecopy.index.PassageIndex.add`, which fills datasketch's in-memory storage
+in bulk and checks it against datasketch's own insertion), so the file needs no knowledge
+of datasketch's internals and loading is faster than unpickling the buckets was.
 """
 
 from __future__ import annotations

@@ -11,20 +11,24 @@ Only boundaries that leave a substantial piece on both sides count: a clause mus
 Example::
 
     >>> clause_spans("Die Gespräche dauerten etwa 90 Minuten, sagte Meiners am Montag in Washington.")
-    [(0, 39), (40, 79)]
+    [(0, 39), (40, 78)]
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["clause_spans", "CLAUSE_MIN_CHARS"]
+__all__ = ["clause_spans", "CLAUSE_MARKS", "CLAUSE_MIN_CHARS"]
+
+CLAUSE_MARKS = ",;:"
+"""Marks that end a clause but not a sentence (the search's clause-boundary cost reads
+them too: :func:`align.hints.clause_ends`)."""
 
 CLAUSE_MIN_CHARS = 25
 """Default shortest clause, in characters (about four words of German, French or English)."""
 
 # A clause mark (ASCII or full-width) followed by white space; CJK full-width marks need none.
-_BOUNDARY = re.compile(r"[,;:]\s+|[，；：、]\s*")
+_BOUNDARY = re.compile(rf"[{CLAUSE_MARKS}]\s+|[，；：、]\s*")
 
 
 def clause_spans(text: str, min_chars: int = CLAUSE_MIN_CHARS) -> list[tuple[int, int]]:

@@ -1,4 +1,5 @@
-"""The test Redis server: where it is, whether it is up, and a fresh index name per test.
+"""Shared set-up of the index tests: the test Redis server (where it is, whether it is up,
+a fresh index name per test) and building a file index.
 
 ``.ci/run`` starts a real ``redis-server`` on localhost; under ``CI=true`` the Redis tests
 fail rather than skip when it is not there, so a broken CI set-up cannot pass silently.
@@ -9,11 +10,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from align.index import open_index
+from tests.conftest import IN_CI
+
 REDIS_URL = os.environ.get("ALIGN_TEST_REDIS", "redis://localhost:6379/15")
-IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
 def redis_up() -> bool:
@@ -40,3 +44,14 @@ def redis_name() -> Iterator[str]:
     keys = list(r.scan_iter(match=f"{name}:*", count=10_000))
     for start in range(0, len(keys), 1000):
         r.delete(*keys[start:start + 1000])
+
+
+def build_file_index(path: Path, docs: list) -> Path:
+    """A file index at ``path`` holding ``docs``, saved and closed."""
+    index = open_index(str(path), writable=True)
+    try:
+        index.add(docs)
+        index.save()
+    finally:
+        index.close()
+    return path
