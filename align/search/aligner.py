@@ -132,6 +132,7 @@ def align_windows(
     *,
     src_clauses: np.ndarray | None = None,
     tgt_clauses: np.ndarray | None = None,
+    band: Band | None = None,
 ) -> list[Bead]:
     """Align two documents given their window embeddings.
 
@@ -139,16 +140,21 @@ def align_windows(
     ``k = 1..config.max_window``; likewise for the target. ``*_lengths`` are sentence
     lengths in characters. ``*_breaks[k]`` (optional) is true when a paragraph ends after
     sentence ``k``; ``*_clauses[k]`` (optional) is true when sentence ``k`` ends at a
-    clause mark (:func:`align.hints.clause_ends`). Returns beads covering every sentence
-    of both sides exactly once, in document order.
+    clause mark (:func:`align.hints.clause_ends`). ``band`` (optional) is where to search
+    when the caller already knows (a finer alignment of documents aligned before); without
+    it the anchor pass finds the band. Returns beads covering every sentence of both sides
+    exactly once, in document order.
     """
     config = config or SearchConfig()
     n, m = len(src_windows[0]), len(tgt_windows[0])
     if n == 0 or m == 0:
         return [Bead((i,), (), 0.0) for i in range(n)] + [Bead((), (j,), 0.0) for j in range(m)]
     src1, tgt1 = src_windows[0], tgt_windows[0]
-    _, anchors = anchor_band(src1, tgt1, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
-    band = Band.around_path(n, m, anchors, margin=config.margin)
+    if band is None:
+        _, anchors = anchor_band(src1, tgt1, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
+        band = Band.around_path(n, m, anchors, margin=config.margin)
+    elif band.n != n or band.m != m:
+        raise ValueError(f"the band is for {band.n} x {band.m} sentences, the documents have {n} x {m}")
 
     best_src, best_tgt = _best_matches(band_dots(src1, tgt1, 1, 1, band), band)
     baseline = _random_baseline(src1, tgt1, best_src, best_tgt)

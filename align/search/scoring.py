@@ -29,28 +29,57 @@ def band_dots(
     sentences next to a bead (for margins). Entries whose window index falls outside the
     arrays get ``fill``.
     """
-    n = band.n
-    width = band.width
-    out = np.full((n + 1, width), fill, dtype=np.float64)
-    cols = np.arange(width)
+    out = np.empty((band.n + 1, band.width), dtype=np.float64)
+    band_dots_many(src_win, tgt_win, band, [(src_off, tgt_off, fill, out, False)])
+    return out
+
+
+Layout = tuple[int, int, float, np.ndarray, bool]
+"""A request to :func:`band_dots_many`: ``(src_off, tgt_off, fill, out, add)``."""
+
+
+def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts: list[Layout]) -> None:
+    """Several :func:`band_dots` layouts of the same two window arrays, from one product.
+
+    A bead's score reads the same pair of window sizes at several offsets (the bead
+    itself and the sentences beside it), and the offsets differ by a sentence or two, so
+    one block product over the band, widened by the largest offsets, holds them all: the
+    matrix work is done once per pair of window sizes instead of once per offset (it was
+    most of the search's time). Each layout ``(src_off, tgt_off, fill, out, add)`` is
+    written into ``out`` (shape ``(band.n + 1, band.width)``), or added to it when ``add``.
+    """
+    n, width = band.n, band.width
     ns, nt = len(src_win), len(tgt_win)
+    s_min = min(o[0] for o in layouts)
+    s_max = max(o[0] for o in layouts)
+    t_min = min(o[1] for o in layouts)
+    t_max = max(o[1] for o in layouts)
+    cols = np.arange(width)
     step = int(np.clip(2 * np.median(band.hi - band.lo), _BLOCK_MIN, _BLOCK_MAX))
     for r0 in range(0, n + 1, step):
         r1 = min(n + 1, r0 + step)
-        a0, a1 = max(r0, src_off), min(r1, ns + src_off)  # rows whose source window exists
-        if a0 >= a1:
-            continue
-        lo, hi = band.lo[a0:a1], band.hi[a0:a1]
-        c0, c1 = max(int(lo.min()), tgt_off), min(int(hi.max()), nt + tgt_off)
-        if c0 >= c1:
-            continue
-        block = src_win[a0 - src_off : a1 - src_off] @ tgt_win[c0 - tgt_off : c1 - tgt_off].T
+        lo, hi = band.lo[r0:r1], band.hi[r0:r1]
+        # the windows any layout reads for these rows
+        p0, p1 = max(0, r0 - s_max), min(ns, r1 - s_min)
+        q0, q1 = max(0, int(lo[0]) - t_max), min(nt, int(hi[-1]) - t_min)
+        block = src_win[p0:p1] @ tgt_win[q0:q1].T if p0 < p1 and q0 < q1 else None
         j = lo[:, None] + cols[None, :]
-        ok = (j < hi[:, None]) & (j >= c0) & (j < c1)
-        idx = j - c0
-        np.clip(idx, 0, c1 - c0 - 1, out=idx)
-        np.copyto(out[a0:a1], np.take_along_axis(block, idx, axis=1), where=ok)
-    return out
+        in_band = j < hi[:, None]
+        rows = np.arange(r0, r1)
+        for src_off, tgt_off, fill, out, add in layouts:
+            part = np.full((r1 - r0, width), fill, dtype=np.float64)
+            if block is not None:
+                p = rows - src_off
+                q = j - tgt_off
+                ok = in_band & ((p >= 0) & (p < ns))[:, None] & (q >= 0) & (q < nt)
+                if ok.any():
+                    pr = np.clip(p - p0, 0, block.shape[0] - 1)
+                    qc = np.clip(q - q0, 0, block.shape[1] - 1)
+                    np.copyto(part, block[pr[:, None], qc], where=ok)
+            if add:
+                out[r0:r1] += part
+            else:
+                out[r0:r1] = part
 
 
 def band_window_lengths(src_len: np.ndarray, tgt_len: np.ndarray, a: int, b: int, band: Band) -> tuple[np.ndarray, np.ndarray]:
@@ -116,15 +145,24 @@ def bead_scores(
     clause_mismatch = None
     if clause_cost and src_clauses is not None and tgt_clauses is not None:
         clause_mismatch = clause_cost * _band_mismatch(src_clauses, tgt_clauses, band)
+    # every layout of the same pair of window sizes comes from one product
+    shape = (band.n + 1, band.width)
+    cos_of = {t: np.empty(shape) for t in types}
+    neighbours_of = {t: np.zeros(shape) for t in types}
+    requests: dict[tuple[int, int], list[Layout]] = {}
+    for a, b in types:
+        nb = neighbours_of[(a, b)]
+        requests.setdefault((a, b), []).append((a, b, NEG, cos_of[(a, b)], False))
+        requests.setdefault((a, 1), []).extend([(a, 0, baseline, nb, True), (a, b + 1, baseline, nb, True)])
+        requests.setdefault((1, b), []).extend([(0, b, baseline, nb, True), (a + 1, b, baseline, nb, True)])
+    for (a, b), layouts in requests.items():
+        band_dots_many(src_win[a - 1], tgt_win[b - 1], band, layouts)
     scores, cosines = [], []
     for a, b in types:
-        cos = band_dots(src_win[a - 1], tgt_win[b - 1], a, b, band)
+        cos = cos_of[(a, b)]
         ok = cos > NEG / 2
-        right_t = band_dots(src_win[a - 1], tgt_win[0], a, 0, band, fill=baseline)
-        left_t = band_dots(src_win[a - 1], tgt_win[0], a, b + 1, band, fill=baseline)
-        right_s = band_dots(src_win[0], tgt_win[b - 1], 0, b, band, fill=baseline)
-        left_s = band_dots(src_win[0], tgt_win[b - 1], a + 1, b, band, fill=baseline)
-        neighbours = (right_t + left_t + right_s + left_s) / 4.0
+        neighbours = neighbours_of.pop((a, b))
+        neighbours /= 4.0
         ls, lt = band_window_lengths(src_len, tgt_len, a, b, band)
         score = (cos - neighbours) * length_agreement(ls, lt, ratio)
         score = score - size_cost * (a + b - 2)
