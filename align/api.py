@@ -18,11 +18,12 @@ import numpy as np
 
 from align import __version__
 from align.embed import Encoder, load_encoder
+from align.embed.base import part_owners
 from align.errors import InputError
 from align.hints import clause_ends, paragraph_breaks
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows
-from align.search.refine import refine_beads
+from align.search.refine import part_band, refine_beads
 from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
@@ -65,8 +66,17 @@ def align_documents(
     encoder = load_encoder(model, cache=cache) if isinstance(model, str) else model
     k = config.max_window
     progress(f"embedding {len(src)} + {len(tgt)} sentences with {encoder.name}")
-    src_windows = encoder.encode_windows([s.text for s in src.sentences], k)
-    tgt_windows = encoder.encode_windows([s.text for s in tgt.sentences], k)
+    src_texts = [s.text for s in src.sentences]
+    tgt_texts = [s.text for s in tgt.sentences]
+    if config.refine:
+        # clause vectors come from the same pass as the sentence vectors (use-m3)
+        src_parts = [clause_spans(t, config.clause_min_chars) for t in src_texts]
+        tgt_parts = [clause_spans(t, config.clause_min_chars) for t in tgt_texts]
+        src_windows, src_clause_windows = encoder.encode_with_parts(src_texts, src_parts, k)
+        tgt_windows, tgt_clause_windows = encoder.encode_with_parts(tgt_texts, tgt_parts, k)
+    else:
+        src_windows = encoder.encode_windows(src_texts, k)
+        tgt_windows = encoder.encode_windows(tgt_texts, k)
     progress("aligning")
     src_len = np.array([len(s.text) for s in src.sentences], dtype=np.float64)
     tgt_len = np.array([len(s.text) for s in tgt.sentences], dtype=np.float64)
@@ -77,7 +87,9 @@ def align_documents(
     )
     if config.refine and beads:
         progress("refining at clause level")
-        beads = _refine(src, tgt, beads, encoder, config, *breaks)
+        beads = _refine(
+            beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config, *breaks
+        )
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,
@@ -86,38 +98,30 @@ def align_documents(
     return Alignment(src, tgt, tuple(beads), settings)
 
 
-def _clauses(doc: Document, min_chars: int) -> tuple[list[str], list[int]]:
-    """Every sentence's clauses, in order, and the sentence each belongs to."""
-    texts: list[str] = []
-    owners: list[int] = []
-    for s in doc.sentences:
-        for a, b in clause_spans(s.text, min_chars):
-            texts.append(s.text[a:b])
-            owners.append(s.id)
-    return texts, owners
-
-
 def _refine(
-    src: Document, tgt: Document, beads: list[Bead], encoder: Encoder, config: SearchConfig,
-    src_breaks: np.ndarray | None = None, tgt_breaks: np.ndarray | None = None,
+    beads: list[Bead],
+    parts: tuple[list[list[tuple[int, int]]], list[list[tuple[int, int]]]],
+    windows: tuple[list[np.ndarray], list[np.ndarray]],
+    config: SearchConfig,
+    src_breaks: np.ndarray | None = None,
+    tgt_breaks: np.ndarray | None = None,
 ) -> list[Bead]:
     """Sentence beads merged where a clause-level alignment shows content crossing them.
 
-    The clause level runs the same search over clauses (whole documents, so its costs are
-    measured on the pair's own clause statistics) and only decides which cuts between
-    sentence beads survive (:func:`align.search.refine.refine_beads`).
+    The clause level runs the same search over clauses, near the sentence path (its costs
+    are measured on the pair's own clause statistics), and only decides which cuts
+    between sentence beads survive (:func:`align.search.refine.refine_beads`).
     """
-    src_clauses, src_owner = _clauses(src, config.clause_min_chars)
-    tgt_clauses, tgt_owner = _clauses(tgt, config.clause_min_chars)
-    if len(src_clauses) == len(src) and len(tgt_clauses) == len(tgt):
+    src_parts, tgt_parts = parts
+    if all(len(p) == 1 for p in src_parts) and all(len(p) == 1 for p in tgt_parts):
         return beads  # no sentence has a clause boundary: nothing to learn
-    k = config.max_window
-    clause_config = replace(config, refine=False)
+    src_owner, tgt_owner = part_owners(src_parts), part_owners(tgt_parts)
     clause_beads = align_windows(
-        encoder.encode_windows(src_clauses, k), encoder.encode_windows(tgt_clauses, k),
-        np.array([len(t) for t in src_clauses], dtype=np.float64),
-        np.array([len(t) for t in tgt_clauses], dtype=np.float64),
-        clause_config,
+        windows[0], windows[1],
+        np.array([b - a for p in src_parts for a, b in p], dtype=np.float64),
+        np.array([b - a for p in tgt_parts for a, b in p], dtype=np.float64),
+        replace(config, refine=False),
+        band=part_band(beads, src_owner, tgt_owner, config.clause_margin),
     )
     return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks)
 

@@ -381,3 +381,109 @@ def test_sentence_transformers_unknown_model_is_a_one_line_model_error(offline: 
         load_encoder("sentence-transformers/no-such-model-xyz", cache=False)
     msg = str(err.value)
     assert "\n" not in msg and "not installed" in msg and "--model" in msg
+
+
+# ----------------------------------------------------------------------------- parts (clauses)
+
+
+def _parts(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    from align.segment.clauses import clause_spans
+
+    return [clause_spans(t, 12) for t in texts]
+
+
+def test_part_bounds_put_each_piece_in_its_clause(enc: USEM3Encoder) -> None:
+    text = "Die Gespräche dauerten etwa 90 Minuten, sagte Meiners am Montag in Washington."
+    spans = [(0, 39), (40, 78)]
+    ids = enc.tokenize([text])[0]
+    bounds = usem3_mod._part_bounds(enc, [text], [spans], [len(ids)])[0]
+    first, second = enc.tokenize([text[:39], text[40:]])
+    # BOS + the first clause's pieces (the comma with it), then the second clause's and EOS
+    assert bounds == [0, len(first) - 1, len(ids)]
+    assert ids[1:bounds[1]] == first[1:-1] and ids[bounds[1]:-1] == second[1:-1]
+
+
+def test_parts_of_a_sentence_add_up_to_it(enc: USEM3Encoder, de_sents: list[str]) -> None:
+    parts = _parts(de_sents)
+    assert sum(len(p) > 1 for p in parts) >= 5  # the sample has sentences with clauses
+    states, part_states = enc.sentence_part_states(de_sents, parts)
+    assert np.array_equal(states, enc.sentence_states(de_sents))
+    owners = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    sums = np.zeros((len(de_sents), 512), np.float32)
+    np.add.at(sums, owners, part_states[:, :512])
+    assert np.abs(sums - states[:, :512]).max() < 1e-3 * np.abs(states[:, :512]).max()
+    assert np.array_equal(np.bincount(owners, weights=part_states[:, 512]), states[:, -1])
+
+
+def test_part_windows_of_whole_sentences_are_the_sentence_windows(enc: USEM3Encoder, de_sents: list[str]) -> None:
+    from align.embed.base import part_owners
+
+    parts = _parts(de_sents)
+    windows, part_windows = enc.encode_with_parts(de_sents, parts, 4)
+    for w, e in zip(windows, enc.encode_windows(de_sents, 4)):
+        assert np.abs(w - e).max() < 1e-6
+    # computed without copying: runs that cover whole sentences agree with the sentence windows
+    states, part_states = enc.sentence_part_states(de_sents, parts)
+    joins = enc.join_states(de_sents[:-1], de_sents[1:])
+    owners = part_owners(parts)
+    computed = enc.part_window_embeddings(states, joins, part_states, owners, 4)
+    first = np.r_[True, owners[1:] != owners[:-1]]
+    last = np.r_[owners[1:] != owners[:-1], True]
+    checked = 0
+    for k in range(1, 5):
+        for start in range(len(owners) - k + 1):
+            if first[start] and last[start + k - 1]:
+                size = owners[start + k - 1] - owners[start] + 1
+                assert float(computed[k - 1][start] @ windows[size - 1][owners[start]]) > 0.9999
+                assert np.abs(computed[k - 1][start] - part_windows[k - 1][start]).max() < 1e-3
+                checked += 1
+    assert checked > len(de_sents)
+    # a single clause is that clause as the model reads it in its sentence: close to the clause alone
+    texts = [t[a:b] for t, p in zip(de_sents, parts) for a, b in p]
+    cos = _cos(part_windows[0], enc.encode(texts))
+    assert cos.mean() > 0.8 and (cos[np.repeat([len(p) == 1 for p in parts], [len(p) for p in parts])] > 0.9999).all()
+
+
+def test_parts_need_a_span_for_every_text(enc: USEM3Encoder) -> None:
+    with pytest.raises(ValueError, match="one or more parts"):
+        enc.encode_with_parts(["Eins, zwei.", "Drei."], [[(0, 11)]], 2)
+    with pytest.raises(ValueError, match="one or more parts"):
+        enc.encode_with_parts(["Eins, zwei.", "Drei."], [[(0, 11)], []], 2)
+
+
+def test_base_encoder_embeds_parts_as_texts() -> None:
+    enc = _FakeEncoder()
+    texts = ["a, b", "c"]
+    windows, parts = enc.encode_with_parts(texts, [[(0, 2), (3, 4)], [(0, 1)]], 2)
+    assert np.allclose(parts[0], enc.encode(["a,", "b", "c"]))
+    assert np.allclose(parts[1], enc.encode(["a, b", "b c"]))
+    assert np.allclose(windows[1], enc.encode(["a, b c"]))
+
+
+def test_cached_parts_come_from_one_pass_and_are_read_back(tmp_path: Path, de_sents: list[str]) -> None:
+    class Counting(_CountingUSE):
+        def __init__(self) -> None:
+            super().__init__()
+            self.part_passes = 0
+
+        def sentence_part_states(self, texts, parts):
+            self.part_passes += 1
+            self.sentences += len(texts)
+            return super().sentence_part_states(texts, parts)
+
+    inner = Counting()
+    parts = _parts(de_sents)
+    cached = CachedEncoder(inner, EmbeddingCache(tmp_path))
+    first = cached.encode_with_parts(de_sents, parts, 3)
+    assert (inner.part_passes, inner.sentences) == (1, len(de_sents))
+    again = CachedEncoder(inner, EmbeddingCache(tmp_path)).encode_with_parts(de_sents + de_sents[:2], parts + parts[:2], 3)
+    assert (inner.part_passes, inner.sentences) == (1, len(de_sents))  # all read back
+    direct = inner.encode_with_parts(de_sents, parts, 3)
+    for a, b, c in zip(first[1], again[1], direct[1]):
+        assert np.abs(a - b[: len(a)]).max() < 1e-6 and np.abs(a - c).max() < 1e-5
+    # sentence windows from the part pass are the ones the plain path caches
+    assert np.abs(cached.encode_windows(de_sents, 3)[2] - first[0][2]).max() < 1e-6
+    # other spans of a cached sentence are parts not seen before: computed
+    other = [[(0, len(t))] for t in de_sents]
+    cached.encode_with_parts(de_sents, other, 2)
+    assert inner.part_passes == 2

@@ -159,3 +159,33 @@ def test_refinement_handles_tiny_documents(src: str, tgt: str) -> None:
     a = align_texts(src, tgt, "de", "en", config=SearchConfig(refine=True))
     assert [i for b in a.beads for i in b.src] == list(range(len(a.src)))
     assert [j for b in a.beads for j in b.tgt] == list(range(len(a.tgt)))
+
+
+# --- the clause band ------------------------------------------------------------------
+
+
+def test_the_clause_band_holds_every_sentence_bead_and_reaches_both_corners() -> None:
+    from align.search.refine import part_band
+
+    beads = [B([0], [0]), B([1, 2], [1]), B([3], []), B([], [2]), B([4], [3, 4])]
+    src_owner = [0, 0, 1, 2, 2, 3, 4]  # sentences 0 and 2 have two clauses
+    tgt_owner = [0, 1, 1, 2, 3, 4]
+    band = part_band(beads, src_owner, tgt_owner, margin=0)
+    assert (band.n, band.m) == (7, 6)
+    # the clause nodes at the corners of every sentence bead are inside the band
+    for i, j in [(0, 0), (2, 1), (5, 3), (6, 3), (6, 4), (7, 6)]:
+        assert band.contains(i, j), (i, j)
+    assert not band.contains(7, 0) and not band.contains(0, 6)
+    wide = part_band(beads, src_owner, tgt_owner, margin=2)
+    assert wide.cells > band.cells and wide.contains(2, 3)
+
+
+def test_a_band_of_the_wrong_size_is_refused() -> None:
+    import numpy as np
+
+    from align.search import align_windows
+    from align.search.band import Band
+
+    v = np.eye(4, dtype=np.float32)
+    with pytest.raises(ValueError, match="band is for"):
+        align_windows([v], [v], np.ones(4), np.ones(4), SearchConfig(max_align=2), band=Band.full(3, 4))

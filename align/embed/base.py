@@ -25,7 +25,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["Encoder", "AdditiveEncoder", "l2_normalize", "window_texts"]
+__all__ = ["Encoder", "AdditiveEncoder", "Parts", "l2_normalize", "window_texts", "part_texts"]
+
+Parts = Sequence[Sequence[tuple[int, int]]]
+"""Per text, character spans ``(start, end)`` that cover it in order (e.g. its clauses)."""
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -43,6 +46,11 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
 def window_texts(texts: Sequence[str], k: int) -> list[str]:
     """The ``len(texts) - k + 1`` strings of ``k`` consecutive texts joined by one space."""
     return [" ".join(texts[i:i + k]) for i in range(len(texts) - k + 1)]
+
+
+def part_texts(texts: Sequence[str], parts: Parts) -> list[str]:
+    """The texts of all parts, text by text, in order."""
+    return [t[a:b] for t, spans in zip(texts, parts) for a, b in spans]
 
 
 class Encoder(ABC):
@@ -97,6 +105,19 @@ class Encoder(ABC):
             start += c
         return out
 
+    def encode_with_parts(
+        self, texts: Sequence[str], parts: Parts, max_window: int
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Window vectors of ``texts`` and of their parts (``parts[i]`` splits ``texts[i]``).
+
+        The second list is :meth:`encode_windows` over the sequence of all parts, text by
+        text. This default embeds each part as a text of its own; an encoder that can take
+        parts from the pass over the whole texts (:class:`AdditiveEncoder`) does so, at
+        almost no extra cost.
+        """
+        texts = list(texts)
+        return self.encode_windows(texts, max_window), self.encode_windows(part_texts(texts, parts), max_window)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
@@ -110,7 +131,9 @@ class AdditiveEncoder(Encoder):
 
     - :meth:`sentence_states`: one fixed-size float32 row per sentence;
     - :meth:`join_states`: one row per adjacent pair ``(left[i], right[i])``;
-    - :meth:`embed_states` / :meth:`window_embeddings`: the cheap head on top.
+    - :meth:`embed_states` / :meth:`window_embeddings`: the cheap head on top;
+    - :meth:`sentence_part_states` / :meth:`part_window_embeddings`: the same for the
+      parts of sentences (clauses), taken from the sentence's own pass.
 
     Splitting it this way lets :class:`~align.embed.cache.CachedEncoder` cache the states
     (keyed by a sentence, or by a pair of neighbours) instead of final vectors.
@@ -119,6 +142,7 @@ class AdditiveEncoder(Encoder):
 
     state_dim: int
     join_dim: int
+    part_dim: int
 
     @abstractmethod
     def sentence_states(self, texts: Sequence[str]) -> np.ndarray:
@@ -140,6 +164,20 @@ class AdditiveEncoder(Encoder):
         consecutive sentences and the ``n - 1`` joins between them (``joins`` may be
         ``None`` when ``max_window == 1`` or ``n < 2``)."""
 
+    @abstractmethod
+    def sentence_part_states(self, texts: Sequence[str], parts: Parts) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence states and part states (``(total parts, part_dim)``, text by text) from one pass."""
+
+    @abstractmethod
+    def part_window_embeddings(
+        self, states: np.ndarray, joins: np.ndarray | None, part_states: np.ndarray,
+        owners: np.ndarray, max_window: int, sentence_windows: list[np.ndarray] | None = None,
+    ) -> list[np.ndarray]:
+        """Window vectors over the sequence of parts; ``owners[p]`` is the text part ``p`` is in.
+
+        ``sentence_windows`` (the texts' :meth:`window_embeddings`, optional) lets runs of
+        whole texts be copied instead of computed."""
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed_states(self.sentence_states(list(texts)))
 
@@ -153,3 +191,21 @@ class AdditiveEncoder(Encoder):
         else:
             joins = None
         return self.window_embeddings(states, joins, max_window)
+
+    def encode_with_parts(
+        self, texts: Sequence[str], parts: Parts, max_window: int
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        if max_window < 1:
+            raise ValueError(f"max_window must be >= 1, got {max_window}")
+        texts = list(texts)
+        states, part_states = self.sentence_part_states(texts, parts)
+        joins = self.join_states(texts[:-1], texts[1:]) if max_window > 1 and len(texts) > 1 else None
+        windows = self.window_embeddings(states, joins, max_window)
+        return windows, self.part_window_embeddings(
+            states, joins, part_states, part_owners(parts), max_window, windows
+        )
+
+
+def part_owners(parts: Parts) -> np.ndarray:
+    """The text each part belongs to, part by part."""
+    return np.repeat(np.arange(len(parts)), [len(p) for p in parts]).astype(np.int64)

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from align.embed.base import AdditiveEncoder, Encoder
+from align.embed.base import AdditiveEncoder, Encoder, Parts, part_owners
 
 __all__ = ["EmbeddingCache", "CachedEncoder", "default_cache_dir"]
 
@@ -295,6 +295,44 @@ class CachedEncoder(Encoder):
             lambda idx: enc.join_states([texts[i] for i in idx], [texts[i + 1] for i in idx]),
         )
 
+    def _sentence_part_states(self, texts: list[str], parts: Parts) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence and part states, cached; a text missing either is computed whole, in one pass.
+
+        Part states are keyed by the part's span and its sentence (namespace
+        ``<fingerprint>/part``): a part's features depend on the sentence around it.
+        """
+        enc = self.encoder
+        assert isinstance(enc, AdditiveEncoder)
+        if len(parts) != len(texts) or any(len(p) == 0 for p in parts):
+            raise ValueError(f"need one or more parts for each of the {len(texts)} texts")
+        states = self.cache.get_many(f"{enc.fingerprint}/sentence", texts, enc.state_dim)
+        part_keys = [f"{a}:{b}:{t}" for t, spans in zip(texts, parts) for a, b in spans]
+        cached_parts = self.cache.get_many(f"{enc.fingerprint}/part", part_keys, enc.part_dim)
+        starts = np.concatenate(([0], np.cumsum([len(p) for p in parts]))).astype(np.int64)
+        first: dict[tuple[str, tuple[tuple[int, int], ...]], int] = {}
+        todo: list[int] = []
+        for i, t in enumerate(texts):
+            whole = states[i] is not None and all(v is not None for v in cached_parts[starts[i]:starts[i + 1]])
+            if not whole and first.setdefault((t, tuple(parts[i])), i) == i:
+                todo.append(i)
+        if todo:
+            fresh_states, fresh_parts = enc.sentence_part_states([texts[i] for i in todo], [parts[i] for i in todo])
+            fresh_starts = np.concatenate(([0], np.cumsum([len(parts[i]) for i in todo]))).astype(np.int64)
+            self.cache.put_many(f"{enc.fingerprint}/sentence", [texts[i] for i in todo], fresh_states)
+            self.cache.put_many(
+                f"{enc.fingerprint}/part",
+                [k for i in todo for k in part_keys[starts[i]:starts[i + 1]]], fresh_parts,
+            )
+            for r, i in enumerate(todo):
+                states[i] = fresh_states[r]
+                cached_parts[starts[i]:starts[i + 1]] = list(fresh_parts[fresh_starts[r]:fresh_starts[r + 1]])
+        for i, t in enumerate(texts):  # repeated texts take the rows computed for the first
+            j = first.get((t, tuple(parts[i])), i)
+            if j != i:
+                states[i] = states[j]
+                cached_parts[starts[i]:starts[i + 1]] = cached_parts[starts[j]:starts[j + 1]]
+        return np.stack(states).astype(np.float32), np.stack(cached_parts).astype(np.float32)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         enc = self.encoder
@@ -316,3 +354,22 @@ class CachedEncoder(Encoder):
         states = self._sentence_states(texts)
         joins = self._join_states(texts) if max_window > 1 and len(texts) > 1 else None
         return enc.window_embeddings(states, joins, max_window)
+
+    def encode_with_parts(
+        self, texts: Sequence[str], parts: Parts, max_window: int
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        enc = self.encoder
+        if not isinstance(enc, AdditiveEncoder):
+            # the base implementation embeds texts and parts through self.encode_windows (cached)
+            return super().encode_with_parts(texts, parts, max_window)
+        if max_window < 1:
+            raise ValueError(f"max_window must be >= 1, got {max_window}")
+        texts = list(texts)
+        if not texts:
+            return enc.encode_with_parts(texts, parts, max_window)
+        states, part_states = self._sentence_part_states(texts, parts)
+        joins = self._join_states(texts) if max_window > 1 and len(texts) > 1 else None
+        windows = enc.window_embeddings(states, joins, max_window)
+        return windows, enc.part_window_embeddings(
+            states, joins, part_states, part_owners(parts), max_window, windows
+        )

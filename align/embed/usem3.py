@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 
 from align.embed import npz
-from align.embed.base import AdditiveEncoder
+from align.embed.base import AdditiveEncoder, part_owners
 from align.errors import ModelError
 
-__all__ = ["USEM3Encoder", "STATE_DIM", "JOIN_DIM", "LANGUAGES"]
+__all__ = ["USEM3Encoder", "STATE_DIM", "JOIN_DIM", "PART_DIM", "LANGUAGES"]
 
 # Bump when the meaning of a cached state changes (layout, numerics): it is part of the
 # cache key, so stale entries are never read back.
@@ -83,6 +83,8 @@ STATE_DIM = 3 * _EMB + 1
 """Width of a sentence state: [sum | head-region sum | tail-region sum | n_tokens]."""
 JOIN_DIM = _EMB
 """Width of a join state: the exact feature sum of the tokens around the join."""
+PART_DIM = _EMB + 1
+"""Width of a part state: [feature sum of the part's tokens, in their sentence | n_tokens]."""
 
 _full = slice(0, _EMB)
 _head = slice(_EMB, 2 * _EMB)
@@ -288,6 +290,7 @@ class USEM3Encoder(AdditiveEncoder):
     dim = _EMB
     state_dim = STATE_DIM
     join_dim = JOIN_DIM
+    part_dim = PART_DIM
 
     def __init__(self, *, threads: int | None = None, token_budget: int = 512) -> None:
         if token_budget < 16:
@@ -338,8 +341,15 @@ class USEM3Encoder(AdditiveEncoder):
 
     # --------------------------------------------------------- AdditiveEncoder
     def sentence_states(self, texts: Sequence[str]) -> np.ndarray:
-        states, _ = self._states(list(texts), joins=False)
+        states, _, _ = self._states(list(texts), joins=False)
         return states
+
+    def sentence_part_states(
+        self, texts: Sequence[str], parts: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        states, _, part_states = self._states(list(texts), joins=False, parts=parts)
+        assert part_states is not None
+        return states, part_states
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Sentence vectors; skips the head/tail sums that only windows need."""
@@ -419,29 +429,153 @@ class USEM3Encoder(AdditiveEncoder):
         if max_window < 1:
             raise ValueError(f"max_window must be >= 1, got {max_window}")
         texts = list(texts)
-        states, joins = self._states(texts, joins=max_window > 1 and len(texts) > 1)
+        states, joins, _ = self._states(texts, joins=max_window > 1 and len(texts) > 1)
         return self.window_embeddings(states, joins, max_window)
 
+    def encode_with_parts(
+        self, texts: Sequence[str], parts: Sequence[Sequence[tuple[int, int]]], max_window: int
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Window vectors of the texts and of their parts, in one pass over the tokens."""
+        if max_window < 1:
+            raise ValueError(f"max_window must be >= 1, got {max_window}")
+        texts = list(texts)
+        states, joins, part_states = self._states(texts, joins=max_window > 1 and len(texts) > 1, parts=parts)
+        assert part_states is not None
+        windows = self.window_embeddings(states, joins, max_window)
+        return windows, self.part_window_embeddings(
+            states, joins, part_states, part_owners(parts), max_window, windows
+        )
+
+    def part_window_embeddings(
+        self, states: np.ndarray, joins: np.ndarray | None, part_states: np.ndarray,
+        owners: np.ndarray, max_window: int, sentence_windows: list[np.ndarray] | None = None,
+    ) -> list[np.ndarray]:
+        """Vectors of every run of 1..max_window consecutive parts, as :meth:`window_embeddings`.
+
+        Parts of one sentence add up exactly (their states are sums in context); where a
+        run crosses from sentence ``i`` to ``i + 1`` the join correction of the sentence
+        level applies (``i``'s tail and ``i + 1``'s head, as computed alone, give way to
+        the features around the join), so a run of whole sentences is their window, and
+        is taken from ``sentence_windows`` when given (a third of all runs, whose head
+        need not run again).
+        """
+        if max_window < 1:
+            raise ValueError(f"max_window must be >= 1, got {max_window}")
+        part_states = np.asarray(part_states, np.float32)
+        owners = np.asarray(owners, np.int64)
+        n = len(part_states)
+        top = min(max_window, n) if n > 1 else 1
+        cross = np.flatnonzero(owners[1:] != owners[:-1]) if n > 1 else np.zeros(0, np.int64)
+        if top > 1 and len(cross) and (joins is None or len(joins) != len(states) - 1):
+            raise ValueError(f"need {len(states) - 1} join states for {len(states)} sentences")
+        correction = np.zeros((max(n - 1, 0), _EMB), np.float32)
+        shrink = np.zeros(max(n - 1, 0), np.float32)
+        if top > 1 and len(cross):
+            left = owners[cross]
+            correction[cross] = joins[left] - states[left, _tail] - states[left + 1, _head]
+            shrink[cross] = 2.0  # one EOS and one BOS fewer
+        total = sum(n - k + 1 for k in range(1, top + 1))
+        sums = np.empty((total, _EMB), np.float32)
+        counts = np.empty(total, np.float32)
+        sums[:n] = part_states[:, :_EMB]
+        counts[:n] = part_states[:, _EMB]
+        prev, start = 0, n
+        for k in range(2, top + 1):
+            m = n - k + 1
+            s = sums[start:start + m]
+            np.add(sums[prev:prev + m], part_states[k - 1:, :_EMB], out=s)
+            s += correction[k - 2:]
+            np.add(counts[prev:prev + m], part_states[k - 1:, _EMB], out=counts[start:start + m])
+            counts[start:start + m] -= shrink[k - 2:]
+            prev, start = start, start + m
+        np.maximum(counts, 1.0, out=counts)  # a part without tokens (never in practice) stays finite
+        vectors = np.empty((total, self.dim), np.float32)
+        compute = np.ones(total, bool)
+        if sentence_windows is not None and n:
+            first = np.r_[True, owners[1:] != owners[:-1]]  # part starts its sentence
+            last = np.r_[owners[1:] != owners[:-1], True]  # part ends its sentence
+            start = 0
+            for k in range(1, top + 1):
+                m = n - k + 1
+                at = np.flatnonzero(first[:m] & last[k - 1:])  # runs of whole sentences
+                size = owners[at + k - 1] - owners[at] + 1
+                for s in np.unique(size):
+                    pick = at[size == s]
+                    vectors[start + pick] = sentence_windows[s - 1][owners[pick]]
+                    compute[start + pick] = False
+                start += m
+        todo = np.flatnonzero(compute)
+        if len(todo) == total:
+            vectors = self._head(sums, counts) if n else vectors
+        elif len(todo):
+            vectors[todo] = self._head(sums[todo], counts[todo])
+        out: list[np.ndarray] = []
+        start = 0
+        for k in range(1, max_window + 1):
+            m = max(n - k + 1, 0)
+            out.append(vectors[start:start + m] if m else np.zeros((0, self.dim), np.float32))
+            start += m
+        return out
+
     # ----------------------------------------------------------- forward pass
-    def _states(self, texts: list[str], joins: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """Sentence states (and join states) from one batched pass over all sequences."""
+    def _states(
+        self, texts: list[str], joins: bool, parts: Sequence[Sequence[tuple[int, int]]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Sentence states, join states and part states from one batched pass over all sequences.
+
+        ``parts[i]`` (optional) are character spans covering text ``i`` in order; a part
+        state is the feature sum of the part's tokens *as they are in the sentence* (they
+        see the neighbouring part), so the parts of a sentence add up to the sentence and
+        cost no extra pass over the tokens.
+        """
         n = len(texts)
         if n == 0:
-            return np.zeros((0, STATE_DIM), np.float32), None
+            empty = np.zeros((0, PART_DIM), np.float32) if parts is not None else None
+            return np.zeros((0, STATE_DIM), np.float32), None, empty
         ids = self.tokenize(texts)
         seqs: list[list[int]] = []
         regions: list[tuple[int, int, int, int]] = []
-        for i, seq in enumerate(ids):
-            _plan_sentence(seq, i, seqs, regions)
+        pieces = [_plan_sentence(seq, i, seqs, regions) for i, seq in enumerate(ids)]
         if joins:
             for j in range(n - 1):
                 _plan_join(ids[j], ids[j + 1], 3 * n + j, seqs, regions)
         n_targets = 3 * n + (n - 1 if joins else 0)
+        split: list[int] = []
+        if parts is not None:
+            if len(parts) != n or any(len(p) == 0 for p in parts):
+                raise ValueError(f"need one or more parts for each of the {n} texts")
+            split = [i for i in range(n) if len(parts[i]) > 1]
+            bounds = _part_bounds(self, [texts[i] for i in split], [parts[i] for i in split],
+                                  [len(ids[i]) for i in split])
+            first_target = {}
+            for i, b in zip(split, bounds):
+                first_target[i] = n_targets
+                _plan_parts(pieces[i], b, n_targets, regions)
+                n_targets += len(b) - 1
+            regions.sort(key=lambda r: r[0])  # _region_sums reads the regions in sequence order
         sums = self._region_sums(seqs, regions, n_targets)
         states = np.empty((n, STATE_DIM), np.float32)
         states[:, :3 * _EMB] = sums[:3 * n].reshape(n, 3 * _EMB)
         states[:, _ntok] = [len(s) for s in ids]
-        return states, (sums[3 * n:] if joins else None)
+        join_states = sums[3 * n:4 * n - 1] if joins else None
+        if parts is None:
+            return states, join_states, None
+        part_states = np.empty((sum(map(len, parts)), PART_DIM), np.float32)
+        row = 0
+        split_bounds = dict(zip(split, bounds))
+        for i in range(n):
+            b = split_bounds.get(i)
+            if b is None:  # one part: the sentence itself
+                part_states[row, :_EMB] = states[i, _full]
+                part_states[row, _EMB] = states[i, _ntok]
+                row += len(parts[i])
+                continue
+            k = len(b) - 1
+            t = first_target[i]
+            part_states[row:row + k, :_EMB] = sums[t:t + k]
+            part_states[row:row + k, _EMB] = np.diff(b)
+            row += k
+        return states, join_states, part_states
 
     def _region_sums(
         self, seqs: list[list[int]], regions: list[tuple[int, int, int, int]], n_targets: int
@@ -558,13 +692,16 @@ class USEM3Encoder(AdditiveEncoder):
 def _plan_sentence(
     seq: list[int], i: int, seqs: list[list[int]], regions: list[tuple[int, int, int, int]],
     edges: bool = True,
-) -> None:
+) -> list[tuple[int, int, int, int]]:
     """Regions for sentence ``i``: with ``edges``, whole (target 3i), head (3i+1) and
     tail (3i+2); without, only the whole sentence (target i).
 
     A sequence longer than ``_MAX_PIECE`` is cut into pieces that carry ``_REACH`` tokens
     of context on each side, so the kept positions of every piece get their exact
-    features; the head and tail regions then get small pieces of their own.
+    features; the head and tail regions then get small pieces of their own. Returns the
+    pieces that cover the sentence, as ``(seq index, first, end, offset)``: positions
+    ``first:end`` of the sentence are positions ``first - offset:end - offset`` of that
+    sequence (what :func:`_plan_parts` needs to place regions inside the sentence).
     """
     n = len(seq)
     full = 3 * i if edges else i
@@ -575,18 +712,57 @@ def _plan_sentence(
         if edges:
             regions.append((k, 0, min(_EDGE, n), full + 1))
             regions.append((k, max(0, n - _EDGE), n, full + 2))
-        return
+        return [(k, 0, n, 0)]
     step = _MAX_PIECE - 2 * _REACH
+    pieces = []
     for a in range(0, n, step):
         b = min(a + step, n)
         lo, hi = max(0, a - _REACH), min(n, b + _REACH)
         regions.append((len(seqs), a - lo, b - lo, full))
+        pieces.append((len(seqs), a, b, lo))
         seqs.append(seq[lo:hi])
     if edges:
         regions.append((len(seqs), 0, _EDGE, full + 1))
         seqs.append(seq[:_EDGE + _REACH])
         regions.append((len(seqs), _REACH, _EDGE + _REACH, full + 2))
         seqs.append(seq[n - _EDGE - _REACH:])
+    return pieces
+
+
+def _plan_parts(
+    pieces: list[tuple[int, int, int, int]], bounds: Sequence[int], target: int,
+    regions: list[tuple[int, int, int, int]],
+) -> None:
+    """Regions for the parts of one sentence: part ``p`` is positions ``bounds[p]:bounds[p + 1]``
+    of the sentence, summed into row ``target + p`` (over several pieces if need be)."""
+    for p in range(len(bounds) - 1):
+        a, b = bounds[p], bounds[p + 1]
+        for k, first, end, offset in pieces:
+            lo, hi = max(a, first), min(b, end)
+            if lo < hi:
+                regions.append((k, lo - offset, hi - offset, target + p))
+
+
+def _part_bounds(
+    enc: USEM3Encoder, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], n_tokens: Sequence[int]
+) -> list[list[int]]:
+    """Per text: the token positions (BOS at 0) where each of its parts starts, then its length.
+
+    The pieces before a part are the pieces of the text before it: sentencepiece splits
+    at white space first, so a prefix that ends at a word boundary is tokenised as the
+    start of the whole text (and tokenising all prefixes in one batch costs a third of
+    asking for the pieces' offsets). BOS belongs to the first part, EOS to the last.
+    """
+    prefixes = [t[:a] for t, parts in zip(texts, spans) for a, _ in parts[1:]]
+    lengths = iter(len(ids) - 2 for ids in enc.tokenize(prefixes))  # without BOS and EOS
+    out = []
+    for parts, n in zip(spans, n_tokens):
+        bounds = [0]
+        for _ in parts[1:]:
+            bounds.append(min(max(bounds[-1], 1 + next(lengths)), n - 1))
+        bounds.append(n)
+        out.append(bounds)
+    return out
 
 
 def _plan_join(

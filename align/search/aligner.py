@@ -46,7 +46,8 @@ class SearchConfig:
     beads the smallest units whose two sides say the same thing, as hand-made gold
     standards do (Text+Berg dev strict F1 0.884 -> 0.909), for about twice the time; it is
     applied by the pipeline (:func:`align.api.align_documents`), not by
-    :func:`align_windows`, because it needs the texts and the encoder.
+    :func:`align_windows`, because it needs the texts and the encoder. The clause search
+    looks ``clause_margin`` clauses around the sentence path.
 
     The three costs are in units of the document pair's own similarity spread: the
     typical cosine of a sentence's best match minus the cosine of unrelated sentences.
@@ -64,6 +65,7 @@ class SearchConfig:
     clause_cost: float = 0.1
     refine: bool = False
     clause_min_chars: int = 25
+    clause_margin: int = 2
     full_cells: int = 1_000_000
 
     def types(self) -> list[tuple[int, int]]:

@@ -29,9 +29,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from align.search.band import Band
 from align.types import Bead
 
-__all__ = ["refine_beads"]
+__all__ = ["part_band", "refine_beads"]
 
 
 def _is_plain(bead: Bead) -> bool:
@@ -110,3 +111,27 @@ def _merge(group: list[Bead]) -> Bead:
     weight = sum(len(b.src) + len(b.tgt) for b in matched)
     score = sum(b.score * (len(b.src) + len(b.tgt)) for b in matched) / weight if weight else 0.0
     return Bead(src, tgt, round(score, 4))
+
+
+def part_band(beads: Sequence[Bead], src_owner: Sequence[int], tgt_owner: Sequence[int], margin: int) -> Band:
+    """The band for aligning parts (clauses) of sentences already aligned by ``beads``.
+
+    Each sentence bead becomes the rectangle of its sentences' parts, widened by
+    ``margin`` parts: the clause search only has to find where content crosses a cut
+    between neighbouring beads, so it needs no anchor pass of its own (which cost as
+    much as the rest of it).
+    """
+    src_owner = np.asarray(src_owner, np.int64)
+    tgt_owner = np.asarray(tgt_owner, np.int64)
+    n_src = sum(len(b.src) for b in beads)
+    n_tgt = sum(len(b.tgt) for b in beads)
+    # first part of each sentence, and the total, as node indices
+    src_first = np.searchsorted(src_owner, np.arange(n_src + 1))
+    tgt_first = np.searchsorted(tgt_owner, np.arange(n_tgt + 1))
+    rects = []
+    p = q = 0
+    for b in beads:
+        p2, q2 = p + len(b.src), q + len(b.tgt)
+        rects.append((int(src_first[p]), int(src_first[p2]), int(tgt_first[q]), int(tgt_first[q2])))
+        p, q = p2, q2
+    return Band.around_path(len(src_owner), len(tgt_owner), rects, margin=margin)

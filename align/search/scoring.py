@@ -50,10 +50,11 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
     """
     n, width = band.n, band.width
     ns, nt = len(src_win), len(tgt_win)
-    s_min = min(o[0] for o in layouts)
-    s_max = max(o[0] for o in layouts)
-    t_min = min(o[1] for o in layouts)
-    t_max = max(o[1] for o in layouts)
+    src_offs = np.array([o[0] for o in layouts], dtype=np.int64)
+    tgt_offs = np.array([o[1] for o in layouts], dtype=np.int64)
+    fills = np.array([o[2] for o in layouts], dtype=np.float64)[:, None, None]
+    s_min, s_max = int(src_offs.min()), int(src_offs.max())
+    t_min, t_max = int(tgt_offs.min()), int(tgt_offs.max())
     cols = np.arange(width)
     step = int(np.clip(2 * np.median(band.hi - band.lo), _BLOCK_MIN, _BLOCK_MAX))
     for r0 in range(0, n + 1, step):
@@ -62,20 +63,18 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
         # the windows any layout reads for these rows
         p0, p1 = max(0, r0 - s_max), min(ns, r1 - s_min)
         q0, q1 = max(0, int(lo[0]) - t_max), min(nt, int(hi[-1]) - t_min)
-        block = src_win[p0:p1] @ tgt_win[q0:q1].T if p0 < p1 and q0 < q1 else None
-        j = lo[:, None] + cols[None, :]
-        in_band = j < hi[:, None]
-        rows = np.arange(r0, r1)
-        for src_off, tgt_off, fill, out, add in layouts:
-            part = np.full((r1 - r0, width), fill, dtype=np.float64)
-            if block is not None:
-                p = rows - src_off
-                q = j - tgt_off
-                ok = in_band & ((p >= 0) & (p < ns))[:, None] & (q >= 0) & (q < nt)
-                if ok.any():
-                    pr = np.clip(p - p0, 0, block.shape[0] - 1)
-                    qc = np.clip(q - q0, 0, block.shape[1] - 1)
-                    np.copyto(part, block[pr[:, None], qc], where=ok)
+        if p0 < p1 and q0 < q1:
+            block = src_win[p0:p1] @ tgt_win[q0:q1].T
+            # all layouts at once: (layout, row, column) indices into the block
+            j = lo[:, None] + cols[None, :]
+            p = np.arange(r0, r1)[None, :] - src_offs[:, None]
+            q = j[None, :, :] - tgt_offs[:, None, None]
+            ok = (j < hi[:, None])[None] & ((p >= 0) & (p < ns))[:, :, None] & (q >= 0) & (q < nt)
+            flat = np.clip(p - p0, 0, block.shape[0] - 1)[:, :, None] * block.shape[1] + np.clip(q - q0, 0, block.shape[1] - 1)
+            parts = np.where(ok, block.ravel()[flat], fills)
+        else:
+            parts = np.broadcast_to(fills, (len(layouts), r1 - r0, width))
+        for part, (_, _, _, out, add) in zip(parts, layouts):
             if add:
                 out[r0:r1] += part
             else:
