@@ -5,7 +5,7 @@ embedding cache unless --warm), scores the beads with the field's strict/lax def
 (``align.evaluate``, the same code as ``align eval``) and prints P/R/F1 and wall seconds,
 with the settings and versions that produced them.
 
-    python bench/align_quality.py [--data ../shared/data] [--model use-m3] [--warm] [--refine]
+    python bench/align_quality.py [--data ../shared/data] [--model use-m3] [--warm] [--no-refine]
 """
 
 from __future__ import annotations
@@ -68,18 +68,18 @@ def main() -> None:
     parser.add_argument("--model", default="use-m3")
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument("--warm", action="store_true", help="Use the embedding cache (default: cold, --no-cache).")
-    parser.add_argument("--refine", action="store_true", help="Run align pair --refine (clause-level refinement).")
+    parser.add_argument("--no-refine", action="store_true", help="Run align pair --no-refine (sentence level only).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"no data folder at {args.data}; pass --data PATH")
-    extra = ([] if args.warm else ["--no-cache"]) + (["--refine"] if args.refine else [])
+    extra = ([] if args.warm else ["--no-cache"]) + (["--no-refine"] if args.no_refine else [])
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     results = {name: run_set(args.data, name, args.model, extra, env) for name in args.sets}
     from align.search import SearchConfig
 
     record = {"model": args.model, "cache": "warm" if args.warm else "cold",
-              "search": SearchConfig(refine=args.refine).to_dict(), "versions": versions(), "results": results}
+              "search": SearchConfig(refine=not args.no_refine).to_dict(), "versions": versions(), "results": results}
     if args.json:
         print(json.dumps(record, indent=2))
         return

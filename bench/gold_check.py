@@ -24,7 +24,7 @@ With ``--review`` (the default for Tom Sawyer when that file exists) the script 
 prints how the two judges agree and the scores with the reviewed partial and wrong
 beads' sentences left out.
 
-    python bench/gold_check.py [--set tomsawyer-val|textberg-dev] [--gap 0.15] [--sample 12] [--refine]
+    python bench/gold_check.py [--set tomsawyer-val|textberg-dev] [--gap 0.15] [--sample 12] [--no-refine]
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=12)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--review", type=Path, default=None, help="verdicts file (default: bench/data/<set>.review.tsv if present)")
-    ap.add_argument("--refine", action="store_true", help="score align with --refine")
+    ap.add_argument("--no-refine", action="store_true", help="score align with --no-refine (sentence level only)")
     args = ap.parse_args()
 
     sf, tf, gf, sl, tl = SETS[args.set]
@@ -110,7 +110,7 @@ def main() -> int:
 
     from align.search import SearchConfig
 
-    alignment = align_documents(src_doc, tgt_doc, model=encoder, paragraphs=False, config=SearchConfig(refine=args.refine))
+    alignment = align_documents(src_doc, tgt_doc, model=encoder, paragraphs=False, config=SearchConfig(refine=not args.no_refine))
     test = [(b.src, b.tgt) for b in alignment.beads]
     full = score([gold], [test])
     src_out = {i for i, *_ in flagged} | {k for i, j, o, side, k, a in flagged if side == "src"}

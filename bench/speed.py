@@ -185,7 +185,7 @@ def worker(encoder_name: str, src: Path, tgt: Path, out: Path, max_size: int) ->
 
 
 class _TimedWindows:
-    """Stands in for an :class:`~align.embed.Encoder` and times ``encode_windows`` calls."""
+    """Stands in for an :class:`~align.embed.Encoder` and times its embedding calls."""
 
     def __init__(self, encoder: object) -> None:
         self.encoder = encoder
@@ -195,6 +195,12 @@ class _TimedWindows:
     def encode_windows(self, texts, max_window):
         start = time.perf_counter()
         out = self.encoder.encode_windows(texts, max_window)
+        self.seconds += time.perf_counter() - start
+        return out
+
+    def encode_with_parts(self, texts, parts, max_window):
+        start = time.perf_counter()
+        out = self.encoder.encode_with_parts(texts, parts, max_window)
         self.seconds += time.perf_counter() - start
         return out
 

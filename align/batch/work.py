@@ -36,7 +36,7 @@ class BatchOptions:
     model: str = "use-m3"
     presegmented: bool = False
     max_align: int = 5
-    refine: bool = False
+    refine: bool = True
     unmatched: str = "skip"
     cache: bool = True
     #: TMX header date, fixed by the driver once per run (``run_batch``) rather than by each

@@ -817,23 +817,23 @@ class _TokenInputs:
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, m: _Model, ids: np.ndarray) -> np.ndarray:
-        """Rows for ``ids`` (computing the missing ones), as a new ``(len(ids), 768)`` array."""
+    def get(self, m: _Model, ids: np.ndarray, ex: ThreadPoolExecutor | None = None, workers: int = 1) -> np.ndarray:
+        """Rows for ``ids`` (computing the missing ones), as a new ``(len(ids), 768)`` array.
+
+        A cold process meets every piece of its first document here, so the missing rows
+        are computed in ``workers`` blocks on ``ex`` (the caller's pool, BLAS limited to
+        one thread each) rather than in one GEMM on one core.
+        """
         slots = self.slot[ids]
         if (slots < 0).any():
-            with self.lock:  # each new piece is computed once, by one worker
+            with self.lock:  # each new piece is computed once, by one caller
                 todo = np.unique(ids[self.slot[ids] < 0])
                 if todo.size:
-                    x = _dequantise(m, todo)
-                    if len(x) < _MIN_GEMM_ROWS:
-                        # BLAS computes 1-3 row products with other kernels (gemv, small-matrix)
-                        # that round differently; padding keeps a piece's row the same whichever
-                        # pieces happen to be new with it, so vectors do not depend on what the
-                        # process embedded before (a batch's pairs, on any worker, in any order).
-                        x = np.vstack([x, np.zeros((_MIN_GEMM_ROWS - len(x), x.shape[1]), x.dtype)])
-                    x = (x @ m.proj_W)[:len(todo)]
-                    x += m.proj_b
-                    _layernorm_(x, m.ln1_g, m.ln1_b, m.eps)
+                    blocks = max(1, min(workers, len(todo) // (4 * _MIN_GEMM_ROWS))) if ex is not None else 1
+                    cuts = np.linspace(0, len(todo), blocks + 1).astype(np.int64)
+                    parts = [todo[cuts[k]:cuts[k + 1]] for k in range(blocks)]
+                    rows = list(ex.map(lambda p: _first_stage(m, p), parts)) if blocks > 1 else [_first_stage(m, todo)]
+                    x = np.concatenate(rows) if len(rows) > 1 else rows[0]
                     end = self.size + len(todo)
                     if end > len(self.rows):
                         grown = np.empty((max(end, 2 * len(self.rows)), self.rows.shape[1]), np.float32)
@@ -844,6 +844,21 @@ class _TokenInputs:
                     self.size = end
             slots = self.slot[ids]
         return self.rows[slots]
+
+
+def _first_stage(m: _Model, ids: np.ndarray) -> np.ndarray:
+    """``LN(embedding @ proj + b)`` for distinct piece ids."""
+    x = _dequantise(m, ids)
+    if len(x) < _MIN_GEMM_ROWS:
+        # BLAS computes 1-3 row products with other kernels (gemv, small-matrix)
+        # that round differently; padding keeps a piece's row the same whichever
+        # pieces happen to be new with it, so vectors do not depend on what the
+        # process embedded before (a batch's pairs, on any worker, in any order).
+        x = np.vstack([x, np.zeros((_MIN_GEMM_ROWS - len(x), x.shape[1]), x.dtype)])
+    x = (x @ m.proj_W)[:len(ids)]
+    x += m.proj_b
+    _layernorm_(x, m.ln1_g, m.ln1_b, m.eps)
+    return x
 
 
 def _layernorm_(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: np.float32) -> None:
@@ -878,7 +893,7 @@ class _FirstLayer:
     @classmethod
     def build(cls, m: _Model, flat: np.ndarray, ex: ThreadPoolExecutor, workers: int) -> _FirstLayer:
         uniq, slots = np.unique(flat, return_inverse=True)
-        x = m.inputs.get(m, uniq)
+        x = m.inputs.get(m, uniq, ex, workers)
         products = [np.empty((len(uniq) + 1, order * _CNN), np.float32) for order, _ in _ORDERS]
         for p in products:
             p[-1] = 0.0

@@ -40,14 +40,15 @@ class SearchConfig:
     :mod:`align.hints`); chosen on Text+Berg dev, the set whose gold is hand-made
     (0.878 -> 0.884 strict F1 there, Tom Sawyer val unchanged; bench/RESULTS.md).
     ``full_cells``: documents with fewer DP cells than this get an exhaustive anchor pass.
-    ``refine``: also align the documents clause by clause (clauses of at least
-    ``clause_min_chars`` characters, :mod:`align.segment.clauses`) and merge consecutive
-    beads where clauses cross their boundary (:mod:`align.search.refine`). It makes the
-    beads the smallest units whose two sides say the same thing, as hand-made gold
-    standards do (Text+Berg dev strict F1 0.884 -> 0.909), for about twice the time; it is
-    applied by the pipeline (:func:`align.api.align_documents`), not by
-    :func:`align_windows`, because it needs the texts and the encoder. The clause search
-    looks ``clause_margin`` clauses around the sentence path.
+    ``refine`` (on by default): also align the documents clause by clause (clauses of at
+    least ``clause_min_chars`` characters, :mod:`align.segment.clauses`) and merge
+    consecutive beads where clauses cross their boundary (:mod:`align.search.refine`). It
+    makes the beads the smallest units whose two sides say the same thing, as hand-made
+    gold standards do (Text+Berg dev strict F1 0.884 -> 0.910), for about a fifth more
+    time: with use-m3 the clause vectors come from the sentences' own pass, and the clause
+    search looks only ``clause_margin`` clauses around the sentence path. It is applied
+    by the pipeline (:func:`align.api.align_documents`), not by :func:`align_windows`,
+    because it needs the texts and the encoder.
 
     The three costs are in units of the document pair's own similarity spread: the
     typical cosine of a sentence's best match minus the cosine of unrelated sentences.
@@ -63,7 +64,7 @@ class SearchConfig:
     paragraph_cost: float = 0.37
     size_cost: float = 0.037
     clause_cost: float = 0.1
-    refine: bool = False
+    refine: bool = True
     clause_min_chars: int = 25
     clause_margin: int = 2
     full_cells: int = 1_000_000

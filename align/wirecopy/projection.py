@@ -19,8 +19,11 @@ from align.wirecopy.passages import Link
 
 def _beads(src: Document, tgt: Document, encoder: Any) -> list[Bead]:
     from align.api import align_documents
+    from align.search import SearchConfig
 
-    return list(align_documents(src, tgt, model=encoder).beads)
+    # sentence beads, not refined: passages widen bead by bead, and a refined bead can
+    # join a copied sentence to a neighbour that is not part of the copy
+    return list(align_documents(src, tgt, model=encoder, config=SearchConfig(refine=False)).beads)
 
 
 def extend_by_alignment(
