@@ -178,7 +178,7 @@ def align_windows(
         a, b = i1 - i0, j1 - j0
         if a and b:
             cos = cosines[types.index((a, b))][i1, j1 - band.lo[i1]]
-            score = float(np.clip(cos, 0.0, 1.0))
+            score = min(max(float(cos), 0.0), 1.0)
         else:
             score = 0.0
         beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(score, 4)))

@@ -20,52 +20,73 @@ NEG = -1e18
 def best_path(
     band: Band,
     types: list[tuple[int, int]],
-    scores: list[np.ndarray],
+    scores: list[np.ndarray] | np.ndarray,
     src_skip: np.ndarray,
     tgt_skip: np.ndarray,
 ) -> list[tuple[int, int, int, int]]:
     """Return the best path as beads ``(i0, i1, j0, j1)``: source ``i0:i1`` with target ``j0:j1``.
 
     ``types`` are the matched bead types ``(a, b)`` with ``a, b >= 1``; ``scores[t][i, k]``
-    is the score of the type-``t`` bead ending at node ``(i, band.lo[i] + k)``.
-    ``src_skip[i]`` is the score of leaving source sentence ``i`` unmatched (a ``1-0``
-    bead), ``tgt_skip[j]`` the same for target sentence ``j``.
+    is the score of the type-``t`` bead ending at node ``(i, band.lo[i] + k)`` (a list of
+    arrays or one stacked array). ``src_skip[i]`` is the score of leaving source sentence
+    ``i`` unmatched (a ``1-0`` bead), ``tgt_skip[j]`` the same for target sentence ``j``.
+
+    Every predecessor of a row's nodes, for every bead type, is one gather from the rows
+    above (the per-type offsets and the columns each type may reach are computed for all
+    rows before the loop), so a row costs a dozen numpy calls whatever the number of bead
+    types: the Python overhead per row, not per cell or per type, is what remains. Ties go
+    to the earlier type (deletion first).
     """
     n, m = band.n, band.m
-    lo, hi = band.lo, band.hi
+    lo, hi = band.lo.astype(np.int64), band.hi.astype(np.int64)
     width = band.width
     total = np.full((n + 1, width), NEG)
+    flat = total.reshape(-1)  # a view: rows written below are read back through it
     back = np.zeros((n + 1, width), dtype=np.int8)  # 0 start, 1 deletion, 2 insertion, 3+t type t
     tgt_prefix = np.concatenate(([0.0], np.cumsum(tgt_skip)))
     all_types = [(1, 0)] + list(types)
+    T = len(all_types)
+    a_of = np.array([a for a, _ in all_types], dtype=np.int64)
+    b_of = np.array([b for _, b in all_types], dtype=np.int64)
+    # per row i and type t: the predecessor row, where column k of row i reads it, and
+    # which columns k have a predecessor inside that row's band
+    rows = np.arange(n + 1)
+    pred = rows[:, None] - a_of[None, :]
+    has_pred = pred >= 0
+    pred_c = np.clip(pred, 0, n)
+    offset = pred_c * width + lo[:, None] - b_of[None, :] - lo[pred_c]  # flat index of k = 0
+    k_min = np.maximum(b_of[None, :] + lo[pred_c] - lo[:, None], 0)
+    k_max = np.where(has_pred, hi[pred_c] - lo[:, None] + b_of[None, :], 0)
+    stacked = scores if isinstance(scores, np.ndarray) else (np.stack(scores) if len(scores) else None)
+    skip_row = np.empty((1, width))
+    cols = np.arange(width)
+    codes = np.array([1] + [t + 3 for t in range(len(types))], dtype=np.int8)
 
     for i in range(n + 1):
-        l, h = int(lo[i]), int(hi[i])
-        w = h - l
-        best = np.full(w, NEG)
-        arg = np.zeros(w, dtype=np.int8)
-        if i == 0:
-            best[0 - l] = 0.0 if l == 0 else NEG
-        for t, (a, b) in enumerate(all_types):
-            pi = i - a
-            if pi < 0:
-                continue
-            # predecessor columns j - b for j in [l, h), intersected with row pi's band
-            pl, ph = int(lo[pi]), int(hi[pi])
-            s0, s1 = max(l, pl + b), min(h, ph + b)
-            if s0 >= s1:
-                continue
-            prev = total[pi, s0 - b - pl : s1 - b - pl]
-            if t == 0:
-                cand = prev + src_skip[i - 1]
-            else:
-                cand = prev + scores[t - 1][i, s0 - l : s1 - l]
-            seg = best[s0 - l : s1 - l]
-            better = cand > seg
-            seg[better] = cand[better]
-            arg[s0 - l : s1 - l][better] = 1 if t == 0 else t + 2
+        w = int(hi[i] - lo[i])
+        k = cols[:w]
+        valid = (k[None, :] >= k_min[i][:, None]) & (k[None, :] < k_max[i][:, None])
+        idx = offset[i][:, None] + k[None, :]
+        # bounds for the gather (masked cells may point anywhere); raw ufuncs, because
+        # np.clip's Python wrapper costs more than the work on rows this short
+        np.maximum(idx, 0, out=idx)
+        np.minimum(idx, flat.size - 1, out=idx)
+        cand = flat[idx]
+        if i > 0:
+            skip_row[0, :w] = src_skip[i - 1]
+        else:
+            skip_row[0, :w] = 0.0
+        if stacked is not None:
+            cand[1:] += stacked[:, i, :w]
+        cand[0] += skip_row[0, :w]
+        cand[~valid] = NEG
+        pick = cand.argmax(axis=0)
+        best = cand[pick, k]
+        arg = np.where(best > NEG, codes[pick], 0).astype(np.int8)
+        if i == 0 and lo[0] == 0:
+            best[0], arg[0] = 0.0, 0  # the start node
         # insertions: total[j] = max_{k<=j} best[k] + (prefix[j] - prefix[k])
-        pref = tgt_prefix[l:h]
+        pref = tgt_prefix[lo[i]:hi[i]]
         shifted = best - pref
         run = np.maximum.accumulate(shifted)
         row = run + pref

@@ -70,7 +70,10 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
             p = np.arange(r0, r1)[None, :] - src_offs[:, None]
             q = j[None, :, :] - tgt_offs[:, None, None]
             ok = (j < hi[:, None])[None] & ((p >= 0) & (p < ns))[:, :, None] & (q >= 0) & (q < nt)
-            flat = np.clip(p - p0, 0, block.shape[0] - 1)[:, :, None] * block.shape[1] + np.clip(q - q0, 0, block.shape[1] - 1)
+            # gather indices kept in bounds with raw ufuncs (np.clip's wrapper dominates here)
+            pr = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1)
+            qc = np.minimum(np.maximum(q - q0, 0), block.shape[1] - 1)
+            flat = pr[:, :, None] * block.shape[1] + qc
             parts = np.where(ok, block.ravel()[flat], fills)
         else:
             parts = np.broadcast_to(fills, (len(layouts), r1 - r0, width))
