@@ -124,8 +124,9 @@ def bead_scores(
     src_clauses: np.ndarray | None = None,
     tgt_clauses: np.ndarray | None = None,
     clause_cost: float = 0.0,
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """DP scores and raw window cosines for every bead type on the band.
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """DP scores (one ``(types, n + 1, width)`` array, as the DP reads them) and raw window
+    cosines for every bead type on the band.
 
     The DP score is the windows' cosine minus the mean similarity of each window to the
     sentences just outside the other window (a local margin: a bead is only good if its
@@ -159,7 +160,8 @@ def bead_scores(
         requests.setdefault((1, b), []).extend([(0, b, baseline, nb, True), (a + 1, b, baseline, nb, True)])
     for (a, b), layouts in requests.items():
         band_dots_many(src_win[a - 1], tgt_win[b - 1], band, layouts)
-    scores, cosines = [], []
+    scores = np.empty((len(types),) + shape)
+    cosines = []
     for a, b in types:
         cos = cos_of[(a, b)]
         ok = cos > NEG / 2
@@ -173,7 +175,7 @@ def bead_scores(
             score = score - break_cost * crossings
         if clause_mismatch is not None:
             score = score - clause_mismatch
-        scores.append(np.where(ok, score, NEG))
+        np.copyto(scores[len(cosines)], np.where(ok, score, NEG))
         cosines.append(cos)
     return scores, cosines
 
