@@ -85,11 +85,10 @@ def align_documents(
         src_windows, tgt_windows, src_len, tgt_len, config, *breaks,
         src_clauses=clause_ends(src), tgt_clauses=clause_ends(tgt),
     )
+    del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.refine and beads:
         progress("refining at clause level")
-        beads = _refine(
-            beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config, *breaks
-        )
+        beads = _refine(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config, *breaks)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,

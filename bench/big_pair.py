@@ -1,6 +1,6 @@
 """A 100,000-sentence pair end to end: time, peak RSS and peak traced memory by size.
 
-Usage: python bench/big_pair.py [--sizes 10000 50000 100000] [--no-trace] [--model use-m3]
+Usage: python bench/big_pair.py [--sizes 10000 50000 100000] [--no-trace] [--model use-m3] [--no-refine]
 
 The pair is real parallel text with a known alignment: the gold beads of the shared
 Tom Sawyer (de-en) and Text+Berg (de-fr, its French side standing in as the target)
@@ -68,12 +68,13 @@ def build_pair(n: int, seed: int, folder: Path) -> tuple[Path, Path, list[tuple[
     return src_file, tgt_file, gold
 
 
-def run_one(src: str, tgt: str, out: str, model: str, trace: bool) -> dict:
+def run_one(src: str, tgt: str, out: str, model: str, trace: bool, refine: bool = True) -> dict:
     """One end-to-end run in this process; returns stage times and memory figures."""
     from align.api import align_documents
     from align.embed import load_encoder
     from align.export import export
     from align.read import read_document
+    from align.search import SearchConfig
     from align.segment import presegmented
 
     encoder = load_encoder(model, cache=False)  # loading the model is not part of the figures
@@ -87,7 +88,7 @@ def run_one(src: str, tgt: str, out: str, model: str, trace: bool) -> dict:
     src_doc, tgt_doc = presegmented(src_doc), presegmented(tgt_doc)
     times["split"] = time.perf_counter() - t
     t = time.perf_counter()
-    alignment = align_documents(src_doc, tgt_doc, model=encoder, paragraphs=False)
+    alignment = align_documents(src_doc, tgt_doc, model=encoder, paragraphs=False, config=SearchConfig(refine=refine))
     times["embed+align"] = time.perf_counter() - t
     t = time.perf_counter()
     export(alignment, out, "tmx")
@@ -113,11 +114,12 @@ def main() -> int:
     parser.add_argument("--model", default="use-m3")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument("--no-refine", action="store_true", help="sentence level only (align pair --no-refine)")
     parser.add_argument("--child", nargs=5, metavar=("SRC", "TGT", "OUT", "MODEL", "TRACE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         src, tgt, out, model, trace = args.child
-        print(json.dumps(run_one(src, tgt, out, model, trace == "1")))
+        print(json.dumps(run_one(src, tgt, out, model, trace == "1", refine=not args.no_refine)))
         return 0
 
     from align.evaluate import score
@@ -134,7 +136,8 @@ def main() -> int:
             runs = {}
             for trace in ([False] if args.no_trace else [False, True]):
                 done = subprocess.run(
-                    [sys.executable, __file__, "--child", str(src), str(tgt), out, args.model, "1" if trace else "0"],
+                    [sys.executable, __file__, "--child", str(src), str(tgt), out, args.model, "1" if trace else "0",
+                     *(["--no-refine"] if args.no_refine else [])],
                     capture_output=True, text=True, check=True,
                 )
                 runs[trace] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -415,7 +415,7 @@ class USEM3Encoder(AdditiveEncoder):
             np.add(counts[prev:prev + m], states[k - 1:, _ntok], out=counts[start:start + m])
             counts[start:start + m] -= 2.0
             prev, start = start, start + m
-        vectors = self._head(sums, counts) if n else None
+        vectors = self._head(sums, counts, out=sums) if n else None
         out: list[np.ndarray] = []
         start = 0
         for k in range(1, max_window + 1):
@@ -489,7 +489,9 @@ class USEM3Encoder(AdditiveEncoder):
             counts[start:start + m] -= shrink[k - 2:]
             prev, start = start, start + m
         np.maximum(counts, 1.0, out=counts)  # a part without tokens (never in practice) stays finite
-        vectors = np.empty((total, self.dim), np.float32)
+        # the head writes into the sums' own rows (no second array of this size); runs
+        # of whole sentences are copied from the sentence windows afterwards
+        whole: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, their sentence windows' vectors)
         compute = np.ones(total, bool)
         if sentence_windows is not None and n:
             first = np.r_[True, owners[1:] != owners[:-1]]  # part starts its sentence
@@ -501,14 +503,20 @@ class USEM3Encoder(AdditiveEncoder):
                 size = owners[at + k - 1] - owners[at] + 1
                 for s in np.unique(size):
                     pick = at[size == s]
-                    vectors[start + pick] = sentence_windows[s - 1][owners[pick]]
+                    whole.append((start + pick, sentence_windows[s - 1][owners[pick]]))
                     compute[start + pick] = False
                 start += m
         todo = np.flatnonzero(compute)
+        vectors = sums
         if len(todo) == total:
-            vectors = self._head(sums, counts) if n else vectors
-        elif len(todo):
-            vectors[todo] = self._head(sums[todo], counts[todo])
+            if n:
+                self._head(sums, counts, out=sums)
+        else:  # in slices, so the gathered rows never add a second copy of the sums
+            for a in range(0, len(todo), 8 * _HEAD_ROWS):
+                rows = todo[a:a + 8 * _HEAD_ROWS]
+                vectors[rows] = self._head(sums[rows], counts[rows])
+            for rows, copied in whole:
+                vectors[rows] = copied
         out: list[np.ndarray] = []
         start = 0
         for k in range(1, max_window + 1):
@@ -641,21 +649,28 @@ class USEM3Encoder(AdditiveEncoder):
             np.add.at(out, reg[:, 3], sums)
         return out
 
-    def _head(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    def _head(self, sums: np.ndarray, counts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The DNN head: mean-like scaling by sqrt(n_tokens), three layers, tanh, L2 norm.
 
         Rows are independent, so they run in blocks of ``_HEAD_ROWS`` spread over the
         worker threads: a document's windows are four rows per sentence, and one call
         over all of them at once ran on one core and held about 9 KB of temporaries per
         row (175 MB for 20,000 windows); blocks keep that to a few MB and use both cores.
+        ``out`` may be ``sums`` itself (a block is read whole before its rows are
+        written), which saves a second window-sized array for a long document.
         """
         m = _load_model()
         n = len(sums)
         counts = np.asarray(counts, np.float32)
         if n <= _HEAD_ROWS:
             with _single_threaded_blas():
-                return self._head_unlimited(m, sums, counts)
-        out = np.empty((n, _EMB), np.float32)
+                vectors = self._head_unlimited(m, sums, counts)
+            if out is None:
+                return vectors
+            out[:] = vectors
+            return out
+        if out is None:
+            out = np.empty((n, _EMB), np.float32)
         starts = range(0, n, _HEAD_ROWS)
 
         def run(a: int) -> None:
