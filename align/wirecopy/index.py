@@ -75,6 +75,16 @@ class PassageIndex:
         return [np.ascontiguousarray(signatures[:, start:end], dtype=">u4").view(f"V{(end - start) * 4}")
                 .ravel().tolist() for start, end in self.lsh.hashranges]
 
+    def _numpy_band_keys_ok(self, signature: np.ndarray) -> bool:
+        """True when :meth:`_band_keys` gives the keys datasketch looks up (no key hashing,
+        and the same bytes for ``signature``): then a query's keys need no LeanMinHash per row."""
+        lsh = self.lsh
+        if lsh.hashfunc is not None:
+            return False
+        lean = self.hasher.lean(signature)
+        ours = self._band_keys(signature[None, :])
+        return all(band[0] == lsh._H(lean.hashvalues[start:end]) for band, (start, end) in zip(ours, lsh.hashranges))
+
     def _bulk_ok(self, key: str, signature: np.ndarray) -> bool:
         """True when the dicts can be filled directly: datasketch's dict storage, no key
         hashing, and the band keys datasketch stored for ``key`` are the ones computed here."""
@@ -106,10 +116,15 @@ class PassageIndex:
         """:meth:`query` for each row, one storage round trip per LSH band for all rows
         (with Redis storage: one pipeline per band instead of one request per band and row)."""
         lsh = self.lsh
-        leans = [self.hasher.lean(sig) for sig in signatures]
-        found: list[set] = [set() for _ in leans]
-        for (start, end), table in zip(lsh.hashranges, lsh.hashtables):
-            bands = [lsh._H(m.hashvalues[start:end]) for m in leans]  # datasketch's band key
+        found: list[set] = [set() for _ in range(len(signatures))]
+        if not len(signatures):
+            return []
+        if self._numpy_band_keys_ok(signatures[0]):
+            band_lists = self._band_keys(signatures)  # every row's band keys, numpy at once
+        else:  # datasketch's own band keys, row by row
+            leans = [self.hasher.lean(sig) for sig in signatures]
+            band_lists = [[lsh._H(m.hashvalues[start:end]) for m in leans] for start, end in lsh.hashranges]
+        for bands, table in zip(band_lists, lsh.hashtables):
             for keys, hits in zip(found, table.getmany(*bands)):
                 keys.update(hits)
         if self._bytes_keys:
