@@ -256,13 +256,24 @@ class WireCopyIndex:
                 if jac >= s.threshold or (single and con >= s.containment):
                     matches.append(UnitMatch(unit, Unit(offset + d, first, last), jac, con))
 
+        stored: dict[str, Any] = dict(cand_shingles)  # indexed passages' shingles read so far
+        queried: dict[Unit, Any] = {}
+
         def similar(ua: Unit, ub: Unit) -> bool:
-            """A queried passage against an indexed one (stored shingles; short ones are not stored)."""
-            with self.store.guard():
-                other = self.store.get_shingles([_key(ub.doc - offset, ub.first, ub.last)])[0]
+            """A queried passage against an indexed one (stored shingles; short ones are not stored).
+
+            Both sides' shingles are remembered: the same leftover sentences come up for
+            every window around them, and with Redis each new key is a round trip."""
+            key = _key(ub.doc - offset, ub.first, ub.last)
+            if key not in stored:
+                with self.store.guard():
+                    stored[key] = self.store.get_shingles([key])[0]
+            other = stored[key]
             if other is None:
                 return False
-            jac, con = jaccard_containment(self.hasher.shingles([units_words(doc_words, ua)])[0], other)
+            if ua not in queried:
+                queried[ua] = self.hasher.shingles([units_words(doc_words, ua)])[0]
+            jac, con = jaccard_containment(queried[ua], other)
             return jac >= s.threshold or con >= s.containment
 
         links = [Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
