@@ -415,14 +415,9 @@ class USEM3Encoder(AdditiveEncoder):
             np.add(counts[prev:prev + m], states[k - 1:, _ntok], out=counts[start:start + m])
             counts[start:start + m] -= 2.0
             prev, start = start, start + m
-        vectors = self._head(sums, counts, out=sums) if n else None
-        out: list[np.ndarray] = []
-        start = 0
-        for k in range(1, max_window + 1):
-            m = max(n - k + 1, 0)
-            out.append(vectors[start:start + m] if m else np.zeros((0, self.dim), np.float32))
-            start += m
-        return out
+        if n:
+            self._head(sums, counts, out=sums)
+        return _by_size(sums, n, max_window)
 
     def encode_windows(self, texts: Sequence[str], max_window: int) -> list[np.ndarray]:
         """Window vectors (see :meth:`Encoder.encode_windows`) in one pass over the tokens."""
@@ -517,13 +512,7 @@ class USEM3Encoder(AdditiveEncoder):
                 vectors[rows] = self._head(sums[rows], counts[rows])
             for rows, copied in whole:
                 vectors[rows] = copied
-        out: list[np.ndarray] = []
-        start = 0
-        for k in range(1, max_window + 1):
-            m = max(n - k + 1, 0)
-            out.append(vectors[start:start + m] if m else np.zeros((0, self.dim), np.float32))
-            start += m
-        return out
+        return _by_size(vectors, n, max_window)
 
     # ----------------------------------------------------------- forward pass
     def _states(
@@ -702,6 +691,17 @@ class USEM3Encoder(AdditiveEncoder):
         norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), m.eps))
         z /= norms[:, None]
         return z.astype(np.float32, copy=False)
+
+
+def _by_size(vectors: np.ndarray, n: int, max_window: int) -> list[np.ndarray]:
+    """Window vectors laid out size after size (``n``, ``n - 1``, ... rows) as one array per size."""
+    out: list[np.ndarray] = []
+    start = 0
+    for k in range(1, max_window + 1):
+        m = max(n - k + 1, 0)
+        out.append(vectors[start:start + m] if m else np.zeros((0, _EMB), np.float32))
+        start += m
+    return out
 
 
 def _plan_sentence(
