@@ -19,10 +19,14 @@ and with flagged gold beads and every output bead touching their sentences left 
 both sides (the figure where the gold is not in doubt).
 
 A second judge needs no encoder: ``bench/data/tomsawyer-val.review.tsv`` holds a verdict
-(ok / partial / wrong) for every Tom Sawyer gold 1-1 bead, made by reading each pair.
-With ``--review`` (the default for Tom Sawyer when that file exists) the script also
-prints how the two judges agree and the scores with the reviewed partial and wrong
-beads' sentences left out.
+(ok / partial / wrong) for every Tom Sawyer gold 1-1 bead, made by reading each pair, and
+``bench/data/tomsawyer-val.review-nm.tsv`` one for every other gold bead (1-2, 2-1, 1-0,
+0-1, ...), read with its neighbouring beads. With ``--review`` (the default for Tom
+Sawyer when those files exist) the script also prints how the two judges agree, the
+scores with the reviewed partial and wrong beads' sentences left out, and the share of
+gold beads judged ok: about the highest strict F1 that an aligner right everywhere could
+be given against this gold (every doubted gold bead is a bead such an aligner does not
+output, and a bead of its own that the gold does not hold).
 
     python bench/gold_check.py [--set tomsawyer-val|textberg-dev] [--gap 0.15] [--sample 12] [--no-refine]
 """
@@ -137,7 +141,45 @@ def main() -> int:
         kept = len(without(gold, r_src, r_tgt))
         print(f"  with the reviewed partial/wrong beads' sentences left out ({len(gold) - kept} gold beads out, {kept} kept): "
               f"strict F1 {reviewed.f1_strict:.3f}, lax F1 {reviewed.f1_lax:.3f}")
+        nm_path = review_path.with_name(review_path.name.replace(".review.tsv", ".review-nm.tsv"))
+        if nm_path.exists():
+            nm = read_nm_review(nm_path)
+            others = [(tuple(a), tuple(b)) for a, b in gold if not (len(a) == 1 and len(b) == 1) and (a or b)]
+            missing = [b for b in others if b not in nm]
+            if missing:
+                print(f"  {nm_path.name}: no verdict for {len(missing)} gold beads, e.g. {missing[0]}; not used")
+                return 0
+            nm_counts = {v: sum(1 for b in others if nm[b] == v) for v in ("ok", "partial", "wrong")}
+            print(f"review ({nm_path.name}): {len(others)} other gold beads read: "
+                  + ", ".join(f"{v} {n}" for v, n in nm_counts.items()))
+            all_src = r_src | {i for (a, _), v in nm.items() if v != "ok" for i in a}
+            all_tgt = r_tgt | {j for (_, b), v in nm.items() if v != "ok" for j in b}
+            both = score([without(gold, all_src, all_tgt)], [without(test, all_src, all_tgt)])
+            kept = len(without(gold, all_src, all_tgt))
+            print(f"  with every reviewed partial/wrong bead's sentences left out ({len(gold) - kept} gold beads out, "
+                  f"{kept} kept): strict F1 {both.f1_strict:.3f}, lax F1 {both.f1_lax:.3f}")
+            ok = counts["ok"] + nm_counts["ok"]
+            not_wrong = ok + counts["partial"] + nm_counts["partial"]
+            real = sum(1 for a, b in gold if a or b)
+            print(f"  gold beads judged ok: {ok} of {real} ({ok / real:.3f}); not wrong: {not_wrong} ({not_wrong / real:.3f}): "
+                  f"the range of the best strict F1 an aligner right everywhere can be scored against this gold "
+                  f"(a partial bead may still be the best alignment there is)")
     return 0
+
+
+def read_nm_review(path: Path) -> dict[tuple[tuple[int, ...], tuple[int, ...]], str]:
+    """Verdicts by gold bead ``(src_ids, tgt_ids)`` from ``index<TAB>src<TAB>tgt<TAB>verdict<TAB>note``
+    lines (ids comma-separated, ``-`` for none); ``#`` lines are comments."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line.strip() or line.startswith("#"):
+            continue
+        _, a, b, verdict = line.split("\t")[:4]
+        ids = lambda x: tuple(int(v) for v in x.split(",")) if x.strip() not in ("", "-") else ()  # noqa: E731
+        if verdict not in ("ok", "partial", "wrong"):
+            raise SystemExit(f"{path}: unknown verdict {verdict!r} in line {line[:60]!r}")
+        out[(ids(a), ids(b))] = verdict
+    return out
 
 
 if __name__ == "__main__":
