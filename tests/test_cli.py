@@ -246,6 +246,30 @@ def test_pair_presegmented_ids_are_line_numbers(tmp_path: Path) -> None:
     assert {((0,), (0,)), ((2,), (1,)), ((3,), (2,))} <= set(beads)
 
 
+@pytest.mark.skipif(not DEV_GOLD.is_file(), reason=f"{DEV_GOLD} not found (../shared/data is absent)")
+def test_pair_refines_by_default_and_no_refine_turns_it_off(tmp_path: Path) -> None:
+    # the opening of Text+Berg dev: a German sentence listing three error sources that the
+    # French splits into "a) ...", "b) ...", "c) ..." lines, next to a sentence the French joins
+    dev = DEV_GOLD.parent
+    de = (dev / "dev.de").read_text(encoding="utf-8").split("\n")[:12]
+    fr = (dev / "dev.fr").read_text(encoding="utf-8").split("\n")[:14]
+    gold = read_beads((dev / "dev.defr").read_text(encoding="utf-8").split("\n")[:10])
+    (tmp_path / "de.txt").write_text("\n".join(de) + "\n", encoding="utf-8")
+    (tmp_path / "fr.txt").write_text("\n".join(fr) + "\n", encoding="utf-8")
+    args = ("pair", tmp_path / "de.txt", tmp_path / "fr.txt", "-s", "de", "-t", "fr", "--presegmented")
+    from align.evaluate import score
+
+    refined = read_beads(invoke(*args, "--format", "beads").stdout.splitlines())
+    plain = read_beads(invoke(*args, "--format", "beads", "--no-refine").stdout.splitlines())
+    assert_partition(refined, 12, 14)
+    assert_partition(plain, 12, 14)
+    assert ((6, 7), (6, 7, 8, 9)) in refined and ((6, 7), (6, 7, 8, 9)) not in plain
+    assert score([gold], [refined]).f1_strict > score([gold], [plain]).f1_strict
+    for extra, flag in (((), "true"), (("--no-refine",), "false")):
+        tmx = invoke(*args, "--format", "tmx", *extra).stdout
+        assert f'"refine": {flag}' in tmx  # the setting is recorded in the header
+
+
 # --- align eval -----------------------------------------------------------------------
 
 
