@@ -159,16 +159,26 @@ def _pair_links(
                 na, nb = sa + step, sb + step
                 while na not in matched and nb not in used_b:
                     scored = pair_score(da, na, db, nb)
-                    if scored is None or scored[0] < extend_margin:
-                        # bridge one weak pair when the pair beyond it is a good one
-                        beyond = pair_score(da, na + step, db, nb + step)
-                        if scored is None or beyond is None or beyond[0] < extend_margin or na + step in matched:
-                            break
-                        matched[na + step] = (nb + step, *beyond)
-                        used_b.add(nb + step)
-                    matched[na] = (nb, *scored)
-                    used_b.add(nb)
-                    na, nb = na + step, nb + step
+                    if scored is not None and scored[0] >= extend_margin:
+                        matched[na] = (nb, *scored)
+                        used_b.add(nb)
+                        na, nb = na + step, nb + step
+                        continue
+                    # bridge one weak pair, or one the search leaves out (a line too short
+                    # to embed reliably: "No result from Sid."), when the pair beyond it is
+                    # good; then go on extending from there
+                    na2, nb2 = na + step, nb + step
+                    if na2 in matched or nb2 in used_b:
+                        break
+                    beyond = pair_score(da, na2, db, nb2)
+                    if beyond is None or beyond[0] < extend_margin:
+                        break
+                    if scored is not None:
+                        matched[na] = (nb, *scored)
+                        used_b.add(nb)
+                    matched[na2] = (nb2, *beyond)
+                    used_b.add(nb2)
+                    na, nb = na2 + step, nb2 + step
         for sa, (sb, m, c) in matched.items():
             links.append(Link(da, sa, sa, db, sb, sb, c, 1.0, m, cross=True))
     return links
