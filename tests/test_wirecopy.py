@@ -219,3 +219,39 @@ def test_mining_vectors_mix_sentence_and_half_sentence_cosines() -> None:
     assert v[0] @ v[1] == pytest.approx(expected / norm0**2, abs=1e-5)
     assert halves("ten") == ("ten", "ten")
     assert np.array_equal(mining_vectors(Fake(), texts, 0.0), whole)
+
+
+def test_extension_bridges_a_line_too_short_to_match_and_goes_on() -> None:
+    """A translated scene: pair 0 is a clear match, line 1 is too short to take part, pairs
+    2 and 3 are only as close as their neighbourhood (margin about 1, no seed of their own).
+    The passage must grow over the short line and on to the end, not stop at the short line."""
+    from align.segment import presegmented
+    from align.wirecopy.crosslingual import translated_links
+
+    rng = np.random.default_rng(7)
+    dim = 64
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        return (v / np.linalg.norm(v)).astype(np.float32)
+
+    base = [unit(rng.standard_normal(dim)) for _ in range(4)]
+    noise = lambda: unit(rng.standard_normal(dim))  # noqa: E731
+    # the scene's English side: pair 0 exact, pairs 2 and 3 at cosine ~0.7
+    de_vecs = [base[0], noise(), base[2], base[3]]
+    en_vecs = [base[0], noise(), unit(base[2] + 0.9 * noise()), unit(base[3] + 0.9 * noise())]
+    de_lines = ["Der erste Satz der Szene ist lang genug.", "Kurz.", "Der dritte Satz ist auch lang genug.", "Und der vierte Satz schliesst die Szene."]
+    en_lines = ["The scene's first sentence is long enough.", "Short.", "The third sentence is long enough too.", "And the fourth sentence ends the scene."]
+    docs = [presegmented(read_text("\n".join(de_lines), "de")), presegmented(read_text("\n".join(en_lines), "en"))]
+    embeddings = [np.stack(de_vecs), np.stack(en_vecs)]
+    # unrelated sentences as close to lines 2 and 3 as their translations are (both ways), so
+    # those pairs have margins near 1: too low to seed a passage, enough to extend one
+    fillers_en = [unit(base[i] + 1.2 * noise()) for i in (2,) * 5 + (3,) * 5] + [noise() for _ in range(20)]
+    docs.append(presegmented(read_text("\n".join(f"Unrelated English sentence number {i} here." for i in range(len(fillers_en))), "en")))
+    embeddings.append(np.stack(fillers_en))
+    fillers_de = [unit(v + 0.9 * noise()) for v in en_vecs[2:] for _ in range(5)] + [noise() for _ in range(20)]
+    docs.append(presegmented(read_text("\n".join(f"Ein anderer deutscher Satz Nummer {i} hier." for i in range(len(fillers_de))), "de")))
+    embeddings.append(np.stack(fillers_de))
+
+    links = translated_links(docs, embeddings, neighbours=4, min_margin=1.15, extend_margin=0.9, min_chars=20)
+    scene = sorted((l.a_first, l.b_first) for l in links if {l.a, l.b} == {0, 1})
+    assert scene == [(0, 0), (2, 2), (3, 3)], scene  # line 1 bridged, and the extension went on
