@@ -78,8 +78,8 @@ def align_documents(
         src_windows = encoder.encode_windows(src_texts, k)
         tgt_windows = encoder.encode_windows(tgt_texts, k)
     progress("aligning")
-    src_len = np.array([len(s.text) for s in src.sentences], dtype=np.float64)
-    tgt_len = np.array([len(s.text) for s in tgt.sentences], dtype=np.float64)
+    src_len = np.array([len(t) for t in src_texts], dtype=np.float64)
+    tgt_len = np.array([len(t) for t in tgt_texts], dtype=np.float64)
     breaks = (paragraph_breaks(src), paragraph_breaks(tgt)) if paragraphs else (None, None)
     beads = align_windows(
         src_windows, tgt_windows, src_len, tgt_len, config, *breaks,

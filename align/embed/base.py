@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["Encoder", "AdditiveEncoder", "Parts", "l2_normalize", "window_texts", "part_texts"]
+__all__ = ["Encoder", "AdditiveEncoder", "Parts", "check_parts", "l2_normalize", "window_texts", "part_texts", "part_owners"]
 
 Parts = Sequence[Sequence[tuple[int, int]]]
 """Per text, character spans ``(start, end)`` that cover it in order (e.g. its clauses)."""
@@ -46,6 +46,12 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
 def window_texts(texts: Sequence[str], k: int) -> list[str]:
     """The ``len(texts) - k + 1`` strings of ``k`` consecutive texts joined by one space."""
     return [" ".join(texts[i:i + k]) for i in range(len(texts) - k + 1)]
+
+
+def check_parts(parts: Parts, n: int) -> None:
+    """Refuse a parts list that does not give every one of ``n`` texts one or more spans."""
+    if len(parts) != n or any(len(p) == 0 for p in parts):
+        raise ValueError(f"need one or more parts for each of the {n} texts")
 
 
 def part_texts(texts: Sequence[str], parts: Parts) -> list[str]:
@@ -200,6 +206,14 @@ class AdditiveEncoder(Encoder):
         texts = list(texts)
         states, part_states = self.sentence_part_states(texts, parts)
         joins = self.join_states(texts[:-1], texts[1:]) if max_window > 1 and len(texts) > 1 else None
+        return self.windows_with_parts(states, joins, part_states, parts, max_window)
+
+    def windows_with_parts(
+        self, states: np.ndarray, joins: np.ndarray | None, part_states: np.ndarray, parts: Parts,
+        max_window: int,
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Sentence windows and part windows from states, however those were obtained
+        (one pass, or the cache): the parts' runs of whole sentences reuse the former."""
         windows = self.window_embeddings(states, joins, max_window)
         return windows, self.part_window_embeddings(
             states, joins, part_states, part_owners(parts), max_window, windows

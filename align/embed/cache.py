@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from align.embed.base import AdditiveEncoder, Encoder, Parts, part_owners
+from align.embed.base import AdditiveEncoder, Encoder, Parts, check_parts
 
 __all__ = ["EmbeddingCache", "CachedEncoder", "default_cache_dir"]
 
@@ -303,8 +303,7 @@ class CachedEncoder(Encoder):
         """
         enc = self.encoder
         assert isinstance(enc, AdditiveEncoder)
-        if len(parts) != len(texts) or any(len(p) == 0 for p in parts):
-            raise ValueError(f"need one or more parts for each of the {len(texts)} texts")
+        check_parts(parts, len(texts))
         states = self.cache.get_many(f"{enc.fingerprint}/sentence", texts, enc.state_dim)
         part_keys = [f"{a}:{b}:{t}" for t, spans in zip(texts, parts) for a, b in spans]
         cached_parts = self.cache.get_many(f"{enc.fingerprint}/part", part_keys, enc.part_dim)
@@ -369,7 +368,4 @@ class CachedEncoder(Encoder):
             return enc.encode_with_parts(texts, parts, max_window)
         states, part_states = self._sentence_part_states(texts, parts)
         joins = self._join_states(texts) if max_window > 1 and len(texts) > 1 else None
-        windows = enc.window_embeddings(states, joins, max_window)
-        return windows, enc.part_window_embeddings(
-            states, joins, part_states, part_owners(parts), max_window, windows
-        )
+        return enc.windows_with_parts(states, joins, part_states, parts, max_window)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from align.embed import npz
-from align.embed.base import AdditiveEncoder, part_owners
+from align.embed.base import AdditiveEncoder, check_parts
 from align.errors import ModelError
 
 __all__ = ["USEM3Encoder", "STATE_DIM", "JOIN_DIM", "PART_DIM", "LANGUAGES"]
@@ -436,10 +436,7 @@ class USEM3Encoder(AdditiveEncoder):
         texts = list(texts)
         states, joins, part_states = self._states(texts, joins=max_window > 1 and len(texts) > 1, parts=parts)
         assert part_states is not None
-        windows = self.window_embeddings(states, joins, max_window)
-        return windows, self.part_window_embeddings(
-            states, joins, part_states, part_owners(parts), max_window, windows
-        )
+        return self.windows_with_parts(states, joins, part_states, parts, max_window)
 
     def part_window_embeddings(
         self, states: np.ndarray, joins: np.ndarray | None, part_states: np.ndarray,
@@ -460,7 +457,8 @@ class USEM3Encoder(AdditiveEncoder):
         owners = np.asarray(owners, np.int64)
         n = len(part_states)
         top = min(max_window, n) if n > 1 else 1
-        cross = np.flatnonzero(owners[1:] != owners[:-1]) if n > 1 else np.zeros(0, np.int64)
+        boundary = owners[1:] != owners[:-1]  # a sentence ends after part p (p < n - 1)
+        cross = np.flatnonzero(boundary)
         if top > 1 and len(cross) and (joins is None or len(joins) != len(states) - 1):
             raise ValueError(f"need {len(states) - 1} join states for {len(states)} sentences")
         correction = np.zeros((max(n - 1, 0), _EMB), np.float32)
@@ -489,8 +487,8 @@ class USEM3Encoder(AdditiveEncoder):
         whole: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, their sentence windows' vectors)
         compute = np.ones(total, bool)
         if sentence_windows is not None and n:
-            first = np.r_[True, owners[1:] != owners[:-1]]  # part starts its sentence
-            last = np.r_[owners[1:] != owners[:-1], True]  # part ends its sentence
+            first = np.r_[True, boundary]  # part starts its sentence
+            last = np.r_[boundary, True]  # part ends its sentence
             start = 0
             for k in range(1, top + 1):
                 m = n - k + 1
@@ -537,16 +535,14 @@ class USEM3Encoder(AdditiveEncoder):
             for j in range(n - 1):
                 _plan_join(ids[j], ids[j + 1], 3 * n + j, seqs, regions)
         n_targets = 3 * n + (n - 1 if joins else 0)
-        split: list[int] = []
+        planned: dict[int, tuple[int, list[int]]] = {}  # texts of several parts: (first row, bounds)
         if parts is not None:
-            if len(parts) != n or any(len(p) == 0 for p in parts):
-                raise ValueError(f"need one or more parts for each of the {n} texts")
+            check_parts(parts, n)
             split = [i for i in range(n) if len(parts[i]) > 1]
             bounds = _part_bounds(self, [texts[i] for i in split], [parts[i] for i in split],
                                   [len(ids[i]) for i in split])
-            first_target = {}
-            for i, b in zip(split, bounds):
-                first_target[i] = n_targets
+            for i, b in zip(split, bounds):  # text i's parts go to rows first..first + len(b) - 2
+                planned[i] = (n_targets, b)
                 _plan_parts(pieces[i], b, n_targets, regions)
                 n_targets += len(b) - 1
             regions.sort(key=lambda r: r[0])  # _region_sums reads the regions in sequence order
@@ -559,16 +555,14 @@ class USEM3Encoder(AdditiveEncoder):
             return states, join_states, None
         part_states = np.empty((sum(map(len, parts)), PART_DIM), np.float32)
         row = 0
-        split_bounds = dict(zip(split, bounds))
         for i in range(n):
-            b = split_bounds.get(i)
-            if b is None:  # one part: the sentence itself
+            if i not in planned:  # one part: the sentence itself
                 part_states[row, :_EMB] = states[i, _full]
                 part_states[row, _EMB] = states[i, _ntok]
-                row += len(parts[i])
+                row += 1
                 continue
+            t, b = planned[i]
             k = len(b) - 1
-            t = first_target[i]
             part_states[row:row + k, :_EMB] = sums[t:t + k]
             part_states[row:row + k, _EMB] = np.diff(b)
             row += k
