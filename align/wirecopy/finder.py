@@ -23,12 +23,14 @@ from align.types import Document
 from align.wirecopy.boilerplate import template_sentences
 from align.wirecopy.crosslingual import translated_links
 from align.wirecopy.langid import detect
+from align.wirecopy.lone import DEFAULT_LONE_MODEL, FEATURES, LoneModel, best_per_sentence, lone_features
 from align.wirecopy.minhash import MinHasher
 from align.wirecopy.mining import mining_vectors
 from align.wirecopy.monolingual import find_similar_units, passage_similarity, sentence_words
 from align.wirecopy.passages import Link, clusters_from, merge_links
 from align.wirecopy.projection import extend_by_alignment
 from align.wirecopy.types import WireCopyReport
+from align.wirecopy.wordcover import WordCoverage
 
 #: Language codes that mean "detect it": "und" is ISO 639's code for "undetermined".
 AUTO = ("", "auto", "und")
@@ -54,9 +56,10 @@ class WireCopyConfig:
     A run's mean cosine must also reach ``cos_run`` (a ratio margin is inflated where a
     sentence's nearest neighbours are all unrelated, as for a technical passage among
     novels: pairs of cosine 0.3 then reach margin 1.2);
-    a lone pair, which has no neighbours to vouch for it, needs margin ``margin_single``,
-    cosine ``cos_single`` and sentences of ``chars_single`` characters (a short sentence's
-    embedding rests on a few words: "The night was far spent." / "La nuit fut froide").
+    a lone pair, which has no neighbours to vouch for it, is judged by the ``lone``
+    model (:mod:`align.wirecopy.lone`: margin, cosine, word coverage and the two
+    sentences' lengths together; a short sentence's embedding rests on a few words:
+    "The night was far spent." / "La nuit fut froide").
     An accepted passage then grows along the sentence alignment of its two documents
     over neighbouring beads of cosine ``project_cos`` or more (``projection.py``; 1.0
     turns this off). Only sentences of at least
@@ -78,20 +81,18 @@ class WireCopyConfig:
     margin_seed: float = 1.15
     margin_extend: float = 0.9
     min_evidence: float = 0.2
-    margin_single: float = 1.3
-    cos_single: float = 0.55
     cos_run: float = 0.45
     half_weight: float = 0.5
-    chars_single: int = 32
     project_cos: float = 0.4
     length_ratio: float = 0.4
     min_chars: int = 20
+    lone: LoneModel = DEFAULT_LONE_MODEL
     gap: int = 1
     short_sentence: int = 70
     template_docs: int = 4
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "lone": self.lone.to_dict()}
 
 
 def _prepare(doc: Document) -> Document:
@@ -150,24 +151,9 @@ def find_wire_copy(
 
         encoder = load_encoder(model, cache=cache)
         progress(f"embedding sentences with {encoder.name} for the cross-lingual search")
-        texts = [s.text for d in docs for s in d.sentences]
-        vectors = mining_vectors(encoder, texts, config.half_weight)
-        bounds = np.cumsum([0] + [len(d.sentences) for d in docs])
-        embeddings = [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        links = translated_links(
-            docs, embeddings, exclude=template, neighbours=config.neighbours, min_margin=config.margin_seed,
-            extend_margin=config.margin_extend, min_chars=config.min_chars, min_length_ratio=config.length_ratio,
-        )
-        for p in merge_links(links, config.gap):
-            if p.weight >= 2:
-                # summed over the pairs, and a plausible cosine for a translation
-                accept = (p.margin - 1.0) * p.weight >= config.min_evidence and p.score >= config.cos_run
-            else:
-                shorter = min(len(docs[p.a].sentences[p.a_first].text), len(docs[p.b].sentences[p.b_first].text))
-                accept = (p.margin >= config.margin_single and p.score >= config.cos_single
-                          and shorter >= config.chars_single)
-            if accept:
-                cross.append(p)
+        runs, lone, features = _cross_candidates(docs, template, config, encoder)
+        cross = [p for p in runs if _run_accepted(p, config)]
+        cross += [p for p, ok in zip(lone, lone_kept(docs, lone, features, config.lone)) if ok]
         if config.project_cos < 1.0:
             cross = extend_by_alignment(docs, cross, encoder, config.project_cos)
 
@@ -175,6 +161,65 @@ def find_wire_copy(
     repeat_clusters = clusters_from(docs, repeats, lambda _langs: "in-document", _details)
     settings = {"tool": f"align {__version__}", "model": model, "wirecopy": config.to_dict()}
     return WireCopyReport(tuple(docs), tuple(clusters), tuple(repeat_clusters), settings)
+
+
+def _cross_candidates(
+    docs: list[Document], template: set[tuple[int, int]], config: WireCopyConfig, encoder,
+) -> tuple[list[Link], list[Link], np.ndarray]:
+    """Cross-lingual passages before acceptance: runs of two or more pairs, lone pairs and
+    the lone pairs' :data:`~align.wirecopy.lone.FEATURES` (one row each)."""
+    texts = [s.text for d in docs for s in d.sentences]
+    vectors = mining_vectors(encoder, texts, config.half_weight)
+    bounds = np.cumsum([0] + [len(d.sentences) for d in docs])
+    embeddings = [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    links = translated_links(
+        docs, embeddings, exclude=template, neighbours=config.neighbours, min_margin=config.margin_seed,
+        extend_margin=config.margin_extend, min_chars=config.min_chars, min_length_ratio=config.length_ratio,
+    )
+    passages = merge_links(links, config.gap)
+    runs = [p for p in passages if p.weight >= 2]
+    lone = [p for p in passages if p.weight < 2]
+    pairs = [(docs[p.a].sentences[p.a_first].text, docs[p.b].sentences[p.b_first].text) for p in lone]
+    coverage = WordCoverage(encoder, texts).scores(pairs) if lone else np.zeros(0)
+    features = np.array(
+        [lone_features(p.margin, p.score, c, len(a.strip()), len(b.strip())) for p, c, (a, b) in zip(lone, coverage, pairs)],
+        np.float64,
+    ).reshape(-1, len(FEATURES))
+    return runs, lone, features
+
+
+def lone_candidates(
+    docs: Sequence[Document], config: WireCopyConfig | None = None, *, model: str = "use-m3", cache: bool = True,
+) -> tuple[list[Document], list[Link], np.ndarray]:
+    """The one-pair cross-lingual passages the finder weighs, with their features.
+
+    For fitting and checking the lone-pair model (``bench/wirecopy_lone.py``): returns the
+    prepared documents (segmented, languages detected), the candidates (sentence indices
+    into those documents) and one :data:`~align.wirecopy.lone.FEATURES` row per candidate.
+    """
+    from align.embed import load_encoder
+
+    config = config or WireCopyConfig()
+    docs = [_prepare(d) for d in docs]
+    doc_words = sentence_words(docs)
+    template = template_sentences(docs, doc_words, config.short_sentence, config.template_docs)
+    _, lone, features = _cross_candidates(docs, template, config, load_encoder(model, cache=cache))
+    return docs, lone, features
+
+
+def lone_kept(docs: Sequence[Document], lone: Sequence[Link], features: np.ndarray, model: LoneModel) -> np.ndarray:
+    """Which lone pairs are reported: the model accepts them and each is its sentences' most
+    probable partner (:func:`~align.wirecopy.lone.best_per_sentence`)."""
+    if not lone:
+        return np.zeros(0, bool)
+    text = lambda d, i: " ".join(docs[d].sentences[i].text.split())  # noqa: E731
+    pairs = [((p.a, p.a_first), text(p.a, p.a_first), (p.b, p.b_first), text(p.b, p.b_first)) for p in lone]
+    return model.accept(features) & best_per_sentence(pairs, model.probability(features))
+
+
+def _run_accepted(p: Link, config: WireCopyConfig) -> bool:
+    """A run of pairs: enough evidence summed over its pairs, and a plausible cosine for a translation."""
+    return (p.margin - 1.0) * p.weight >= config.min_evidence and p.score >= config.cos_run
 
 
 def _overlaps(p: Link) -> bool:

@@ -1,0 +1,92 @@
+"""Is a lone cross-lingual sentence pair a translation? A small logistic model decides.
+
+A passage of several matched sentences vouches for itself (chance rarely lines up
+consecutive sentences in both documents). A passage of one sentence pair has only its
+own evidence, and no single measure of it is enough: a sentence of the same novel or
+the same story can have a translation's cosine ("Tom groaned louder" near "Tom got out
+a bit of paper"), and a sentence among unrelated ones gets a high margin from a modest
+cosine. Five measures of the pair together do much better than thresholds on two or
+three of them:
+
+* ``margin``: the ratio margin of the pair (:mod:`align.wirecopy.crosslingual`);
+* ``cosine``: its mixed sentence/half-sentence cosine (:mod:`align.wirecopy.mining`);
+* ``coverage``: word coverage (:mod:`align.wirecopy.wordcover`);
+* ``log_chars``: the natural log of the shorter sentence's length in characters (a
+  short sentence's vector rests on few words);
+* ``length_ratio``: shorter / longer length (translations keep their proportions).
+
+The probability is ``1 / (1 + exp(-(weights . features + bias)))`` and a pair is taken
+at ``threshold`` or above. The default coefficients were fitted by logistic regression
+on the wire-copy benchmark's one-sentence candidates (five seeds, both parallel sets)
+and the threshold set where the fitted model keeps 95 % precision on them;
+``python bench/wirecopy_lone.py`` refits them and prints the held-out figures
+(each seed scored by a model fitted on the other four).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["FEATURES", "LoneModel", "DEFAULT_LONE_MODEL", "best_per_sentence", "lone_features"]
+
+FEATURES = ("margin", "cosine", "coverage", "log_chars", "length_ratio")
+
+
+@dataclass(frozen=True)
+class LoneModel:
+    """Logistic model over :data:`FEATURES`; ``accept`` says which pairs are translations."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def __post_init__(self) -> None:
+        if len(self.weights) != len(FEATURES):
+            raise ValueError(f"a lone model needs {len(FEATURES)} weights ({', '.join(FEATURES)}), got {len(self.weights)}")
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"the lone model's threshold is a probability in (0, 1), got {self.threshold}")
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """Probability that each row of ``features`` (columns as :data:`FEATURES`) is a translation."""
+        features = np.asarray(features, np.float64).reshape(-1, len(FEATURES))
+        z = features @ np.asarray(self.weights, np.float64) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def accept(self, features: np.ndarray) -> np.ndarray:
+        return self.probability(features) >= self.threshold
+
+    def to_dict(self) -> dict:
+        return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
+                "threshold": self.threshold}
+
+
+def lone_features(margin: float, cosine: float, coverage: float, chars_a: int, chars_b: int) -> list[float]:
+    """The :data:`FEATURES` row of one pair (lengths in characters of its two sentences)."""
+    shorter, longer = min(chars_a, chars_b), max(chars_a, chars_b)
+    return [margin, cosine, coverage, math.log(max(shorter, 1)), shorter / max(longer, 1)]
+
+
+def best_per_sentence(pairs: Sequence[tuple[Hashable, str, Hashable, str]], probability: np.ndarray) -> np.ndarray:
+    """Which candidates are the most probable partner of both their sentences.
+
+    ``pairs[i]`` is ``(sentence_a, text_a, sentence_b, text_b)`` (sentences as any keys,
+    e.g. ``(doc, index)``). A lone pair has no context to tell it from its sentence's
+    better match elsewhere ("There was something in the tone that made Tom apprehensive."
+    beside both "Es war etwas in dem Ton, was Tom stutzen machte." and a sentence of
+    another scene), so a sentence keeps only its most probable partner *text*: copies of
+    one text in several documents tie and all stay.
+    """
+    best: dict[Hashable, tuple[float, str]] = {}
+    for (ka, ta, kb, tb), p in zip(pairs, probability):
+        for key, partner in ((ka, tb), (kb, ta)):
+            if key not in best or p > best[key][0]:
+                best[key] = (float(p), partner)
+    return np.array([best[ka][1] == tb and best[kb][1] == ta for ka, ta, kb, tb in pairs], bool)
+
+
+# fitted by ``python bench/wirecopy_lone.py`` (see the module docstring)
+DEFAULT_LONE_MODEL = LoneModel(weights=(13.5142, 8.1316, 7.8847, 0.9166, 0.7354), bias=-33.6602, threshold=0.2104)

@@ -1,0 +1,83 @@
+"""Word coverage: how much of each sentence finds a counterpart word in the other.
+
+A sentence vector says what a sentence is about, and a sentence of the same scene is
+about the same thing: "Tom groaned louder" and "Tom got out a bit of paper" both sit
+near every other sentence about Tom. A translation differs in that *each* of its words
+has a counterpart on the other side ("Papier" / "paper", "sorgfältig" / "carefully").
+So each word is embedded alone with the multilingual encoder, each word of one sentence
+takes its best cosine to a word of the other, and the coverage of a pair is the smaller
+of the two directions' means, each word weighted by its inverse sentence frequency in
+the collection (a name on every page, or "und", vouches for little).
+
+On the wire-copy benchmark's one-sentence candidates this separates translations from
+same-scene sentences where the sentence cosine and the margin do not: held out seed by
+seed, the lone-pair model recovers 63 of 73 true pairs instead of 51 at the same number
+of false ones with it, 57 without it (``bench/wirecopy_lone.py``).
+
+Only the candidates' words are embedded (one encoder call; cached like any text).
+
+Example::
+
+    >>> content_words("Tom got out a bit of paper.")
+    ['tom', 'got', 'out', 'bit', 'paper']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["content_words", "WordCoverage"]
+
+_WORD = re.compile(r"\w+(?:['’]\w+)?")
+_MIN_LETTERS = 3
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of three characters or more, numbers left out (they are anchors, not words)."""
+    return [w.lower() for w in _WORD.findall(text) if len(w) >= _MIN_LETTERS and not w.isdigit()]
+
+
+class WordCoverage:
+    """Coverage scores for sentence pairs of one collection (see the module docstring).
+
+    ``collection``: every sentence of the collection, for the words' sentence frequencies.
+    """
+
+    def __init__(self, encoder, collection: Iterable[str]) -> None:
+        self.encoder = encoder
+        self.frequency: Counter[str] = Counter()
+        self.sentences = 0
+        for text in collection:
+            self.frequency.update(set(content_words(text)))
+            self.sentences += 1
+
+    def _weight(self, word: str) -> float:
+        # a word of a candidate is in the collection; +1 keeps a stranger's weight finite
+        return math.log((self.sentences + 1) / (self.frequency.get(word, 0) + 1)) + 1e-3
+
+    def scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Coverage in [-1, 1] of each ``(a, b)`` pair (0 when either side has no words)."""
+        split = [(content_words(a), content_words(b)) for a, b in pairs]
+        vocab = sorted({w for wa, wb in split for w in (*wa, *wb)})
+        out = np.zeros(len(pairs), np.float64)
+        if not vocab:
+            return out
+        vectors = np.asarray(self.encoder.encode(vocab), np.float32)
+        row = {w: i for i, w in enumerate(vocab)}
+        weight = np.array([self._weight(w) for w in vocab])
+        for k, (wa, wb) in enumerate(split):
+            if not wa or not wb:
+                continue
+            ia = np.fromiter((row[w] for w in wa), np.int64, len(wa))
+            ib = np.fromiter((row[w] for w in wb), np.int64, len(wb))
+            sims = vectors[ia] @ vectors[ib].T
+            ga, gb = weight[ia], weight[ib]
+            forward = float(sims.max(axis=1) @ ga / ga.sum())
+            backward = float(sims.max(axis=0) @ gb / gb.sum())
+            out[k] = min(forward, backward)
+        return out
