@@ -114,8 +114,9 @@ def test_fit_separates_and_keeps_the_asked_precision() -> None:
 @pytest.mark.skipif(not (SHARED_DATA / "tomsawyer-val").is_dir(), reason="shared data not present")
 def test_benchmark_seed_0_translated_copies() -> None:
     """The wire-copy benchmark's default seed: translated recall was 0.817 with fixed bars on
-    lone pairs (margin, cosine, length); the lone-pair model finds 0.89 at precision above 0.9,
-    and the other kinds keep their targets."""
+    lone pairs (margin, cosine, length); with the lone-pair model and the joining of nearby
+    passages it is 0.902 at precision 0.961 (floors here leave room for a pair's worth of
+    numeric noise), and the other kinds keep their targets."""
     from align.wirecopy import find_wire_copy
     from bench.wirecopy import score
     from bench.wirecopy_data import build
@@ -124,6 +125,16 @@ def test_benchmark_seed_0_translated_copies() -> None:
     report = find_wire_copy(list(bench.documents), WireCopyConfig(), cache=False)
     kinds = score(bench, report.clusters)["kinds"]
     assert kinds["translated"]["recall"] >= 0.88, kinds["translated"]
-    assert kinds["translated"]["precision"] >= 0.90, kinds["translated"]
+    assert kinds["translated"]["precision"] >= 0.93, kinds["translated"]
     for kind in ("verbatim", "edited"):
         assert kinds[kind]["recall"] >= 0.95 and kinds[kind]["precision"] >= 0.95, kinds[kind]
+    # a six-line scene whose middle lines were rendered loosely ("Wahrhaftig, sie ist offen!"
+    # / "Why, of course it is.") is one passage, not two fragments
+    docs = {d.name: d for d in bench.documents}
+    scene = next(p for p in bench.pairs if p.kind == "translated"
+                 and docs[p.a.doc].text[p.a.start:p.a.end].startswith(("Tom beeilte sich.", "Tom hurried up.")))
+    spans = {scene.a.doc: scene.a, scene.b.doc: scene.b}
+    covering = [c for c in report.clusters
+                if all(any(m.doc == doc and min(m.end, s.end) - max(m.start, s.start) >= 0.9 * (s.end - s.start)
+                           for m in c.members) for doc, s in spans.items())]
+    assert covering, "the scene is not one passage"

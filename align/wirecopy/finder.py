@@ -65,7 +65,10 @@ class WireCopyConfig:
     turns this off). Only sentences of at least
     ``min_chars`` characters whose lengths are within ``length_ratio`` of each other pair.
 
-    ``gap``: sentences a passage may skip on either side. Template sentences (shorter than
+    ``gap``: sentences a passage may skip on either side. Accepted cross-lingual passages
+    of one document pair at most ``join_gap`` sentences apart on both sides are joined (a
+    translated scene whose middle lines were rendered too loosely to match: "Wahrhaftig,
+    sie ist offen!" / "Why, of course it is."). Template sentences (shorter than
     ``short_sentence`` characters, recurring in at least ``template_docs`` documents; see
     ``boilerplate.py``) never make wire copy.
     """
@@ -88,6 +91,7 @@ class WireCopyConfig:
     min_chars: int = 20
     lone: LoneModel = DEFAULT_LONE_MODEL
     gap: int = 1
+    join_gap: int = 2
     short_sentence: int = 70
     template_docs: int = 4
 
@@ -156,6 +160,9 @@ def find_wire_copy(
         cross += [p for p, ok in zip(lone, lone_kept(docs, lone, features, config.lone)) if ok]
         if config.project_cos < 1.0:
             cross = extend_by_alignment(docs, cross, encoder, config.project_cos)
+        # accepted passages of one document pair, in the same order and a few sentences
+        # apart on both sides, are one copy whose middle was rendered loosely
+        cross = merge_links(cross, config.join_gap)
 
     clusters = clusters_from(docs, mono + cross, _kind, _details)
     repeat_clusters = clusters_from(docs, repeats, lambda _langs: "in-document", _details)
