@@ -255,3 +255,37 @@ def test_extension_bridges_a_line_too_short_to_match_and_goes_on() -> None:
     links = translated_links(docs, embeddings, neighbours=4, min_margin=1.15, extend_margin=0.9, min_chars=20)
     scene = sorted((l.a_first, l.b_first) for l in links if {l.a, l.b} == {0, 1})
     assert scene == [(0, 0), (2, 2), (3, 3)], scene  # line 1 bridged, and the extension went on
+
+
+def test_two_weak_pairs_on_one_diagonal_seed_a_passage_and_one_alone_does_not() -> None:
+    """Lines 0 and 2 of a scene translate each other at margins near 1.08 (their neighbourhood
+    is as close as they are): too weak to seed alone (1.15), but two mutual best pairs on one
+    diagonal, two lines apart, are not chance."""
+    from align.segment import presegmented
+    from align.wirecopy.crosslingual import translated_links
+
+    def links(partner: bool, support: float) -> list[tuple[int, int]]:
+        rng = np.random.default_rng(11)
+        unit = lambda v: (v / np.linalg.norm(v)).astype(np.float32)  # noqa: E731
+        noise = lambda: unit(rng.standard_normal(64))  # noqa: E731
+        base = [noise() for _ in range(4)]
+        de = [base[0], noise(), base[2] if partner else noise(), noise()]
+        en = [unit(base[0] + 0.8 * noise()), noise(), unit(base[2] + 0.8 * noise()) if partner else noise(), noise()]
+        docs = [presegmented(read_text("\n".join(f"Ein deutscher Satz der Szene Nummer {i}." for i in range(4)), "de")),
+                presegmented(read_text("\n".join(f"An English sentence of the scene, number {i}." for i in range(4)), "en"))]
+        embeddings = [np.stack(de), np.stack(en)]
+        # sentences elsewhere as close to lines 0 and 2 as their translations: margins near 1
+        fillers_en = [unit(base[i] + noise()) for i in (0, 2) for _ in range(4)] + [noise() for _ in range(20)]
+        fillers_de = [unit(en[i] + noise()) for i in (0, 2) for _ in range(4)] + [noise() for _ in range(20)]
+        docs.append(presegmented(read_text("\n".join(f"Another English line number {i} here." for i in range(28)), "en")))
+        docs.append(presegmented(read_text("\n".join(f"Eine andere deutsche Zeile Nummer {i}." for i in range(28)), "de")))
+        embeddings += [np.stack(fillers_en), np.stack(fillers_de)]
+        found = translated_links(docs, embeddings, neighbours=4, min_margin=1.15, extend_margin=0.9, min_chars=20,
+                                 support_margin=support, support_distance=3)
+        scene = [l for l in found if {l.a, l.b} == {0, 1}]
+        assert all(1.0 <= l.margin < 1.15 for l in scene)  # each pair alone too weak to seed
+        return sorted((l.a_first, l.b_first) for l in scene)
+
+    assert links(partner=True, support=1.0) == [(0, 0), (2, 2)]
+    assert links(partner=True, support=float("inf")) == []  # without diagonal support: nothing
+    assert links(partner=False, support=1.0) == []  # line 0 alone, with no pair on its diagonal

@@ -55,11 +55,18 @@ def translated_links(
     min_chars: int,
     min_length_ratio: float = 0.0,
     exclude: set[tuple[int, int]] = frozenset(),
+    support_margin: float = np.inf,
+    support_distance: int = 0,
 ) -> list[Link]:
     """Mutually best, margin-scored sentence pairs between documents of different languages.
 
     ``embeddings[d]`` holds the unit embeddings of ``docs[d]``'s sentences. Each link is
     one sentence pair; its ``score`` is the cosine and ``margin`` the ratio margin.
+    A mutual best pair seeds a passage at margin ``min_margin``, or at ``support_margin``
+    when another mutual best pair of the two documents lies on its diagonal at most
+    ``support_distance`` sentences away (a loosely translated scene: "Oh, Tom, I reckon
+    we're goners." / ",,O, Tom, ich fürchte -- wir sind futsch!" at margin 1.14, two
+    lines further on a pair at 1.02).
     Sentences in ``exclude`` (template lines) take no part; pairs whose shorter sentence
     has less than ``min_length_ratio`` of the longer one's characters are never matched
     (translations keep their length roughly proportional).
@@ -74,7 +81,8 @@ def translated_links(
     links: list[Link] = []
     for i, la in enumerate(langs):
         for lb in langs[i + 1 :]:
-            links.extend(_pair_links(sides[la], sides[lb], neighbours, min_margin, extend_margin, min_length_ratio))
+            links.extend(_pair_links(sides[la], sides[lb], neighbours, min_margin, extend_margin, min_length_ratio,
+                                     support_margin, support_distance))
     return links
 
 
@@ -105,6 +113,7 @@ class _Side:
 
 def _pair_links(
     side_a: _Side, side_b: _Side, k: int, min_margin: float, extend_margin: float, min_length_ratio: float,
+    support_margin: float, support_distance: int,
 ) -> list[Link]:
     ea, eb = side_a.vectors, side_b.vectors
     va, ia = _topk(ea, eb, k)
@@ -125,7 +134,7 @@ def _pair_links(
     xs = np.fromiter((c[0] for c in cand), dtype=np.int64, count=len(cand))
     ys = np.fromiter((c[1] for c in cand), dtype=np.int64, count=len(cand))
     margin, cos = score(xs, ys)
-    keep = margin >= min_margin
+    keep = margin >= min(min_margin, support_margin)
     # every occurrence of the two texts, then mutual best within each pair of documents
     best_a: dict[tuple[int, int, int], tuple[float, int]] = {}
     best_b: dict[tuple[int, int, int], tuple[float, int]] = {}
@@ -140,9 +149,19 @@ def _pair_links(
                 if m > best_b.get(kb, (-1.0, -1))[0]:
                     best_b[kb] = (float(m), sa)
     seeds: dict[tuple[int, int], dict[int, tuple[int, float, float]]] = {}
+    mutual: dict[tuple[int, int], dict[int, tuple[int, float, float]]] = {}
     for da, sa, db, sb, m, c in rows:
         if best_a[(da, db, sa)][1] == sb and best_b[(da, db, sb)][1] == sa:
-            seeds.setdefault((da, db), {})[sa] = (sb, m, c)
+            mutual.setdefault((da, db), {})[sa] = (sb, m, c)
+    # a seed: a clear mutual best, or a weaker one with another on its diagonal close by
+    # (chance rarely puts two mutual best pairs on one diagonal of two documents)
+    for key, found in mutual.items():
+        for sa, (sb, m, c) in found.items():
+            if m >= min_margin or (m >= support_margin and any(
+                0 < abs(sa2 - sa) <= support_distance and sb2 - sa2 == sb - sa
+                for sa2, (sb2, _, _) in found.items()
+            )):
+                seeds.setdefault(key, {})[sa] = (sb, m, c)
 
     def pair_score(da: int, sa: int, db: int, sb: int) -> tuple[float, float] | None:
         x, y = side_a.row.get((da, sa)), side_b.row.get((db, sb))

@@ -46,7 +46,9 @@ class WireCopyConfig:
     ``min_words`` words (shorter lines, such as "Leave a Reply", are not wire copy).
 
     Cross-lingual: sentence pairs are scored by ratio margin over ``neighbours`` nearest
-    neighbours; mutual best pairs with margin ``margin_seed`` seed a passage, which grows
+    neighbours; mutual best pairs with margin ``margin_seed`` seed a passage (so do those
+    with ``margin_support`` that have another such pair on their diagonal at most
+    ``support_distance`` sentences away), which grows
     along the diagonal while pairs keep margin ``margin_extend``. A passage is reported
     when its evidence, the sum of (margin - 1) over its pairs, reaches ``min_evidence``;
     Sentences are compared by their own vectors mixed with their halves' vectors
@@ -82,6 +84,8 @@ class WireCopyConfig:
     cross_lingual: bool = True
     neighbours: int = 4
     margin_seed: float = 1.15
+    margin_support: float = 1.0
+    support_distance: int = 3
     margin_extend: float = 0.9
     min_evidence: float = 0.2
     cos_run: float = 0.45
@@ -182,6 +186,7 @@ def _cross_candidates(
     links = translated_links(
         docs, embeddings, exclude=template, neighbours=config.neighbours, min_margin=config.margin_seed,
         extend_margin=config.margin_extend, min_chars=config.min_chars, min_length_ratio=config.length_ratio,
+        support_margin=config.margin_support, support_distance=config.support_distance,
     )
     passages = merge_links(links, config.gap)
     runs = [p for p in passages if p.weight >= 2]
