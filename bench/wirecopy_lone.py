@@ -18,6 +18,7 @@ coefficients fitted on all fitting seeds, ready to paste into ``lone.py``. Each 
 threshold is the lowest probability at which its training pairs keep ``--precision``.
 
     python bench/wirecopy_lone.py [--seeds 0 1 2 3 4] [--test-seeds 5 6 7 8 9] [--precision 0.95]
+                                  [--model NAME] [--drop FEATURE] [--show]
 """
 
 from __future__ import annotations
@@ -50,10 +51,10 @@ class Candidates:
         return lone_kept(self.docs, self.lone, self.features, model)
 
 
-def collect(seed: int, articles: int) -> Candidates:
+def collect(seed: int, articles: int, model: str = "use-m3") -> Candidates:
     """The lone candidates of one benchmark seed, with their truth."""
     bench = build(articles, seed)
-    docs, lone, features = lone_candidates(list(bench.documents), cache=False)
+    docs, lone, features = lone_candidates(list(bench.documents), model=model, cache=False)
     spans = [(p.a, p.b) for p in bench.pairs if p.kind == "translated"]
 
     def inside(span, doc, sentence) -> bool:
@@ -107,12 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds to fit on")
     ap.add_argument("--test-seeds", type=int, nargs="*", default=[5, 6, 7, 8, 9], help="seeds only scored")
     ap.add_argument("--articles", type=int, default=300)
+    ap.add_argument("--model", default="use-m3", help="encoder (the default model's coefficients are use-m3's)")
     ap.add_argument("--precision", type=float, default=0.95, help="training precision the threshold keeps")
     ap.add_argument("--drop", choices=FEATURES, action="append", default=[],
                     help="fit without this feature (its column held at 0), to see what it adds")
     ap.add_argument("--show", action="store_true", help="print the pairs DEFAULT_LONE_MODEL gets wrong")
     args = ap.parse_args(argv)
-    data = {s: collect(s, args.articles) for s in dict.fromkeys(args.seeds + args.test_seeds)}
+    data = {s: collect(s, args.articles, args.model) for s in dict.fromkeys(args.seeds + args.test_seeds)}
     old = {s: old_rule(c.features) for s, c in data.items()}  # before any column is dropped
     for c in data.values():
         for name in args.drop:

@@ -21,6 +21,11 @@ on the wire-copy benchmark's one-sentence candidates (five seeds, both parallel 
 and the threshold set where the fitted model keeps 95 % precision on them;
 ``python bench/wirecopy_lone.py`` refits them and prints the held-out figures
 (each seed scored by a model fitted on the other four).
+
+The coefficients are the bundled use-m3 encoder's: another encoder spreads its cosines
+and margins differently, so with ``--model NAME`` refit them with
+``python bench/wirecopy_lone.py --model NAME`` and pass the printed model as
+``WireCopyConfig(lone=...)``.
 """
 
 from __future__ import annotations
