@@ -86,6 +86,20 @@ def test_default_lone_model_rises_with_every_measure_of_a_translation() -> None:
     assert DEFAULT_LONE_MODEL.accept(np.array([clear, unrelated])).tolist() == [True, False]
 
 
+def test_pairs_that_no_coverage_could_save_are_known_without_it() -> None:
+    """The finder embeds words only for pairs the model could take at the best coverage;
+    every pair it then takes must be among those, whatever its coverage."""
+    rng = np.random.default_rng(5)
+    rows = np.c_[rng.uniform(1.1, 1.6, 500), rng.uniform(0.4, 0.8, 500), np.zeros(500),
+                 np.log(rng.uniform(20, 200, 500)), rng.uniform(0.4, 1.0, 500)]
+    col = FEATURES.index("coverage")
+    could = DEFAULT_LONE_MODEL.could_accept(rows, col)
+    assert 0 < could.sum() < len(rows)
+    for value in (-1.0, 0.0, 0.5, 0.8, 1.0):
+        rows[:, col] = value
+        assert not (DEFAULT_LONE_MODEL.accept(rows) & ~could).any()
+
+
 def test_a_sentence_keeps_only_its_most_probable_partner_text() -> None:
     pairs = [
         (("en", 0), "There was something in the tone.", ("de1", 0), "Es war etwas in dem Ton."),

@@ -159,7 +159,7 @@ def find_wire_copy(
 
         encoder = load_encoder(model, cache=cache)
         progress(f"embedding sentences with {encoder.name} for the cross-lingual search")
-        runs, lone, features = _cross_candidates(docs, template, config, encoder)
+        runs, lone, features = _cross_candidates(docs, template, config, encoder, config.lone)
         cross = [p for p in runs if _run_accepted(p, config)]
         cross += [p for p, ok in zip(lone, lone_kept(docs, lone, features, config.lone)) if ok]
         if config.project_cos < 1.0:
@@ -176,9 +176,11 @@ def find_wire_copy(
 
 def _cross_candidates(
     docs: list[Document], template: set[tuple[int, int]], config: WireCopyConfig, encoder,
+    model: LoneModel | None = None,
 ) -> tuple[list[Link], list[Link], np.ndarray]:
     """Cross-lingual passages before acceptance: runs of two or more pairs, lone pairs and
-    the lone pairs' :data:`~align.wirecopy.lone.FEATURES` (one row each)."""
+    the lone pairs' :data:`~align.wirecopy.lone.FEATURES` (one row each; with ``model``,
+    coverage is computed only for the pairs it could take, and is 0 for the others)."""
     texts = [s.text for d in docs for s in d.sentences]
     vectors = mining_vectors(encoder, texts, config.half_weight)
     bounds = np.cumsum([0] + [len(d.sentences) for d in docs])
@@ -192,11 +194,17 @@ def _cross_candidates(
     runs = [p for p in passages if p.weight >= 2]
     lone = [p for p in passages if p.weight < 2]
     pairs = [(docs[p.a].sentences[p.a_first].text, docs[p.b].sentences[p.b_first].text) for p in lone]
-    coverage = WordCoverage(encoder, texts).scores(pairs) if lone else np.zeros(0)
     features = np.array(
-        [lone_features(p.margin, p.score, c, len(a.strip()), len(b.strip())) for p, c, (a, b) in zip(lone, coverage, pairs)],
+        [lone_features(p.margin, p.score, 0.0, len(a.strip()), len(b.strip())) for p, (a, b) in zip(lone, pairs)],
         np.float64,
     ).reshape(-1, len(FEATURES))
+    # word coverage only where it can matter: for a model, the pairs it would take at the
+    # best coverage there is (1.0); the others stay out whatever their words (and their
+    # probability stays below any pair it takes, so no partner choice changes)
+    need = np.ones(len(lone), bool) if model is None else model.could_accept(features, FEATURES.index("coverage"))
+    if need.any():
+        at = np.flatnonzero(need)
+        features[at, FEATURES.index("coverage")] = WordCoverage(encoder, texts).scores([pairs[i] for i in at])
     return runs, lone, features
 
 

@@ -64,6 +64,13 @@ class LoneModel:
     def accept(self, features: np.ndarray) -> np.ndarray:
         return self.probability(features) >= self.threshold
 
+    def could_accept(self, features: np.ndarray, column: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
+        """Which rows would be accepted for some value in ``[lo, hi]`` of feature ``column``
+        (the others need not have it computed)."""
+        features = np.array(features, np.float64).reshape(-1, len(FEATURES))
+        features[:, column] = hi if self.weights[column] >= 0 else lo
+        return self.accept(features)
+
     def to_dict(self) -> dict:
         return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
                 "threshold": self.threshold}
