@@ -134,8 +134,8 @@ class PassageIndex:
     def candidates(self, keys: Iterable[str], signatures: np.ndarray) -> set[tuple[str, str]]:
         """Unordered pairs of distinct indexed keys that share an LSH bucket (each pair once)."""
         pairs: set[tuple[str, str]] = set()
-        for key, sig in zip(keys, signatures):
-            for other in self.query(sig):
+        for key, found in zip(keys, self.query_many(signatures)):
+            for other in found:
                 if other != key:
                     pairs.add((key, other) if key < other else (other, key))
         return pairs
