@@ -16,7 +16,8 @@ never fitted on), the lone-pair model takes 150 of 181 true candidates for 10 fa
 ones with coverage, 142 for 9 without it; the fixed bars it replaced took 129 for 7
 (``python bench/wirecopy_lone.py [--drop coverage]``).
 
-Only the candidates' words are embedded (one encoder call; cached like any text).
+Only the words of the pairs scored are embedded, in one encoder call (cached like any
+text); the finder scores only the lone pairs its model could take at full coverage.
 
 Example::
 
