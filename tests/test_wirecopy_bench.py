@@ -163,6 +163,17 @@ def test_command_line_oracle_json(capsys) -> None:
     assert out["dataset"]["articles"] == 30
 
 
+def test_command_line_several_seeds(capsys) -> None:
+    assert bench_wirecopy.main(["--oracle", "--articles", "30", "--seeds", "1", "2", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["dataset"]["seed"] for r in runs] == [1, 2]
+    assert all(r["overall"]["precision"] == 1.0 and r["overall"]["recall"] == 1.0 for r in runs)
+    assert bench_wirecopy.main(["--oracle", "--articles", "30", "--seeds", "1", "2", "--check"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in table[2:]] == ["1", "2", "mean"]
+    assert table[-1].split()[1:4] == ["1.000", "/", "1.000"]
+
+
 def test_scale_mode_runs_small() -> None:
     r = bench_wirecopy.run_scale(400, seed=1)
     if not r["available"]:
