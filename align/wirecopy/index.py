@@ -131,10 +131,14 @@ class PassageIndex:
             return [[self._decode(k) for k in keys] for keys in found]
         return [list(keys) for keys in found]
 
-    def candidates(self, keys: Iterable[str], signatures: np.ndarray) -> set[tuple[str, str]]:
+    def candidates(self, keys: Iterable[str], signatures: np.ndarray, block: int = 1 << 14) -> set[tuple[str, str]]:
         """Unordered pairs of distinct indexed keys that share an LSH bucket (each pair once)."""
         pairs: set[tuple[str, str]] = set()
-        for key, found in zip(keys, self.query_many(signatures)):
+        keys = list(keys)
+        # in blocks of rows, so the band keys of a block are all that is held at once
+        found_all = (found for start in range(0, len(keys), block)
+                     for found in self.query_many(signatures[start:start + block]))
+        for key, found in zip(keys, found_all):
             for other in found:
                 if other != key:
                     pairs.add((key, other) if key < other else (other, key))
