@@ -289,3 +289,23 @@ def test_two_weak_pairs_on_one_diagonal_seed_a_passage_and_one_alone_does_not() 
     assert links(partner=True, support=1.0) == [(0, 0), (2, 2)]
     assert links(partner=True, support=float("inf")) == []  # without diagonal support: nothing
     assert links(partner=False, support=1.0) == []  # line 0 alone, with no pair on its diagonal
+
+
+def test_candidate_pairs_are_the_same_in_blocks_and_row_by_row() -> None:
+    """``PassageIndex.candidates`` queries the LSH a block of rows at a time (one lookup per
+    band for the block); it must propose exactly the pairs that querying each row alone does."""
+    from align.wirecopy.index import PassageIndex
+
+    rng = np.random.default_rng(2)
+    vocab = [f"w{i}" for i in range(300)]
+    texts = [list(rng.choice(vocab, 25)) for _ in range(120)]
+    texts += [t[:20] + ["extra", "words"] + t[20:] for t in texts[:40]]  # near-duplicates
+    hasher = MinHasher(num_perm=128, shingle=2)
+    sigs = hasher.signatures(hasher.shingles(texts))
+    keys = [str(i) for i in range(len(texts))]
+    index = PassageIndex(hasher, 0.6)
+    index.add(keys, sigs)
+    one_by_one = {(k, o) if k < o else (o, k) for k, s in zip(keys, sigs) for o in index.query(s) if o != k}
+    assert len(one_by_one) >= 40
+    for block in (7, 64, 1 << 14):
+        assert index.candidates(keys, sigs, block=block) == one_by_one
