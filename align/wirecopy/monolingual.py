@@ -128,20 +128,29 @@ def _minimal(matches: list[UnitMatch], similar: Callable[[Unit, Unit], bool] | N
     copy of both and stays, even though LSH, which is probabilistic, did not propose
     the leftover pair on its own (an edited sentence beside an exact one).
     """
-    best = {(m.a, m.b): m.jaccard for m in matches}
+    # keyed by plain tuples: this runs for every window match and every pair of its parts
+    best = {(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last): m.jaccard for m in matches}
 
-    def parts(u: Unit) -> list[Unit]:
-        return [Unit(u.doc, i, j) for i in range(u.first, u.last + 1) for j in range(i, u.last + 1)]
+    def spans(u: Unit) -> list[tuple[int, int]]:
+        return [(i, j) for i in range(u.first, u.last + 1) for j in range(i, u.last + 1)]
 
     kept = []
     for m in matches:
-        if m.a.first == m.a.last and m.b.first == m.b.last:
+        a, b = m.a, m.b
+        if a.first == a.last and b.first == b.last:
             kept.append(m)
             continue
-        dominated = any(
-            best.get((pa, pb), -1.0) > m.jaccard and not (similar and _rest_matches(m, pa, pb, similar))
-            for pa in parts(m.a) for pb in parts(m.b) if (pa, pb) != (m.a, m.b)
-        )
+        whole = (a.first, a.last, b.first, b.last)
+        dominated = False
+        for fa, la in spans(a):
+            for fb, lb in spans(b):
+                if (fa, la, fb, lb) == whole or best.get((a.doc, fa, la, b.doc, fb, lb), -1.0) <= m.jaccard:
+                    continue
+                if not (similar and _rest_matches(m, Unit(a.doc, fa, la), Unit(b.doc, fb, lb), similar)):
+                    dominated = True
+                    break
+            if dominated:
+                break
         if not dominated:
             kept.append(m)
     return kept
