@@ -30,6 +30,11 @@ from align.wirecopy.passages import Link
 _BLOCK = 2048
 
 
+def text_key(text: str) -> str:
+    """What makes two sentences the same text here: their words, white space collapsed."""
+    return " ".join(text.split())
+
+
 def _topk(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` cosines (descending) and their indices in ``base`` for each query row."""
     k = min(k, len(base))
@@ -100,7 +105,7 @@ class _Side:
         self.members: list[list[tuple[int, int]]] = []
         first: list[tuple[int, int]] = []
         for d, sid in owners:
-            key = " ".join(docs[d].sentences[sid].text.split())
+            key = text_key(docs[d].sentences[sid].text)
             r = row_of.setdefault(key, len(first))
             if r == len(first):
                 first.append((d, sid))

@@ -21,7 +21,7 @@ from align.errors import InputError
 from align.segment import segment
 from align.types import Document
 from align.wirecopy.boilerplate import template_sentences
-from align.wirecopy.crosslingual import translated_links
+from align.wirecopy.crosslingual import text_key, translated_links
 from align.wirecopy.langid import detect
 from align.wirecopy.lone import DEFAULT_LONE_MODEL, FEATURES, LoneModel, best_per_sentence, lone_features
 from align.wirecopy.minhash import MinHasher
@@ -232,9 +232,10 @@ def lone_kept(docs: Sequence[Document], lone: Sequence[Link], features: np.ndarr
     probable partner (:func:`~align.wirecopy.lone.best_per_sentence`)."""
     if not lone:
         return np.zeros(0, bool)
-    text = lambda d, i: " ".join(docs[d].sentences[i].text.split())  # noqa: E731
-    pairs = [((p.a, p.a_first), text(p.a, p.a_first), (p.b, p.b_first), text(p.b, p.b_first)) for p in lone]
-    return model.accept(features) & best_per_sentence(pairs, model.probability(features))
+    pairs = [((p.a, p.a_first), text_key(docs[p.a].sentences[p.a_first].text),
+              (p.b, p.b_first), text_key(docs[p.b].sentences[p.b_first].text)) for p in lone]
+    probability = model.probability(features)
+    return (probability >= model.threshold) & best_per_sentence(pairs, probability)
 
 
 def _run_accepted(p: Link, config: WireCopyConfig) -> bool:
