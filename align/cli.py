@@ -12,13 +12,14 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
-from align.errors import AlignError
+from align.errors import AlignError, AlignWarning
 
 if TYPE_CHECKING:
     from align.batch.manifest import PairSpec
@@ -548,6 +549,18 @@ def _check_manifest_languages(model: str, manifest: str, pairs: list[PairSpec]) 
         )
 
 
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """Print align's own warnings as one line each (``align: warning: ...``); others as Python does."""
+    if issubclass(category, AlignWarning):
+        typer.echo(f"align: warning: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+
 def _terminate_as_interrupt(signum: int, _frame: object) -> None:
     """Handle SIGTERM (a plain ``kill``) like Ctrl-C, so temporary output files are removed."""
     raise KeyboardInterrupt
@@ -557,6 +570,8 @@ def main() -> None:
     """Console entry point: run the app, turning errors into one line and an exit status."""
     import signal
 
+    warnings.simplefilter("always", AlignWarning)  # one line per warned file, even when the text repeats
+    warnings.showwarning = _show_warning
     try:
         signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     except (ValueError, OSError):  # not the main thread, or a platform without SIGTERM

@@ -22,3 +22,13 @@ class ModelError(AlignError):
 
 class OutputError(AlignError):
     """A problem writing an output (missing directory, no permission, disk full)."""
+
+
+class AlignWarning(UserWarning):
+    """Something the user must hear about that did not stop the work (bad bytes replaced).
+
+    Library code never prints: it issues ``warnings.warn(message, AlignWarning)`` with a
+    one-line message. The CLI shows each as ``align: warning: MESSAGE`` on stderr; Python
+    callers get an ordinary warning they can filter, record, or turn into an error with
+    ``warnings.simplefilter("error", AlignWarning)``.
+    """
