@@ -109,7 +109,7 @@ def pair(
     import align.report  # noqa: F401  (registers --format html)
     from align.api import align_files
     from align.export import export, format_for_path, get_exporter
-    from align.export.atomic import check_target
+    from align.export.atomic import check_outputs
     from align.export.moses import moses_paths
     from align.search import SearchConfig
 
@@ -118,13 +118,13 @@ def pair(
     fmt = fmt or format_for_path(out) or "tmx"
     get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
     _check_languages(model, src_lang, tgt_lang)
-    if out is not None and out != "-":
-        for path in moses_paths(out) if fmt == "moses" else (out,):
-            check_target(path)
+    outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
     if plot is not None:
         from align.plot import check_plot_target
 
         check_plot_target(plot)
+        outputs.append(plot)
+    check_outputs(outputs, inputs=(src, tgt))
     progress = _progress()
     alignment = align_files(
         src, tgt, src_lang, tgt_lang,
@@ -216,13 +216,12 @@ def dedup(
       align dedup samples/*.txt --json -o wirecopy.json
       align dedup a.txt b.txt --lang en --threshold 0.6
     """
-    from align.export.atomic import atomic_output, check_target
+    from align.export.atomic import atomic_output, check_outputs
     from align.read import read_document
     from align.wirecopy import WireCopyConfig, find_wire_copy
     from align.wirecopy.render import render_json, render_text
 
-    if out is not None and out != "-":
-        check_target(out)
+    check_outputs([out], inputs=files)
     if cross_lingual and model.strip().lower() != "use-m3":
         from align.embed import load_encoder
 
@@ -237,7 +236,7 @@ def dedup(
     if out is None or out == "-":
         typer.echo(text, nl=False)
     else:
-        with atomic_output(out) as fh:
+        with atomic_output(out, inputs=files) as fh:
             fh.write(text.encode("utf-8"))
         progress(f"wrote {out}")
 
@@ -278,7 +277,8 @@ def batch(
     _check_manifest_languages(model, manifest, pairs)
     options = BatchOptions(fmt=fmt.strip().lower(), model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                            unmatched=unmatched.value, cache=not no_cache)
-    summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress())
+    summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress(),
+                        inputs=[manifest])
     typer.echo(summary.format())
     if summary.failed:
         typer.echo(f"align: error: {len(summary.failed)} of {summary.total} pairs failed (reasons above); "
@@ -316,6 +316,7 @@ def index_add(
 
     if index and redis:
         raise AlignError("give --index or --redis, not both")
+    _check_index_target(index, redis, files)
     docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
     idx = open_index(index, redis=redis, name=name, writable=True)
     try:
@@ -352,6 +353,8 @@ def index_query(
 
     if index and redis:
         raise AlignError("give --index or --redis, not both")
+    if add:
+        _check_index_target(index, redis, files)
     docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
     idx = open_index(index, redis=redis, name=name, writable=add)
     try:
@@ -367,6 +370,16 @@ def index_query(
         typer.echo(render_json(results, location, counts, idx.settings.to_dict()), nl=False)
     else:
         typer.echo(render_text(results, location, counts), nl=False)
+
+
+def _check_index_target(index: str | None, redis: str | None, files: list[str]) -> None:
+    """A file index that will be written must not be one of the documents being added."""
+    if redis:
+        return
+    from align.export.atomic import InputFiles
+    from align.index import DEFAULT_INDEX
+
+    InputFiles(files).check(index or DEFAULT_INDEX)  # the store itself checks the folder (--index messages)
 
 
 @app.command()
@@ -439,13 +452,12 @@ def report(
     from align.embed import prefetch
 
     prefetch(model)
-    from align.export.atomic import check_target
+    from align.export.atomic import check_outputs
     from align.report import collection_paths, collection_wire_copy, write_report
 
     _check_languages(model, src_lang, tgt_lang)
-    if out is not None and out != "-":
-        check_target(out)
-    collection_paths(collection or [])  # a missing collection file fails now, not after the alignment
+    # a missing collection file fails now, not after the alignment; none of them may be the output
+    check_outputs([out], inputs=(src, tgt, *collection_paths(collection or [])))
     progress = _progress()
     alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine)
     wire = None
@@ -482,10 +494,12 @@ def plot_command(
       align plot de.txt en.txt -s de -t en -o de-en.png
       align plot dev.de dev.fr -s de -t fr --presegmented -o dev.svg
     """
+    from align.export.atomic import check_outputs
     from align.plot import check_plot_target, plot_alignment
 
     _check_languages(model, src_lang, tgt_lang)
     check_plot_target(out)
+    check_outputs([out], inputs=(src, tgt))
     progress = _progress()
     alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine)
     plot_alignment(alignment, out, cache=not no_cache, title=title)

@@ -106,6 +106,6 @@ def _wire_copy(folder: Path, path: Path, progress: Callable[[str], None] | None)
     files = sorted(folder.glob("[0-9][0-9][0-9]_*.txt"))
     docs = [read_document(str(f), "und") for f in files]
     report = find_wire_copy(docs, progress=progress)
-    with atomic_output(path) as fh:
+    with atomic_output(path, inputs=[str(f) for f in files], contained_in=path.parent) as fh:
         fh.write(render_json(report).encode("utf-8"))
     return report

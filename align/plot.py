@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from align.errors import AlignError, OutputError
+from align.export.base import input_paths
 from align.types import Alignment
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,12 +90,16 @@ def check_plot_target(path: str | os.PathLike[str], fmt: str | None = None) -> s
     return plot_format(path, fmt)
 
 
-def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = None) -> str:
-    """Write ``fig`` to ``path`` atomically (a failed or interrupted save leaves no file)."""
+def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = None, *,
+                inputs: Sequence[str | None] = ()) -> str:
+    """Write ``fig`` to ``path`` atomically (a failed or interrupted save leaves no file).
+
+    ``inputs``: the files the picture was made from, which it must not overwrite.
+    """
     from align.export.atomic import atomic_output
 
     name = check_plot_target(path, fmt)
-    with atomic_output(path) as out:
+    with atomic_output(path, inputs=inputs) as out:
         fig.savefig(out, format=name, dpi=150, bbox_inches="tight")
     return os.fspath(path)
 
@@ -259,7 +264,7 @@ def plot_alignment(
         handles.append(Patch(**{**hatch, "alpha": 0.8}, label="sentence without counterpart"))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
     if path is not None:
-        save_figure(fig, path, fmt)
+        save_figure(fig, path, fmt, inputs=input_paths(alignment))
     return fig
 
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from align.batch.manifest import PairSpec
-from align.batch.state import commit, exclusive, is_finished, prepare_out_dir, remove_created
+from align.batch.state import check_batch_outputs, commit, exclusive, is_finished, prepare_out_dir, remove_created
 from align.batch.work import BatchOptions, PairOutcome, align_pair, load_id
 from align.embed import Encoder, load_encoder
 from align.errors import AlignError
@@ -124,6 +124,7 @@ def run_batch(
     workers: int = 1,
     progress: Progress | None = None,
     encoder: Encoder | None = None,
+    inputs: Sequence[str] = (),
 ) -> BatchSummary:
     """Align every unfinished pair of ``pairs`` into ``out_dir`` and return the totals.
 
@@ -131,7 +132,10 @@ def run_batch(
     would repeat for every pair (the model cannot be loaded) raises :class:`AlignError`.
     ``encoder`` (local engine, one worker) reuses an encoder the caller already loaded.
     TMX files of one run share one ``creationdate`` (``SOURCE_DATE_EPOCH`` or the start
-    of the run) unless ``options`` sets it.
+    of the run) unless ``options`` sets it. ``inputs`` names other files the run reads (the
+    manifest): like every pair's texts, no output may overwrite them. Every output and
+    done-marker to be written is checked before any work
+    (:func:`~align.batch.state.check_batch_outputs`).
     """
     if engine not in ENGINES:
         raise AlignError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
@@ -144,7 +148,7 @@ def run_batch(
     directory, created = prepare_out_dir(out_dir)
     try:
         with exclusive(directory):
-            summary = _run(pairs, directory, options, engine, workers, progress, encoder)
+            summary = _run(pairs, directory, options, engine, workers, progress, encoder, inputs)
     except BaseException:
         # A run that stops before its first output (no model, Ctrl-C while loading) leaves
         # no empty folders behind; one that wrote outputs keeps them (rmdir refuses).
@@ -155,7 +159,7 @@ def run_batch(
 
 
 def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: str, workers: int,
-         progress: Progress, encoder: Encoder | None) -> BatchSummary:
+         progress: Progress, encoder: Encoder | None, inputs: Sequence[str]) -> BatchSummary:
     """The body of :func:`run_batch` once the output folder exists and is locked."""
     summary = BatchSummary(total=len(pairs), engine=engine, workers=workers)
     loads: set[str] = set()
@@ -167,6 +171,9 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
             todo.append(spec)
     if summary.skipped:
         progress(f"{summary.skipped} of {len(pairs)} pairs already done; aligning {len(todo)}")
+    # Before any work: the outputs to be written are safe to write (finished pairs are not
+    # rewritten, so a user may have made theirs read-only); every input of the batch counts.
+    check_batch_outputs(directory, todo, options, [*inputs, *(p for spec in pairs for p in (spec.src, spec.tgt))])
 
     outcomes: Iterable[PairOutcome]
     if engine == "ray":

@@ -22,14 +22,15 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 from align.batch.manifest import PairSpec
-from align.batch.work import BatchOptions, PairOutcome, file_digest
+from align.batch.work import BatchOptions, PairOutcome, file_digest, output_names
 from align.errors import OutputError
-from align.export.atomic import atomic_output
+from align.export.atomic import InputFiles, atomic_output, atomic_outputs, check_contained, check_target
+from align.textsafe import shown_path
 
 MARKERS = ".done"
 LOCK = ".lock"
@@ -47,7 +48,10 @@ def prepare_out_dir(out_dir: str) -> tuple[Path, list[Path]]:
     """
     path = Path(out_dir)
     if path.exists() and not path.is_dir():
-        raise OutputError(f"--out-dir {out_dir} is a file; give a folder (it is created if missing)")
+        raise OutputError(f"--out-dir {shown_path(out_dir)} is a file; give a folder (it is created if missing)")
+    # The marker folder is the tool's own: a link there would send markers, the lock and the
+    # clean-up of stale temporary files wherever it points.
+    check_contained(path / MARKERS, path)
     created = [p for p in (path / MARKERS, path, *path.parents) if not p.exists()]
     try:
         (path / MARKERS).mkdir(parents=True, exist_ok=True)
@@ -95,10 +99,14 @@ def exclusive(out_dir: Path) -> Iterator[None]:
 
 
 def _lock(lock_path: Path, out_dir: Path) -> IO[str]:
-    """Open and ``flock`` the lock file; refuse at once when another run holds it."""
+    """Open and ``flock`` the lock file; refuse at once when another run holds it.
+
+    Opened with ``O_NOFOLLOW``: a link planted at the lock's name is refused, not followed.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     while True:
         try:
-            handle = open(lock_path, "a")  # noqa: SIM115 (held for the whole run)
+            handle = os.fdopen(os.open(lock_path, flags, 0o644), "a")
         except OSError as err:
             raise OutputError(f"cannot write in --out-dir {out_dir}: {err.strerror or err}; choose another folder") from None
         try:
@@ -114,6 +122,23 @@ def _lock(lock_path: Path, out_dir: Path) -> IO[str]:
         except FileNotFoundError:
             pass
         handle.close()  # the run that held it removed the file meanwhile: lock the new one
+
+
+def check_batch_outputs(out_dir: Path, pairs: Sequence[PairSpec], options: BatchOptions,
+                        inputs: Sequence[str] = ()) -> None:
+    """Before any work: every output and done-marker of ``pairs`` can be written safely.
+
+    Refused (one line, nothing written): a symbolic link at an output's or marker's name
+    (an unpacked archive can bring one), an existing read-only output, and an output that
+    is the same file as one of ``inputs`` (give every text of the batch and the manifest,
+    not only these pairs'). The inputs are looked up by device and inode once, so a batch
+    of thousands of pairs costs a few ``stat`` calls per pair.
+    """
+    sources = InputFiles([*inputs, *(p for spec in pairs for p in (spec.src, spec.tgt))])
+    for spec in pairs:
+        names = [*output_names(spec.id, options.fmt), os.path.join(MARKERS, f"{spec.id}.json")]
+        for name in names:
+            check_target(out_dir / name, inputs=sources, contained_in=out_dir)
 
 
 def marker_path(out_dir: Path, pair_id: str) -> Path:
@@ -145,10 +170,11 @@ def commit(out_dir: Path, outcome: PairOutcome, options: BatchOptions) -> None:
     """Write a finished pair's outputs, then its done-marker, each atomically."""
     spec = outcome.spec
     digests = {}
-    for name, data in outcome.files.items():
-        with atomic_output(out_dir / name) as f:
-            f.write(data)
-        digests[name] = hashlib.sha256(data).hexdigest()
+    inputs = (spec.src, spec.tgt)
+    with atomic_outputs([out_dir / name for name in outcome.files], inputs=inputs, contained_in=out_dir) as handles:
+        for handle, (name, data) in zip(handles, outcome.files.items()):
+            handle.write(data)
+            digests[name] = hashlib.sha256(data).hexdigest()
     record = {
         "version": _VERSION,
         "id": spec.id,
@@ -163,7 +189,7 @@ def commit(out_dir: Path, outcome: PairOutcome, options: BatchOptions) -> None:
         "beads": outcome.beads,
         "seconds": round(outcome.seconds, 3),
     }
-    with atomic_output(marker_path(out_dir, spec.id)) as f:
+    with atomic_output(marker_path(out_dir, spec.id), inputs=inputs, contained_in=out_dir) as f:
         f.write((json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
 
 

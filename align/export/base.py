@@ -70,7 +70,7 @@ class Exporter(ABC):
     def export(self, alignment: Alignment, path: str | os.PathLike[str] | None, **options: Any) -> ExportResult:
         """Write to ``path`` atomically (``None`` or ``"-"``: standard output)."""
         self.check_options(options)
-        with atomic_output(path) as out:
+        with atomic_output(path, inputs=input_paths(alignment)) as out:
             result = self.write(alignment, out, **options)
         paths = () if is_stdout(path) else (os.fspath(path),)  # type: ignore[arg-type]
         return dataclasses.replace(result, paths=paths)
@@ -82,6 +82,11 @@ class Exporter(ABC):
             valid = ", ".join(sorted(self.options)) or "none"
             raise AlignError(f"unknown option {unknown[0]!r} for format {self.name}; valid options: {valid}")
         return {**self.options, **options}
+
+
+def input_paths(alignment: Alignment) -> tuple[str, ...]:
+    """The files an alignment was read from, which none of its outputs may overwrite."""
+    return tuple(d.path for d in (alignment.src, alignment.tgt) if d.path not in (None, "-"))  # type: ignore[misc]
 
 
 def check_unmatched(fmt: str, value: Any) -> bool:

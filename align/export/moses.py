@@ -8,8 +8,13 @@ splits on) would shift every following line, so each is replaced by a space and 
 :attr:`ExportResult.replaced_chars`.
 
 Two files cannot go to standard output: exporting to ``None``/``"-"`` is an
-:class:`~align.errors.OutputError` that says to give an output path. Both files are
-written atomically; they replace the old ones only after both have been written.
+:class:`~align.errors.OutputError` that says to give an output path. The two files change
+together or not at all (:func:`~align.export.atomic.atomic_outputs`): both are written and
+fsynced beside their targets first; an error or Ctrl-C before or during the two renames
+leaves both old files in place (the renames run with Ctrl-C held back, the folder locked
+against a second run's renames, and the old versions kept until both succeeded). Only a
+machine crash or SIGKILL between the two renames can leave a new ``.src`` beside an old
+``.tgt``; the old version then stays beside it as a hidden ``.OUT.src.XXXXXXXX.tmp`` file.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import re
 from typing import Any
 
 from align.errors import AlignError, OutputError
-from align.export.atomic import atomic_output, is_stdout
-from align.export.base import Exporter, ExportResult, encodable, register, side_texts
+from align.export.atomic import atomic_outputs, is_stdout
+from align.export.base import Exporter, ExportResult, encodable, input_paths, register, side_texts
 from align.types import Alignment
 
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -78,8 +83,7 @@ class MosesExporter(Exporter):
                 "moses format writes two files (OUT.src and OUT.tgt) and cannot go to standard output; give -o OUT"
             )
         src_path, tgt_path = moses_paths(path)  # type: ignore[arg-type]
-        # Nested: if writing the target fails, the source temp file is discarded too.
-        with atomic_output(src_path) as src_out, atomic_output(tgt_path) as tgt_out:
+        with atomic_outputs((src_path, tgt_path), inputs=input_paths(alignment)) as (src_out, tgt_out):
             result = self.write(alignment, (src_out, tgt_out), **options)
         return ExportResult(
             result.format,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from align.errors import InputError
 from align.export.atomic import atomic_output
-from align.export.base import Exporter, ExportResult, encodable, register
+from align.export.base import Exporter, ExportResult, encodable, input_paths, register
 from align.report.html import LOW_SCORE, render_html
 from align.types import Alignment
 
@@ -47,7 +47,8 @@ def write_report(
     The page is rendered in full before the file is opened, so a failure leaves no file.
     """
     data = _encode(render_html(alignment, wirecopy=wirecopy, low_score=low_score, title=title))
-    with atomic_output(path) as out:
+    inputs = [*input_paths(alignment), *(d.path for d in (wirecopy.documents if wirecopy else ()))]
+    with atomic_output(path, inputs=inputs) as out:
         out.write(data)
     return len(data)
 
