@@ -43,6 +43,15 @@ def prepare(doc: Document, presegmented: bool = False) -> Document:
     return split_lines(doc) if presegmented else segment(doc)
 
 
+def has_words(texts: list[str]) -> np.ndarray:
+    """True for each text with at least one letter or digit (in any script).
+
+    A line of punctuation only ("!!!", "* * *", "+----+") says nothing a translation could
+    match: the search never pairs it with a sentence that has words.
+    """
+    return np.array([any(ch.isalnum() for ch in t) for t in texts], dtype=bool)
+
+
 def align_documents(
     src: Document,
     tgt: Document,
@@ -84,6 +93,7 @@ def align_documents(
     beads = align_windows(
         src_windows, tgt_windows, src_len, tgt_len, config, *breaks,
         src_clauses=clause_ends(src), tgt_clauses=clause_ends(tgt),
+        src_content=has_words(src_texts), tgt_content=has_words(tgt_texts),
     )
     del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.refine and beads:

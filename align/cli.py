@@ -8,6 +8,7 @@ status 1; ``--debug`` (or ``ALIGN_DEBUG=1``) shows the traceback instead.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
-from align.errors import AlignError, AlignWarning
+from align.errors import AlignError, AlignWarning, Interrupted
+from align.textsafe import printable
 
 if TYPE_CHECKING:
     from align.batch.manifest import PairSpec
@@ -47,7 +49,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"debug": False}
+_state: dict[str, object] = {"debug": False}
 
 
 class Unmatched(str, Enum):
@@ -60,7 +62,15 @@ def _progress() -> Callable[[str], None]:
     if not sys.stderr.isatty():
         return lambda _msg: None
     start = time.perf_counter()
-    return lambda msg: typer.echo(f"[{time.perf_counter() - start:6.1f}s] {msg}", err=True)
+    return lambda msg: typer.echo(f"[{time.perf_counter() - start:6.1f}s] {printable(msg, keep_newlines=False)}", err=True)
+
+
+def _finite(value: float) -> float:
+    """Refuse ``nan`` and ``inf`` in a float option: every comparison with nan is false, so a
+    range check (``min=``/``max=``) lets it through and it would silently disable a threshold."""
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number; give a value such as 0.6")
+    return value
 
 
 @app.callback()
@@ -164,12 +174,14 @@ def segment(
     from align.read import read_document
     from align.segment import segment as split
 
+    from align.textsafe import json_dumps
+
     doc = split(read_document(file, lang))
     for s in doc.sentences:
         if jsonl:
-            typer.echo(json.dumps({"id": s.id, "start": s.start, "end": s.end, "text": s.text}, ensure_ascii=False))
-        else:
-            typer.echo(" ".join(s.text.split()))
+            typer.echo(json_dumps({"id": s.id, "start": s.start, "end": s.end, "text": s.text}))
+        else:  # control characters shown escaped: a sentence must not drive the terminal
+            typer.echo(printable(" ".join(s.text.split())))
 
 
 @app.command(name="eval")
@@ -199,7 +211,8 @@ def dedup(
     lang: str = typer.Option("auto", "--lang", "-l", metavar="LANG", help="Language of every file; auto detects each."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (documents, clusters, repeats)."),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT", help="Write the report to OUT."),
-    threshold: float = typer.Option(0.6, "--threshold", min=0.05, max=1.0, help="Shingle Jaccard for a monolingual match."),
+    threshold: float = typer.Option(0.6, "--threshold", min=0.05, max=1.0, callback=_finite,
+                                    help="Shingle Jaccard for a monolingual match."),
     shingle: int = typer.Option(2, "--shingle", min=1, max=8, help="Words per shingle."),
     cross_lingual: bool = typer.Option(True, "--cross-lingual/--no-cross-lingual", help="Also find translated copies."),
     model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="Encoder for the cross-lingual step."),
@@ -277,9 +290,13 @@ def batch(
     _check_manifest_languages(model, manifest, pairs)
     options = BatchOptions(fmt=fmt.strip().lower(), model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                            unmatched=unmatched.value, cache=not no_cache)
-    summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress(),
-                        inputs=[manifest])
-    typer.echo(summary.format())
+    try:
+        summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress(),
+                            inputs=[manifest])
+    except Interrupted as err:  # typer turns Ctrl-C into exit status 130; main() says what was kept
+        _state["interrupted"] = str(err)
+        raise
+    typer.echo(printable(summary.format()))
     if summary.failed:
         typer.echo(f"align: error: {len(summary.failed)} of {summary.total} pairs failed (reasons above); "
                    "fix them and rerun the same command to do only those", err=True)
@@ -432,7 +449,8 @@ def report(
         None, "--collection", "-c", metavar="FILE",
         help="Highlight wire copy shared with these files (repeat the option; a folder means its *.txt files).",
     ),
-    low_score: float = typer.Option(0.5, "--low-score", min=0.0, max=1.0, help="Mark matched beads scoring below this."),
+    low_score: float = typer.Option(0.5, "--low-score", min=0.0, max=1.0, callback=_finite,
+                                    help="Mark matched beads scoring below this."),
     title: Optional[str] = typer.Option(None, "--title", help="Page title (default: the two file names)."),
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help=_REFINE_HELP),
@@ -570,9 +588,15 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
                   file: object = None, line: str | None = None) -> None:
     """Print align's own warnings as one line each (``align: warning: ...``); others as Python does."""
     if issubclass(category, AlignWarning):
-        typer.echo(f"align: warning: {message}", err=True)
+        typer.echo(f"align: warning: {printable(str(message), keep_newlines=False)}", err=True)
     else:
         _python_showwarning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+
+def _interrupted_note(err: BaseException | None) -> str:
+    """What an interruption left: what the command said it kept, else that nothing partial was."""
+    note = str(err) if isinstance(err, Interrupted) else str(_state.get("interrupted") or "")
+    return printable(note, keep_newlines=False) if note else "no partial output was kept"
 
 
 def _terminate_as_interrupt(signum: int, _frame: object) -> None:
@@ -596,10 +620,10 @@ def main() -> None:
     except AlignError as err:
         if debug:
             traceback.print_exc()
-        typer.echo(f"align: error: {err}", err=True)
+        typer.echo(f"align: error: {printable(str(err), keep_newlines=False)}", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("align: interrupted; no partial output was kept", err=True)
+    except KeyboardInterrupt as err:
+        typer.echo(f"align: interrupted; {_interrupted_note(err)}", err=True)
         sys.exit(130)
     except SystemExit:
         raise
@@ -617,11 +641,12 @@ def main() -> None:
             sys.exit(1)
         if debug:
             traceback.print_exc()
-        typer.echo(f"align: error: {type(err).__name__}: {err} (rerun with --debug for a traceback)", err=True)
+        typer.echo(f"align: error: {type(err).__name__}: {printable(str(err), keep_newlines=False)} "
+                   "(rerun with --debug for a traceback)", err=True)
         sys.exit(1)
     # Outside standalone mode typer returns a typer.Exit's code instead of exiting; Ctrl-C
     # inside a command arrives here as 130.
     if code == 130:
-        typer.echo("align: interrupted; no partial output was kept", err=True)
+        typer.echo(f"align: interrupted; {_interrupted_note(None)}", err=True)
     if isinstance(code, int) and code:
         sys.exit(code)

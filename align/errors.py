@@ -32,3 +32,12 @@ class AlignWarning(UserWarning):
     callers get an ordinary warning they can filter, record, or turn into an error with
     ``warnings.simplefilter("error", AlignWarning)``.
     """
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during work that had already finished some of its outputs.
+
+    ``str(err)`` says what was kept, for the CLI's last line: a batch keeps the pairs it
+    finished, so "no partial output was kept" alone would tell the user their work is lost.
+    It is a :class:`KeyboardInterrupt`, so code that stops on Ctrl-C still stops.
+    """

@@ -7,6 +7,8 @@ are, the first act on the user's terminal and the second crash the print with
 ``UnicodeEncodeError``. :func:`printable` is the one place that turns such text into a
 visible, lossless spelling (``\\x1b``, ``\\udcff`` as ``\\xff``) for human-readable output:
 ``align segment``, the ``dedup`` and ``index`` reports, file names in messages.
+:func:`json_dumps` is the same for machine-readable output: JSON that UTF-8 can always
+hold, with a non-UTF-8 file name kept losslessly.
 
 Example::
 
@@ -16,10 +18,12 @@ Example::
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from typing import Any
 
-__all__ = ["printable", "shown_path"]
+__all__ = ["json_dumps", "printable", "shown_path"]
 
 # C0 controls but tab and newline, DEL, C1 controls, lone surrogates (undecodable bytes),
 # and the bidirectional overrides that make text display in another order than it reads.
@@ -52,3 +56,19 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
 def shown_path(path: str | os.PathLike[str]) -> str:
     """A file name as it can be printed in a one-line message (see :func:`printable`)."""
     return printable(os.fspath(path), keep_newlines=False)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_dumps(value: Any, **kwargs: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, **kwargs)`` whose result UTF-8 can always encode.
+
+    Lone surrogates (the bytes of a non-UTF-8 file name, kept by ``surrogateescape``) would
+    make ``.encode("utf-8")`` fail; they are written as JSON ``\\udcXX`` escapes instead,
+    which is valid JSON: ``json.loads`` gives the same string back, and ``os.fsencode`` of
+    it the file's real name. Lone surrogates can only occur inside JSON strings, so the
+    replacement never touches the document's structure.
+    """
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -27,8 +27,9 @@ from align.batch.manifest import PairSpec
 from align.batch.state import check_batch_outputs, commit, exclusive, is_finished, prepare_out_dir, remove_created
 from align.batch.work import BatchOptions, PairOutcome, align_pair, load_id
 from align.embed import Encoder, load_encoder
-from align.errors import AlignError
+from align.errors import AlignError, Interrupted
 from align.export.tmx import tmx_date
+from align.textsafe import shown_path
 
 ENGINES = ("local", "ray")
 Progress = Callable[[str], None]
@@ -149,10 +150,15 @@ def run_batch(
     try:
         with exclusive(directory):
             summary = _run(pairs, directory, options, engine, workers, progress, encoder, inputs)
-    except BaseException:
+    except BaseException as err:
         # A run that stops before its first output (no model, Ctrl-C while loading) leaves
         # no empty folders behind; one that wrote outputs keeps them (rmdir refuses).
         remove_created(created)
+        if isinstance(err, KeyboardInterrupt) and not isinstance(err, Interrupted) and directory.exists():
+            raise Interrupted(
+                f"pairs finished before the interruption are kept in {shown_path(out_dir)}; rerun the same "
+                "command to do the rest (no partial output file was kept)"
+            ) from None
         raise
     summary.seconds = time.perf_counter() - start
     return summary

@@ -30,7 +30,7 @@ from align.batch.manifest import PairSpec
 from align.batch.work import BatchOptions, PairOutcome, file_digest, output_names
 from align.errors import OutputError
 from align.export.atomic import InputFiles, atomic_output, atomic_outputs, check_contained, check_target
-from align.textsafe import shown_path
+from align.textsafe import json_dumps, shown_path
 
 MARKERS = ".done"
 LOCK = ".lock"
@@ -190,7 +190,7 @@ def commit(out_dir: Path, outcome: PairOutcome, options: BatchOptions) -> None:
         "seconds": round(outcome.seconds, 3),
     }
     with atomic_output(marker_path(out_dir, spec.id), inputs=inputs, contained_in=out_dir) as f:
-        f.write((json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+        f.write((json_dumps(record, indent=1) + "\n").encode("utf-8"))
 
 
 def recorded(out_dir: Path, pair_id: str) -> dict:

@@ -57,6 +57,7 @@ from lxml import etree
 
 from align.errors import AlignError, InputError
 from align.export.base import Exporter, ExportResult, check_unmatched, format_score, register, side_texts
+from align.textsafe import shown_path
 from align.types import Alignment, Bead
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -180,10 +181,11 @@ class TmxExporter(Exporter):
         )
         for key, value in alignment.settings.items():
             _prop(header, clean(f"x-align-{key}"), clean(_setting_text(value)))
+        # shown_path: a file name that is not UTF-8 is written with its bytes escaped (caf\xe9.txt)
         if alignment.src.path is not None:
-            _prop(header, "x-align-src-doc", clean(alignment.src.path))
+            _prop(header, "x-align-src-doc", clean(shown_path(alignment.src.path)))
         if alignment.tgt.path is not None:
-            _prop(header, "x-align-tgt-doc", clean(alignment.tgt.path))
+            _prop(header, "x-align-tgt-doc", clean(shown_path(alignment.tgt.path)))
         etree.indent(header, space="  ", level=1)
         return header
 

@@ -124,6 +124,19 @@ def _best_matches(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
     return best_src, best_tgt[1:]
 
 
+def _band_has(flags: np.ndarray, size: int, band: Band, *, src_side: bool) -> np.ndarray:
+    """For each band node, whether the ``size`` sentences of one side ending there include a flagged one."""
+    counts = np.concatenate(([0], np.cumsum(np.asarray(flags, dtype=np.int64))))  # counts[k]: flags before k
+    limit = len(counts) - 1
+    if src_side:
+        end = np.arange(band.n + 1)[:, None]
+    else:
+        end = band.lo[:, None] + np.arange(band.width)[None, :]
+    end = np.clip(end, 0, limit)
+    has = counts[end] - counts[np.clip(end - size, 0, limit)] > 0
+    return np.broadcast_to(has, (band.n + 1, band.width))
+
+
 def align_windows(
     src_windows: list[np.ndarray],
     tgt_windows: list[np.ndarray],
@@ -136,6 +149,8 @@ def align_windows(
     src_clauses: np.ndarray | None = None,
     tgt_clauses: np.ndarray | None = None,
     band: Band | None = None,
+    src_content: np.ndarray | None = None,
+    tgt_content: np.ndarray | None = None,
 ) -> list[Bead]:
     """Align two documents given their window embeddings.
 
@@ -143,7 +158,10 @@ def align_windows(
     ``k = 1..config.max_window``; likewise for the target. ``*_lengths`` are sentence
     lengths in characters. ``*_breaks[k]`` (optional) is true when a paragraph ends after
     sentence ``k``; ``*_clauses[k]`` (optional) is true when sentence ``k`` ends at a
-    clause mark (:func:`align.hints.clause_ends`). ``band`` (optional) is where to search
+    clause mark (:func:`align.hints.clause_ends`). ``*_content[k]`` (optional) is false for
+    a sentence with no letter or digit ("!!!", "* * *", a table border): a side made only of
+    such sentences is never paired with a side that has words (on both sides, it may be).
+    ``band`` (optional) is where to search
     when the caller already knows (a finer alignment of documents aligned before); without
     it the anchor pass finds the band. Returns beads covering every sentence of both sides
     exactly once, in document order.
@@ -169,6 +187,18 @@ def align_windows(
         src_breaks, tgt_breaks, config.paragraph_cost * spread, config.size_cost * spread,
         src_clauses, tgt_clauses, config.clause_cost * spread,
     )
+    # A bead whose two sides are not alike at all (cosine <= 0) is no translation, whatever
+    # its margins say; its sentences stay unmatched. This matters where nothing resembles
+    # anything: punctuation-only lines ("!!!") against sentences were paired at score 0.
+    # (Not the pair's noise floor: loose literary renderings, "Wird was sein!" / "I bet you
+    # don't.", are real beads at cosines below it; Tom Sawyer's gold has several.)
+    for t, cos in enumerate(cosines):
+        scores[t][cos <= 0.0] = NEG
+    if src_content is not None and tgt_content is not None:
+        for t, (a, b) in enumerate(types):
+            words_src = _band_has(src_content, a, band, src_side=True)
+            words_tgt = _band_has(tgt_content, b, band, src_side=False)
+            scores[t][words_src != words_tgt] = NEG
     src_skip = _skip_costs(best_src, baseline, typical, config.skip * spread)
     tgt_skip = _skip_costs(best_tgt, baseline, typical, config.skip * spread)
 
