@@ -314,10 +314,10 @@ def test_an_unreachable_ray_address_says_so_at_once(pairs_dir: Path, tmp_path: P
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "RAY_ADDRESS": f"127.0.0.1:{port}"}
-    start = time.monotonic()
+    # Ray alone retries for more than ten minutes: the timeout (a hang guard, far above the
+    # second or so this takes) fails the test if align stops cutting that short.
     result = subprocess.run([*CLI, "batch", str(pairs_dir / "pairs.tsv"), "--out-dir", str(tmp_path / "out"),
-                             "--engine", "ray"], check=False, capture_output=True, text=True, env=env, timeout=120)
+                             "--engine", "ray"], check=False, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and f"RAY_ADDRESS 127.0.0.1:{port}: no Ray cluster answers" in result.stderr
-    assert time.monotonic() - start < 60  # Ray alone retries for more than ten minutes
     assert not (tmp_path / "out").exists()
