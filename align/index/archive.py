@@ -19,7 +19,8 @@ Example::
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -59,8 +60,64 @@ class IndexSettings:
     short_sentence: int = _DEFAULTS.short_sentence
     template_docs: int = _DEFAULTS.template_docs
 
+    def __post_init__(self) -> None:
+        problem = self.problem()
+        if problem:
+            raise ValueError(f"index setting {problem}")
+
+    def problem(self) -> str | None:
+        """What is wrong with these settings (None: nothing).
+
+        Each must be a number of the right kind in a range align can work with: settings
+        are also read back from an index file or a Redis server, where anything may have
+        been written, and a billion permutations or a window of a billion sentences would
+        take all the memory before anything else went wrong.
+        """
+        for name, (kind, low, high) in _RANGES.items():
+            value = getattr(self, name)
+            if kind is int:
+                ok = type(value) is int and low <= value <= high
+            else:  # a fraction: 0 < value <= 1
+                ok = type(value) in (int, float) and math.isfinite(value) and low < value <= high
+            if not ok:
+                shown = repr(value)
+                return f"{name}={shown[:20]}{'...' if len(shown) > 20 else ''} (must be " + (
+                    f"a whole number from {low} to {high})" if kind is int else f"a number above {low} and at most {high})")
+        return None
+
+    @classmethod
+    def stored(cls, raw: dict[str, Any], store: Store) -> IndexSettings:
+        """The settings an index recorded, or the store's "damaged; rebuild it" error.
+
+        Settings this align does not know are refused rather than ignored: they would
+        change what the index matches. Missing ones take their defaults (as ``align``
+        always did), so an index made before a setting existed still opens.
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(k) for k in raw if k not in known)
+        if unknown:
+            raise store.damaged(f"settings unknown to this align: {', '.join(unknown)[:60]}")
+        try:
+            return cls(**raw)
+        except ValueError as err:
+            raise store.damaged(str(err)) from None
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: Allowed values of each setting: (int, lowest, highest) or (float, above, at most).
+_RANGES: dict[str, tuple[type, float, float]] = {
+    "shingle": (int, 1, 100),
+    "num_perm": (int, 2, 4096),  # datasketch's LSH needs 2; its band search grows with the square
+    "threshold": (float, 0.0, 1.0),
+    "containment": (float, 0.0, 1.0),
+    "window": (int, 1, 100),
+    "min_words": (int, 0, 10_000),
+    "gap": (int, 0, 10_000),
+    "short_sentence": (int, 0, 1_000_000),
+    "template_docs": (int, 1, 2**31),
+}
 
 
 @dataclass(frozen=True)
@@ -138,29 +195,28 @@ def _parse_key(key: str, location: str = "") -> tuple[int, int, int]:
     else (damaged, or written by something other than align) is refused in one line."""
     try:
         d, a, b = key.split(":")
-        return int(d), int(a), int(b)
+        if d.isdecimal() and a.isdecimal() and b.isdecimal() and d.isascii() and a.isascii() and b.isascii() \
+                and int(a) <= int(b):
+            return int(d), int(a), int(b)
     except ValueError:
-        raise InputError(f"index {location}: holds a passage key {key[:40]!r} that align did not write; "
-                         "rebuild the index") from None
+        pass
+    raise InputError(f"index {location}: holds a passage key {key[:40]!r} that align did not write; "
+                     "rebuild the index")
 
 
 class WireCopyIndex:
     """Add documents to, and query documents against, an index kept by a :class:`Store`."""
 
     def __init__(self, store: Store, settings: IndexSettings | None = None) -> None:
-        existing = store.settings()
-        wanted = (settings or IndexSettings()).to_dict()
-        if existing is not None and settings is not None and existing != wanted:
-            diff = next(k for k in wanted if existing.get(k) != wanted[k])
+        raw = store.settings()
+        existing = IndexSettings.stored(raw, store) if raw is not None else None
+        if existing is not None and settings is not None and existing != settings:
+            diff = next(f.name for f in fields(IndexSettings) if getattr(existing, f.name) != getattr(settings, f.name))
             raise InputError(
-                f"index {store.location} was built with {diff}={existing.get(diff)}, not {wanted[diff]}; "
-                "use its settings or another index"
+                f"index {store.location} was built with {diff}={getattr(existing, diff)}, not "
+                f"{getattr(settings, diff)}; use its settings or another index"
             )
-        try:
-            self.settings = IndexSettings(**(existing or wanted))
-        except TypeError:  # a setting this version does not know
-            raise InputError(f"index {store.location}: its settings are not this align's "
-                             f"({', '.join(sorted(existing or {}))}); rebuild the index") from None
+        self.settings = existing or settings or IndexSettings()
         self.store = store
         self.hasher = MinHasher(num_perm=self.settings.num_perm, shingle=self.settings.shingle)
         store.open_lsh(self.hasher, self.settings.to_dict())
@@ -283,6 +339,9 @@ class WireCopyIndex:
         for p in merge_links(links, s.gap):
             doc, rec = docs[p.a], records[p.b - offset]
             spans = rec["spans"]
+            if 2 * p.b_last + 1 >= len(spans):  # keys and records that do not go together
+                raise self.store.damaged(f"a passage key names sentence {p.b_last} of document {p.b - offset}, "
+                                         f"which has {len(spans) // 2}")
             start, end = doc.sentences[p.a_first].start, doc.sentences[p.a_last].end
             by_doc[p.a].append(IndexMatch(
                 Span(doc.name, doc.lang, p.a_first, p.a_last, start, end),

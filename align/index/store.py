@@ -46,14 +46,21 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import io
 import json
 import os
+import re
+import stat
+import struct
+import unicodedata
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -72,9 +79,53 @@ _PICKLE_MAGIC = b"\x80"  # pickle protocols 2-5 start with the PROTO opcode
 _META, _KEYS, _SIGNATURES, _SHINGLES, _OFFSETS = "meta.json", "keys", "signatures", "shingles", "shingle_offsets"
 _BLOCK = 1 << 16  # shingle sets concatenated per write when saving
 
+#: How many times its compressed size a member may claim to inflate to. align stores the
+#: members uncompressed (ratio 1); a zip tool that deflates them gets a few times at most,
+#: while a deflate bomb claims about 1000 times. Checked, with the member's place in the
+#: file, before a byte is inflated, so loading needs memory in proportion to the file.
+_MAX_RATIO = 10
+#: A member this small is never refused for its ratio (a tiny, well-compressed meta.json).
+_SMALL_MEMBER = 1 << 20
+#: The longest ``.npy`` header read (numpy's own limit for untrusted files).
+_MAX_NPY_HEADER = 10_000
+_READ_CHUNK = 1 << 24  # bytes of an array read at a time (no whole-member bytes copy)
+#: What ``json.loads`` or a hostile member can raise besides :class:`_Damaged`.
+_DAMAGE = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, NotImplementedError, RecursionError,
+           OverflowError, struct.error)
+
 
 class _Damaged(ValueError):
-    """An index file whose parts do not fit together (reported as "damaged; rebuild it")."""
+    """An index whose parts do not fit together (reported as "damaged; rebuild it")."""
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line: undecodable bytes of a file name as ``\\xNN``.
+
+    A file name that is not UTF-8 reaches Python with each bad byte as a lone surrogate
+    (``os.fsdecode``); printing one raises :class:`UnicodeEncodeError`. Those bytes are
+    shown as ``\\xNN`` escapes (``caf\\xe9.txt``), and control characters and line
+    separators as Python escapes, so a hostile name cannot break a one-line message or
+    send escape sequences to a terminal. The stored name is never changed, only shown.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that os.fsdecode could not decode
+        return f"\\x{code - 0xDC00:02x}"
+    if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp"):
+        return c.encode("unicode_escape").decode("ascii")
+    return c
+
+
+def _detail(err: BaseException | str) -> str:
+    """The first line of an error's text (or its type), printable, cut to a message's length."""
+    text = str(err)
+    first = text.splitlines()[0] if text.strip() else type(err).__name__
+    return printable(first.rstrip(". "))[:160]
 
 
 @contextlib.contextmanager
@@ -92,6 +143,16 @@ def no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def check_record(rec: Any) -> bool:
+    """Whether ``rec`` is a document record as align writes it (a damaged one would fail
+    later, deep in a query, with a KeyError or an IndexError)."""
+    if not (isinstance(rec, dict) and isinstance(rec.get("path"), str) and isinstance(rec.get("lang"), str)
+            and isinstance(rec.get("digest"), str) and isinstance(rec.get("spans"), list)):
+        return False
+    spans = rec["spans"]
+    return len(spans) % 2 == 0 and all(type(x) is int and x >= 0 for x in spans)
 
 
 class Store(ABC):
@@ -145,6 +206,10 @@ class Store(ABC):
     def counts(self) -> tuple[int, int]:
         """Documents and passages in the index."""
 
+    @abstractmethod
+    def damaged(self, what: str) -> InputError:
+        """The one-line error for an index found damaged (``what``: how), saying to rebuild it."""
+
     def save(self) -> None:
         """Make additions durable (a file is rewritten; Redis has them already)."""
 
@@ -178,13 +243,105 @@ def _write_parts(zf: zipfile.ZipFile, name: str, parts: Iterable[np.ndarray], dt
             out.write(memoryview(np.ascontiguousarray(part, dtype=dtype)))
 
 
-def _array(z: Any, name: str, kind: str, itemsize: int, ndim: int) -> np.ndarray:
-    """Member ``name`` of the loaded archive, checked to be what align wrote."""
-    array = z[name]
-    if not isinstance(array, np.ndarray) or array.dtype.kind != kind or array.dtype.itemsize != itemsize \
-            or array.ndim != ndim:
-        raise _Damaged(f"{name} is not a {ndim}-d array of {kind}{itemsize * 8}")
-    return array
+@dataclass(frozen=True)
+class _NpyHeader:
+    """What a ``.npy`` member's header declares, checked against the member's size."""
+
+    info: zipfile.ZipInfo
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran: bool
+    offset: int  # where the data starts in the member
+
+
+class _Members:
+    """The members of an index zip, each checked against what it claims before it is read.
+
+    A zip member says how big it inflates to; ``zipfile`` never returns more than that (and
+    checks the CRC at the end), so refusing a claim out of proportion to the member's
+    compressed size (:data:`_MAX_RATIO`) bounds the memory of reading it. A ``.npy``
+    header says how big its array is; it must be exactly what the member holds, and is
+    compared before the array is allocated (``np.load`` allocates first).
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, file_size: int) -> None:
+        self.zf = zf
+        self.file_size = file_size
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        try:
+            info = self.zf.getinfo(name)
+        except KeyError:
+            raise _Damaged(f"no {name} member") from None
+        if info.flag_bits & 0x1:
+            raise _Damaged(f"{name} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _Damaged(f"{name} is compressed with zip method {info.compress_type}")
+        if info.header_offset + info.compress_size > self.file_size:
+            raise _Damaged(f"{name} extends past the end of the file")
+        stored = info.compress_type == zipfile.ZIP_STORED
+        if (stored and info.file_size != info.compress_size) or \
+                info.file_size > max(_SMALL_MEMBER, _MAX_RATIO * info.compress_size):
+            raise _Damaged(f"{name} claims to inflate {info.compress_size} bytes to {info.file_size}")
+        return info
+
+    def json(self, name: str) -> Any:
+        info = self.info(name)
+        with self.zf.open(info) as member:
+            data = member.read()
+        if len(data) != info.file_size:
+            raise _Damaged(f"{name} is shorter than the zip says")
+        return json.loads(data)
+
+    def header(self, name: str, kind: str, itemsize: int, ndim: int) -> _NpyHeader:
+        """The header of member ``NAME.npy``, which must be an ``ndim``-d array of ``kind``
+        (``"u"``, ``"i"``) of ``itemsize`` bytes filling the member exactly."""
+        member_name = name + ".npy"
+        info = self.info(member_name)
+        with self.zf.open(info) as member:
+            try:
+                version = np.lib.format.read_magic(member)
+                if version not in ((1, 0), (2, 0)):
+                    raise _Damaged(f"{member_name} has .npy version {version}, not 1.0 or 2.0")
+                length_format = "<H" if version == (1, 0) else "<I"
+                raw_length = member.read(struct.calcsize(length_format))
+                (length,) = struct.unpack(length_format, raw_length)
+                if length > _MAX_NPY_HEADER:
+                    raise _Damaged(f"{member_name} has a {length}-byte header")
+                text = member.read(length)
+                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape, fortran, dtype = read(io.BytesIO(raw_length + text), max_header_size=_MAX_NPY_HEADER)
+            except TypeError as err:  # a descr numpy cannot make a dtype of
+                raise _Damaged(f"{member_name}: {_detail(err)}") from None
+        offset = 8 + len(raw_length) + length
+        if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None or dtype.kind != kind \
+                or dtype.itemsize != itemsize or len(shape) != ndim or any(d < 0 for d in shape):
+            raise _Damaged(f"{member_name} is not a {ndim}-d array of {kind}{itemsize * 8}")
+        nbytes = itemsize
+        for d in shape:
+            nbytes *= d
+        if offset + nbytes != info.file_size:
+            raise _Damaged(f"{member_name} declares {nbytes} bytes of data but holds {info.file_size - offset}")
+        return _NpyHeader(info, tuple(shape), dtype, fortran, offset)
+
+    def array(self, header: _NpyHeader) -> np.ndarray:
+        """The array behind ``header``, read into place (in native byte order)."""
+        shape = header.shape[::-1] if header.fortran else header.shape
+        out = np.empty(shape, dtype=header.dtype)
+        if out.nbytes:
+            view = memoryview(out).cast("B")
+            with self.zf.open(header.info) as member:
+                member.seek(header.offset)
+                done = 0
+                while done < out.nbytes:
+                    chunk = member.read(min(_READ_CHUNK, out.nbytes - done))
+                    if not chunk:
+                        raise _Damaged(f"{header.info.filename} is shorter than its header says")
+                    view[done:done + len(chunk)] = chunk
+                    done += len(chunk)
+        array = out.T if header.fortran else out
+        return np.ascontiguousarray(array, dtype=header.dtype.newbyteorder("="))
 
 
 def _check_docs(raw: Any) -> dict[int, dict[str, Any]]:
@@ -193,33 +350,33 @@ def _check_docs(raw: Any) -> dict[int, dict[str, Any]]:
         raise _Damaged("docs is not an object")
     docs = {}
     for key, rec in raw.items():
-        if not (isinstance(rec, dict) and isinstance(rec.get("path"), str) and isinstance(rec.get("lang"), str)
-                and isinstance(rec.get("digest"), str) and isinstance(rec.get("spans"), list)
-                and all(type(x) is int for x in rec["spans"]) and key.isdigit()):
-            raise _Damaged(f"document record {key!r} is malformed")
+        if not (re.fullmatch(r"[0-9]{1,18}", key) and check_record(rec)):
+            raise _Damaged(f"document record {printable(key[:20])!r} is malformed")
         docs[int(key)] = rec
     return docs
+
+
+def _count(value: Any) -> bool:
+    """Whether ``value`` is a count or id as align writes them (an int, not a bool, not negative)."""
+    return type(value) is int and value >= 0
 
 
 class FileStore(Store):
     """The whole index in memory, kept in one file (format :data:`FORMAT`) written atomically.
 
-    ``writable`` takes an exclusive lock (``FILE.lock``) for the whole load-change-save
-    cycle, so two ``align index add`` runs on one file do not lose each other's additions.
+    ``writable`` takes an exclusive ``flock`` for the whole load-change-save cycle, so two
+    ``align index add`` runs on one file do not lose each other's additions. The lock is on
+    the index file itself, so no lock file is left behind (a new index's file is created
+    empty to hold it). Saving replaces the file with a new one, so a run that waited for the
+    lock checks that the file it locked is still the one at the path, and locks the new one
+    if not, before it reads anything. The index must be a regular file: a device or pipe
+    (``/dev/null``) is refused, since it cannot be replaced atomically.
     """
 
     def __init__(self, path: str | os.PathLike[str], writable: bool = False) -> None:
         self.path = Path(path)
-        self.location = str(path)
-        self._lock = None
-        if self.path.is_dir():
-            raise InputError(f"index {path}: is a directory; give an index file name (created if missing)")
-        if writable:
-            try:
-                self._lock = open(str(self.path) + ".lock", "a")  # noqa: SIM115 (held until close)
-            except OSError as err:
-                raise OutputError(f"cannot write index {path}: {err.strerror or err}; choose another --index") from None
-            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self.location = printable(str(path))
+        self._lock: int | None = None  # the locked index file, while writable
         self._settings: dict[str, Any] | None = None
         self._docs: dict[int, dict[str, Any]] = {}
         self._digests: dict[str, int] = {}
@@ -231,67 +388,149 @@ class FileStore(Store):
         self._signatures: list[np.ndarray] = []
         self._loaded = 0  # passages read from the file, not in the LSH until open_lsh
         try:
-            if self.path.exists():
-                self._load()
-            elif not writable:
-                raise InputError(
-                    f"index {path}: no such file; build it first with 'align index add FILE... --index {path}'")
+            fd = self._open_locked() if writable else self._open_file()
+            if fd is None:
+                raise InputError(f"index {self.location}: no such file; build it first with "
+                                 f"'align index add FILE... --index {self.location}'")
+            try:
+                if not (writable and os.fstat(fd).st_size == 0):  # an empty file is a new index to a writer
+                    self._load(fd)
+            finally:
+                if fd != self._lock:
+                    os.close(fd)
         except BaseException:
             self.close()
             raise
 
-    def _refuse(self, why: str) -> InputError:
-        return InputError(f"index {self.path}: {why}; rebuild it: delete it and run "
-                          f"'align index add FILE... --index {self.path}'")
+    def _open_file(self) -> int | None:
+        """A read-only descriptor of the index file (None: there is none), refused unless a regular file.
 
-    def _load(self) -> None:
+        Opened without blocking, so a named pipe given as the index is refused instead of
+        waiting for a writer forever.
+        """
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise InputError(f"index {self.location}: cannot be read ({err.strerror or err}); check the file") from None
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            if stat.S_ISDIR(mode):
+                raise InputError(f"index {self.location}: is a directory; give an index file name (created if missing)")
+            raise InputError(f"index {self.location}: not a regular file (a device, pipe or socket); "
+                             "give an index file name (created if missing)")
+        return fd
+
+    def _open_locked(self) -> int:
+        """Lock the index for writing; return the descriptor of its file, which holds the lock.
+
+        A new index's file is created empty (``O_EXCL``: of two runs, one creates it, the
+        other opens it) and locked like any other; saving replaces it, and :meth:`close`
+        removes it if nothing was saved. An empty file is an index still being created, or
+        one whose creation was killed: a writer starts it afresh.
+        """
+        folder = os.path.dirname(os.path.realpath(self.path))
+        if not os.path.isdir(folder):
+            raise OutputError(f"cannot write index {self.location}: folder {printable(folder)} does not exist; "
+                              "create it or choose another --index")
+        if not os.access(folder, os.W_OK | os.X_OK):  # found now, not after all the work
+            raise OutputError(f"cannot write index {self.location}: no permission to write in {printable(folder)}; "
+                              "choose another --index")
+        raced = 0
+        while True:
+            fd = self._open_file()
+            if fd is None:
+                try:  # (through a dangling symlink: the file it names)
+                    fd = os.open(os.path.realpath(self.path), os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                                 0o666)
+                except FileExistsError:  # another run created it just now: open that
+                    raced += 1
+                    if raced > 100:
+                        raise OutputError(f"cannot write index {self.location}: it keeps appearing and vanishing; "
+                                          "choose another --index") from None
+                    continue
+                except OSError as err:
+                    raise OutputError(f"cannot write index {self.location}: {err.strerror or err}; "
+                                      "choose another --index") from None
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if self._is_at_path(fd):
+                self._lock = fd
+                return fd
+            os.close(fd)  # replaced (saved by the run we waited for) or removed meanwhile: start again
+
+    def _is_at_path(self, fd: int) -> bool:
+        """Whether the file open as ``fd`` is still the one at :attr:`path`."""
+        try:
+            now, held = os.stat(self.path), os.fstat(fd)
+        except OSError:
+            return False
+        return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
+
+    def _refuse(self, why: str) -> InputError:
+        return InputError(f"index {self.location}: {why}; rebuild it: delete it and run "
+                          f"'align index add FILE... --index {self.location}'")
+
+    def damaged(self, what: str) -> InputError:
+        return self._refuse(f"damaged or not an align index file ({_detail(what)})")
+
+    def _load(self, fd: int) -> None:
         """Read a format-2 file; anything else is refused before any of it is interpreted."""
         try:
-            with open(self.path, "rb") as f:
+            with open(fd, "rb", closefd=False) as f:
                 head = f.read(len(_ZIP_MAGIC))
                 if head != _ZIP_MAGIC:
+                    if not head:
+                        raise InputError(f"index {self.location}: an empty file, not an align wire-copy index "
+                                         "(is an 'align index add' creating it?); give another --index or add "
+                                         "files to it")
                     if head.startswith(_PICKLE_MAGIC):
                         raise self._refuse("an index in align's old format (a Python pickle, which align no "
                                            "longer opens because loading one can run any code)")
-                    raise InputError(f"index {self.path}: not an align wire-copy index; give another --index")
+                    raise InputError(f"index {self.location}: not an align wire-copy index; give another --index")
                 f.seek(0)
-                with np.load(f, allow_pickle=False) as z, no_gc():
-                    self._read(z)
-        except (_Damaged, zipfile.BadZipFile, KeyError, ValueError, EOFError, UnicodeDecodeError) as err:
-            # (json.JSONDecodeError and numpy's refusal of object arrays are ValueErrors)
-            detail = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise self._refuse(f"damaged or not an align index file ({detail[:120]})") from None
+                with zipfile.ZipFile(f) as zf, no_gc():
+                    self._read(_Members(zf, os.fstat(fd).st_size))
+        except _DAMAGE as err:
+            # (json.JSONDecodeError, UnicodeDecodeError and numpy's header errors are ValueErrors)
+            raise self.damaged(_detail(err)) from None
         except OSError as err:
-            raise InputError(f"index {self.path}: cannot be read ({err.strerror or err}); check the file") from None
+            raise InputError(f"index {self.location}: cannot be read ({err.strerror or err}); check the file") from None
 
-    def _read(self, z: Any) -> None:
-        if _META not in z.files:
-            raise _Damaged(f"no {_META}")
-        meta = json.loads(z[_META])
+    def _read(self, members: _Members) -> None:
+        meta = members.json(_META)
         if not isinstance(meta, dict) or meta.get("magic") != _MAGIC:
-            raise InputError(f"index {self.path}: not an align wire-copy index; give another --index")
+            raise InputError(f"index {self.location}: not an align wire-copy index; give another --index")
         if meta.get("version") != FORMAT:
-            raise self._refuse(f"made by another version of align (format {meta.get('version')!r}, "
+            raise self._refuse(f"made by another version of align (format {_detail(repr(meta.get('version')))[:20]}, "
                                f"this one reads format {FORMAT})")
         settings, n = meta.get("settings"), meta.get("passages")
         next_doc, lines = meta.get("next_doc"), meta.get("lines")
-        if not (settings is None or isinstance(settings, dict)) or type(n) is not int or type(next_doc) is not int:
+        if not (settings is None or isinstance(settings, dict)) or not _count(n) or not _count(next_doc):
             raise _Damaged("settings, passages or next_doc malformed")
-        if not (isinstance(lines, dict) and all(type(c) is int for c in lines.values())):
+        if not (isinstance(lines, dict) and all(_count(c) for c in lines.values())):
             raise _Damaged("lines malformed")
         docs = _check_docs(meta.get("docs"))
-        blob = _array(z, _KEYS, "u", 1, 1)
-        keys = blob.tobytes().decode("utf-8").split("\n") if n else []
-        signatures = _array(z, _SIGNATURES, "u", 4, 2).astype(np.uint32, copy=False)
-        offsets = _array(z, _OFFSETS, "i", 8, 1)
-        flat = _array(z, _SHINGLES, "u", 4, 1).astype(np.uint32, copy=False)
-        width = settings.get("num_perm") if settings else None
-        if len(keys) != n or signatures.shape[0] != n or (n and signatures.shape[1] != width) \
-                or len(offsets) != n + 1 or offsets[0] != 0 or offsets[-1] != len(flat) \
-                or (n and bool((np.diff(offsets) < 0).any())):
-            raise _Damaged("passage keys, signatures and shingles do not match")
         if docs and next_doc <= max(docs):
             raise _Damaged("next_doc below a document id")
+        width = settings.get("num_perm") if settings else None
+        # every array's header before any array: their sizes must agree with meta.json and each other
+        keys_h = members.header(_KEYS, "u", 1, 1)
+        sig_h = members.header(_SIGNATURES, "u", 4, 2)
+        off_h = members.header(_OFFSETS, "i", 8, 1)
+        flat_h = members.header(_SHINGLES, "u", 4, 1)
+        if sig_h.shape[0] != n or (n and sig_h.shape[1] != width) or off_h.shape != (n + 1,) \
+                or (n and keys_h.shape[0] < 2 * n - 1) or (not n and keys_h.shape[0]):
+            raise _Damaged("passage keys, signatures and shingles do not match")
+        offsets = members.array(off_h)
+        if offsets[0] != 0 or offsets[-1] != flat_h.shape[0] or (n and bool((np.diff(offsets) < 0).any())):
+            raise _Damaged("passage keys, signatures and shingles do not match")
+        keys = members.array(keys_h).tobytes().decode("utf-8").split("\n") if n else []
+        if len(keys) != n:
+            raise _Damaged("passage keys, signatures and shingles do not match")
+        signatures = members.array(sig_h)
+        flat = members.array(flat_h)
         bounds = offsets.tolist()
         shingles = {k: flat[bounds[i]:bounds[i + 1]] for i, k in enumerate(keys)}
         if len(shingles) != n:
@@ -354,7 +593,12 @@ class FileStore(Store):
         return len(self._docs), len(self._shingles)
 
     def save(self) -> None:
-        """Write the whole index to a temporary file, then rename it over the old one."""
+        """Write the whole index to a temporary file, then rename it over the old one.
+
+        A file name that is not UTF-8 (its bad bytes are lone surrogates in Python) is kept
+        exactly: ``backslashreplace`` writes each surrogate as a ``\\udcXX`` JSON escape,
+        which :func:`json.loads` reads back as the same surrogate; the member stays UTF-8.
+        """
         keys = list(self._shingles)
         n = len(keys)
         width = self._settings["num_perm"] if self._settings else 0
@@ -369,7 +613,7 @@ class FileStore(Store):
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.fromiter((len(s) for s in sets), dtype=np.int64, count=n), out=offsets[1:])
         with atomic_output(self.path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-            zf.writestr(_META, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+            zf.writestr(_META, json.dumps(meta, ensure_ascii=False).encode("utf-8", "backslashreplace"))
             _write_array(zf, _KEYS, np.frombuffer("\n".join(keys).encode("utf-8"), dtype=np.uint8))
             _write_parts(zf, _SIGNATURES, self._signatures, "<u4", (n, width))
             _write_array(zf, _OFFSETS, offsets.astype("<i8", copy=False))
@@ -377,46 +621,171 @@ class FileStore(Store):
                          "<u4", (int(offsets[-1]),))
 
     def close(self) -> None:
+        """Release the lock; a new index's file that nothing was saved to is removed first."""
         if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
+            with contextlib.suppress(OSError):
+                if os.fstat(self._lock).st_size == 0 and self._is_at_path(self._lock):
+                    os.unlink(os.path.realpath(self.path))  # while still locked: no one else is using it
+            os.close(self._lock)  # releases the lock
             self._lock = None
 
 
 # --- Redis ------------------------------------------------------------------------------
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+#: Options of a Redis URL's query whose values are never secret (``redis-py``'s own); any
+#: other option's value (``password=``, and whatever a client may add) is hidden.
+_PLAIN_OPTIONS = frozenset({"db", "socket_timeout", "socket_connect_timeout", "socket_keepalive", "retry_on_timeout",
+                            "max_connections", "health_check_interval", "protocol", "ssl_cert_reqs",
+                            "ssl_check_hostname", "client_name"})
+_WORD = re.compile(r"[A-Za-z0-9_.-]+")
+_URL_HELP = ("use redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (a password's '/', '?', '#' and '@' written "
+             "%2F, %3F, %23 and %40), rediss://... or unix:///PATH.sock")
+
+
+@dataclass(frozen=True)
+class _UrlParts:
+    scheme: str  # "redis://", or "" when there is none
+    userinfo: str | None  # everything before the last "@"
+    rest: str  # host, port and path
+    query: str | None
+    fragment: str | None
+
+
+def _split_url(url: str) -> _UrlParts:
+    """Split ``url`` so that the most is hidden, whatever a password holds.
+
+    A password may hold '/', '?', '#' or '@' unencoded; ``urlsplit`` (and redis-py) end the
+    user part at the first of them, which leaves the rest of the password in the path,
+    query or fragment (or takes its start for a port). Here the user part is everything
+    before the *last* '@', so a password is always inside it. Nothing is parsed as a
+    number, so this never fails.
+    """
+    match = _SCHEME.match(url)
+    scheme = match.group(0) if match else ""
+    rest = url[len(scheme):]
+    userinfo = None
+    if "@" in rest:
+        userinfo, _, rest = rest.rpartition("@")
+    rest, hashmark, fragment = rest.partition("#")
+    rest, mark, query = rest.partition("?")
+    return _UrlParts(scheme, userinfo, rest, query if mark else None, fragment if hashmark else None)
+
+
+def _user(userinfo: str) -> str | None:
+    """The user name in ``userinfo`` when it plainly is one (``user:password``), else None."""
+    user, colon, _ = userinfo.partition(":")
+    return user if colon and (not user or _WORD.fullmatch(user)) else None
+
+
+def _shown_option(item: str) -> str:
+    """One ``name=value`` of a URL's query as a message shows it."""
+    name, eq, value = item.partition("=")
+    if eq and _WORD.fullmatch(name):
+        plain = name.lower() in _PLAIN_OPTIONS and (not value or _WORD.fullmatch(value))
+        return item if plain else f"{name}=***"
+    return "***"
+
 
 def redact(url: str) -> str:
-    """``url`` without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    netloc = user + host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """``url`` for a message: its password, and every query value that could be one, as ``***``.
+
+    ``redis://user:***@host:6379/0``, ``redis://host/0?password=***``, ``unix:///r.sock?password=***``;
+    an unencoded '/', '?', '#' or '@' in the password is hidden with it. Never raises.
+    """
+    parts = _split_url(url)
+    out = parts.scheme
+    if parts.userinfo is not None:
+        user = _user(parts.userinfo)
+        out += "***@" if user is None else f"{user}:***@"
+    out += parts.rest
+    if parts.query is not None:
+        out += "?" + "&".join(_shown_option(item) for item in parts.query.split("&"))
+    if parts.fragment is not None:
+        out += "#***"
+    return printable(out)
+
+
+def _secrets(url: str) -> list[str]:
+    """Every part of ``url`` that :func:`redact` hides, and its pieces between delimiters
+    (the part of a password a client took for a port, say), longest first."""
+    parts = _split_url(url)
+    hidden = []
+    if parts.userinfo is not None:
+        user = _user(parts.userinfo)
+        hidden.append(parts.userinfo if user is None else parts.userinfo[len(user) + 1:])
+    for item in (parts.query or "").split("&"):
+        if _shown_option(item) != item:
+            hidden.append(item)
+            hidden.append(item.partition("=")[2])
+    if parts.fragment:
+        hidden.append(parts.fragment)
+    pieces = {form for text in hidden for piece in (text, *re.split(r"[:/?#@&=;]", text))
+              for form in (piece, unquote(piece)) if form}
+    return sorted(pieces, key=len, reverse=True)
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` (an error message of the Redis client) with every secret of ``url`` as ``***``.
+
+    The client's messages name the host and port it tried, and with an unencoded '#' or
+    '?' in a password those come from the password. A piece of six or more characters is
+    replaced wherever it occurs; a shorter one where it stands alone (not inside a word).
+    """
+    for piece in _secrets(url):
+        if len(piece) >= 6:
+            text = text.replace(piece, "***")
+        else:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(piece)}(?![A-Za-z0-9])", "***", text)
+    return text
+
+
+def _client_detail(err: BaseException, url: str) -> str:
+    """The first line of a Redis client error, without any secret of ``url``, printable."""
+    text = str(err)
+    first = text.splitlines()[0] if text.strip() else type(err).__name__
+    return _detail(_scrub(first, url))
 
 
 def redis_params(url: str) -> dict[str, Any]:
     """Keyword arguments for ``redis.Redis`` (what datasketch's storage passes on) from a URL:
-    ``redis://[[user]:password@]host[:port][/db]``, ``rediss://`` (TLS) or ``unix:///path.sock``."""
+    ``redis://[[user]:password@]host[:port][/db]``, ``rediss://`` (TLS) or ``unix:///path.sock``.
+
+    Every way a URL can be wrong is an :class:`InputError` that shows the URL redacted."""
     try:
+        import redis
         from redis.connection import parse_url
     except ImportError:
         raise AlignError("--redis needs the redis client: pip install 'align[redis]'") from None
     try:
         params = dict(parse_url(url))
     except (ValueError, TypeError) as err:
-        raise InputError(f"--redis {redact(url)!r} is not a Redis URL ({err}); use redis://HOST:PORT/DB") from None
+        raise InputError(f"--redis {redact(url)} is not a Redis URL ({_client_detail(err, url)}); {_URL_HELP}") from None
     cls = params.pop("connection_class", None)
     if cls is not None:
         if cls.__name__ == "SSLConnection":
             params["ssl"] = True
         elif cls.__name__ == "UnixDomainSocketConnection":
-            params["unix_socket_path"] = params.pop("path")
+            path = params.pop("path", None)
+            if not path:
+                raise InputError(f"--redis {redact(url)} names no socket; use unix:///PATH.sock")
+            params["unix_socket_path"] = path
+    import inspect
+
+    accepted = inspect.signature(redis.Redis.__init__).parameters
+    unknown = sorted(k for k in params if k not in accepted)
+    if unknown:
+        raise InputError(f"--redis {redact(url)}: unknown option {printable(unknown[0])[:40]!r}; {_URL_HELP}")
     params.setdefault("socket_connect_timeout", 5)
     params.setdefault("socket_timeout", 60)
     return params
+
+
+def _ids(raw: list[bytes | None]) -> list[int | None] | None:
+    """Ids or counts as align stores them in Redis (decimal digits); None when one is not."""
+    if not all(x is None or re.fullmatch(rb"[0-9]{1,18}", x) for x in raw):
+        return None
+    return [int(x) if x is not None else None for x in raw]
 
 
 class RedisStore(Store):
@@ -436,6 +805,7 @@ class RedisStore(Store):
         import redis
 
         self._errors = (redis.exceptions.RedisError, OSError)
+        self._response_error = redis.exceptions.ResponseError
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
@@ -449,10 +819,19 @@ class RedisStore(Store):
         try:
             yield
         except self._errors as err:
-            detail = (str(err).splitlines()[0] if str(err) else type(err).__name__).rstrip(". ")
+            detail = _client_detail(err, self.url)
+            if isinstance(err, self._response_error) and (detail.startswith("WRONGTYPE") or "not an integer" in detail):
+                raise self.damaged(detail) from None  # a key holding what align never writes there
             raise AlignError(
                 f"Redis at {redact(self.url)}: {detail}; check that redis-server is running and the --redis URL"
             ) from None
+
+    def damaged(self, what: str) -> InputError:
+        return InputError(
+            f"Redis index {self.name!r} at {redact(self.url)}: damaged ({_detail(what)}); rebuild it under a new "
+            f"--name, or delete its keys (redis-cli --scan --pattern '{self.name}:*' | xargs redis-cli unlink) "
+            "and add the files again"
+        )
 
     def _key(self, part: str) -> str:
         return f"{self.name}:{part}"
@@ -463,7 +842,8 @@ class RedisStore(Store):
         if not raw:
             return None
         if fmt != str(FORMAT).encode():
-            made = f"format {fmt.decode(errors='replace')}" if fmt else "an older align, whose LSH keys are pickles"
+            made = f"format {_detail(fmt.decode(errors='replace'))[:20]}" if fmt else \
+                "an older align, whose LSH keys are pickles"
             raise InputError(
                 f"Redis index {self.name!r} at {redact(self.url)} was made by {made}, which this align does not "
                 f"read; rebuild it under a new --name, or delete its keys "
@@ -471,11 +851,10 @@ class RedisStore(Store):
             )
         try:
             settings = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             settings = None
         if not isinstance(settings, dict):
-            raise InputError(f"Redis index {self.name!r} at {redact(self.url)}: its settings are damaged; "
-                             "rebuild it under a new --name")
+            raise self.damaged("its settings are not a JSON object")
         return settings
 
     def open_lsh(self, hasher: MinHasher, settings: dict[str, Any]) -> None:
@@ -490,8 +869,10 @@ class RedisStore(Store):
         if not digests:
             return []
         with self.guard():
-            found = self.r.hmget(self._key("digests"), digests)
-        return [int(x) if x is not None else None for x in found]
+            found = _ids(self.r.hmget(self._key("digests"), digests))
+        if found is None:
+            raise self.damaged(f"a document id in {self._key('digests')} is not a number")
+        return found
 
     def new_doc_ids(self, n: int) -> int:
         with self.guard():
@@ -518,7 +899,17 @@ class RedisStore(Store):
             return {}
         with self.guard():
             raw = self.r.hmget(self._key("docs"), [str(i) for i in ids])
-        return {i: json.loads(x) for i, x in zip(ids, raw) if x is not None}
+        docs = {}
+        for i, x in zip(ids, raw):
+            if x is not None:
+                try:
+                    rec = json.loads(x)
+                except (ValueError, RecursionError):
+                    rec = None
+                if not check_record(rec):
+                    raise self.damaged(f"document record {i} in {self._key('docs')} is malformed")
+                docs[i] = rec
+        return docs
 
     def get_shingles(self, keys: list[str]) -> list[np.ndarray | None]:
         if not keys:
@@ -528,8 +919,7 @@ class RedisStore(Store):
         try:
             return [np.frombuffer(x, dtype="<u4").astype(np.uint32) if x is not None else None for x in raw]
         except ValueError:  # a value whose length is not a multiple of 4 bytes: not written by align
-            raise InputError(f"Redis index {self.name!r} at {redact(self.url)}: a passage's shingles are damaged; "
-                             "rebuild it under a new --name") from None
+            raise self.damaged("a passage's shingles are not 32-bit values") from None
 
     def count_lines(self, keys: list[str]) -> None:
         if keys:
@@ -543,7 +933,10 @@ class RedisStore(Store):
         if not keys:
             return []
         with self.guard():
-            return [int(x or 0) for x in self.r.hmget(self._key("lines"), keys)]
+            found = _ids(self.r.hmget(self._key("lines"), keys))
+        if found is None:
+            raise self.damaged(f"a count in {self._key('lines')} is not a number")
+        return [x or 0 for x in found]
 
     def counts(self) -> tuple[int, int]:
         with self.guard():
