@@ -130,7 +130,8 @@ def test_redact_hides_the_password_in_every_form_and_never_raises() -> None:
     }
     for url, shown in cases.items():
         assert redact(url) == shown, url
-    for url in ("redis://:secret@[::1/0", "redis://:secret\n@host/0", "redis://h/0?secret", "redis://h/0?db=0;password=secret",
+    for url in ("redis://:secret@[::1/0", "redis://:secret\n@host/0", "redis://h/0?secret",
+                "redis://h/0?db=0;password=secret",
                 "redis://h/0?x=1;password=secret", "redis://h/0?pass%77ord=secret"):
         out = redact(url)
         assert "secret" not in out and "\n" not in out, (url, out)
@@ -476,15 +477,20 @@ def _waiting_for_a_lock(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs /proc/locks to see a blocked writer")
-@pytest.mark.parametrize("existing", [True, False], ids=["existing index", "new index"])
-def test_two_writers_do_not_lose_each_others_additions(tmp_path: Path, existing: bool) -> None:
+@pytest.mark.parametrize("existing,saved", [(True, False), (False, False), (True, True)],
+                         ids=["existing index", "new index", "after a save"])
+def test_two_writers_do_not_lose_each_others_additions(tmp_path: Path, existing: bool, saved: bool) -> None:
     """While one writer holds the index, a second ``index add`` waits; then it reads what the
-    first saved (the file it waited on was replaced meanwhile) and adds to it."""
+    first saved (the file it waited on was replaced meanwhile) and adds to it. A writer that
+    has saved once still holds the index (the new file) until it closes."""
     path = tmp_path / "w.index"
     docs = [read_document(str(p), "und") for p in ARTICLES]
     if existing:
         build_file_index(path, docs[:1])
     first = open_index(str(path), writable=True)
+    if saved:
+        first.add(docs[3:4])
+        first.save()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     second = subprocess.Popen([sys.executable, "-m", "align", "index", "add", str(ARTICLES[2]), "--index", str(path)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
@@ -501,10 +507,10 @@ def test_two_writers_do_not_lose_each_others_additions(tmp_path: Path, existing:
         first.close()
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
+    expected = {*([ARTICLES[0]] if existing else []), *([ARTICLES[3]] if saved else []), ARTICLES[1], ARTICLES[2]}
     index = open_index(str(path))
-    assert index.counts()[0] == (3 if existing else 2), out
-    assert {rec["path"] for rec in index.store.get_docs(list(range(5))).values()} == \
-        {str(p) for p in (ARTICLES[:3] if existing else ARTICLES[1:3])}
+    assert index.counts()[0] == len(expected), out
+    assert {rec["path"] for rec in index.store.get_docs(list(range(10))).values()} == {str(p) for p in expected}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.index"]
 
 

@@ -81,8 +81,10 @@ class IndexSettings:
                 ok = type(value) in (int, float) and math.isfinite(value) and low < value <= high
             if not ok:
                 shown = repr(value)
-                return f"{name}={shown[:20]}{'...' if len(shown) > 20 else ''} (must be " + (
-                    f"a whole number from {low} to {high})" if kind is int else f"a number above {low} and at most {high})")
+                shown = shown if len(shown) <= 20 else shown[:20] + "..."
+                allowed = f"a whole number from {low} to {high}" if kind is int else \
+                    f"a number above {low} and at most {high}"
+                return f"{name}={shown} (must be {allowed})"
         return None
 
     @classmethod

@@ -39,6 +39,14 @@ The LSH buckets are not stored: loading rebuilds them from the signatures
 (:meth:`align.wirecopy.index.PassageIndex.add`, which fills datasketch's in-memory storage
 in bulk and checks it against datasketch's own insertion), so the file needs no knowledge
 of datasketch's internals and loading is faster than unpickling the buckets was.
+
+A damaged or hostile index is refused in one line ("damaged ...; rebuild it") before
+anything big is allocated: every zip member's claimed size is checked against its place
+in the file and a bounded inflation ratio (a deflate bomb claims 1000x), every ``.npy``
+header against the member's size and the other members, every value of ``meta.json``
+and of the Redis hashes against what align writes (settings by
+:meth:`align.index.archive.IndexSettings.problem`). A Redis URL is shown only through
+:func:`redact`, which hides a password in every form a URL can carry one.
 """
 
 from __future__ import annotations
@@ -52,7 +60,6 @@ import os
 import re
 import stat
 import struct
-import unicodedata
 import zipfile
 import zlib
 from abc import ABC, abstractmethod
@@ -66,6 +73,7 @@ import numpy as np
 
 from align.errors import AlignError, InputError, OutputError
 from align.export.atomic import atomic_output
+from align.textsafe import json_dumps, printable, shown_path
 from align.wirecopy.index import PassageIndex
 from align.wirecopy.minhash import MinHasher
 
@@ -98,34 +106,11 @@ class _Damaged(ValueError):
     """An index whose parts do not fit together (reported as "damaged; rebuild it")."""
 
 
-def printable(text: str) -> str:
-    """``text`` safe to print on one line: undecodable bytes of a file name as ``\\xNN``.
-
-    A file name that is not UTF-8 reaches Python with each bad byte as a lone surrogate
-    (``os.fsdecode``); printing one raises :class:`UnicodeEncodeError`. Those bytes are
-    shown as ``\\xNN`` escapes (``caf\\xe9.txt``), and control characters and line
-    separators as Python escapes, so a hostile name cannot break a one-line message or
-    send escape sequences to a terminal. The stored name is never changed, only shown.
-    """
-    if text.isprintable():
-        return text
-    return "".join(_escape(c) for c in text)
-
-
-def _escape(c: str) -> str:
-    code = ord(c)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that os.fsdecode could not decode
-        return f"\\x{code - 0xDC00:02x}"
-    if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp"):
-        return c.encode("unicode_escape").decode("ascii")
-    return c
-
-
 def _detail(err: BaseException | str) -> str:
     """The first line of an error's text (or its type), printable, cut to a message's length."""
     text = str(err)
     first = text.splitlines()[0] if text.strip() else type(err).__name__
-    return printable(first.rstrip(". "))[:160]
+    return printable(first.rstrip(". "), keep_newlines=False)[:160]
 
 
 @contextlib.contextmanager
@@ -351,7 +336,7 @@ def _check_docs(raw: Any) -> dict[int, dict[str, Any]]:
     docs = {}
     for key, rec in raw.items():
         if not (re.fullmatch(r"[0-9]{1,18}", key) and check_record(rec)):
-            raise _Damaged(f"document record {printable(key[:20])!r} is malformed")
+            raise _Damaged(f"document record {key[:20]!r} is malformed")
         docs[int(key)] = rec
     return docs
 
@@ -375,7 +360,7 @@ class FileStore(Store):
 
     def __init__(self, path: str | os.PathLike[str], writable: bool = False) -> None:
         self.path = Path(path)
-        self.location = printable(str(path))
+        self.location = shown_path(path)
         self._lock: int | None = None  # the locked index file, while writable
         self._settings: dict[str, Any] | None = None
         self._docs: dict[int, dict[str, Any]] = {}
@@ -433,11 +418,14 @@ class FileStore(Store):
         """
         folder = os.path.dirname(os.path.realpath(self.path))
         if not os.path.isdir(folder):
-            raise OutputError(f"cannot write index {self.location}: folder {printable(folder)} does not exist; "
+            raise OutputError(f"cannot write index {self.location}: folder {shown_path(folder)} does not exist; "
                               "create it or choose another --index")
         if not os.access(folder, os.W_OK | os.X_OK):  # found now, not after all the work
-            raise OutputError(f"cannot write index {self.location}: no permission to write in {printable(folder)}; "
+            raise OutputError(f"cannot write index {self.location}: no permission to write in {shown_path(folder)}; "
                               "choose another --index")
+        if os.path.isfile(self.path) and not os.access(self.path, os.W_OK):  # as atomic_output refuses it
+            raise OutputError(f"cannot write index {self.location}: the file is read-only; make it writable "
+                              "(chmod u+w) or choose another --index")
         raced = 0
         while True:
             fd = self._open_file()
@@ -596,8 +584,9 @@ class FileStore(Store):
         """Write the whole index to a temporary file, then rename it over the old one.
 
         A file name that is not UTF-8 (its bad bytes are lone surrogates in Python) is kept
-        exactly: ``backslashreplace`` writes each surrogate as a ``\\udcXX`` JSON escape,
-        which :func:`json.loads` reads back as the same surrogate; the member stays UTF-8.
+        exactly: :func:`~align.textsafe.json_dumps` writes each surrogate as a ``\\udcXX``
+        JSON escape, which :func:`json.loads` reads back as the same surrogate, so the member
+        stays UTF-8 and the format (and the align that wrote it before) is unchanged.
         """
         keys = list(self._shingles)
         n = len(keys)
@@ -612,13 +601,28 @@ class FileStore(Store):
         sets = list(self._shingles.values())
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.fromiter((len(s) for s in sets), dtype=np.int64, count=n), out=offsets[1:])
-        with atomic_output(self.path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-            zf.writestr(_META, json.dumps(meta, ensure_ascii=False).encode("utf-8", "backslashreplace"))
-            _write_array(zf, _KEYS, np.frombuffer("\n".join(keys).encode("utf-8"), dtype=np.uint8))
-            _write_parts(zf, _SIGNATURES, self._signatures, "<u4", (n, width))
-            _write_array(zf, _OFFSETS, offsets.astype("<i8", copy=False))
-            _write_parts(zf, _SHINGLES, (np.concatenate(sets[i:i + _BLOCK]) for i in range(0, n, _BLOCK)),
-                         "<u4", (int(offsets[-1]),))
+        held = None  # the new file, locked before it replaces the old one
+        try:
+            with atomic_output(self.path) as f:
+                if self._lock is not None:
+                    # the lock must pass to the new file with no gap, or a run that opens it
+                    # meanwhile could load, add and save while this one still adds and saves
+                    held = os.dup(f.fileno())
+                    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+                    zf.writestr(_META, json_dumps(meta).encode("utf-8"))
+                    _write_array(zf, _KEYS, np.frombuffer("\n".join(keys).encode("utf-8"), dtype=np.uint8))
+                    _write_parts(zf, _SIGNATURES, self._signatures, "<u4", (n, width))
+                    _write_array(zf, _OFFSETS, offsets.astype("<i8", copy=False))
+                    _write_parts(zf, _SHINGLES, (np.concatenate(sets[i:i + _BLOCK]) for i in range(0, n, _BLOCK)),
+                                 "<u4", (int(offsets[-1]),))
+        except BaseException:
+            if held is not None:
+                os.close(held)
+            raise
+        if held is not None:
+            old, self._lock = self._lock, held
+            os.close(old)  # (the replaced file: a run waiting on it then finds the new one)
 
     def close(self) -> None:
         """Release the lock; a new index's file that nothing was saved to is removed first."""
@@ -703,7 +707,7 @@ def redact(url: str) -> str:
         out += "?" + "&".join(_shown_option(item) for item in parts.query.split("&"))
     if parts.fragment is not None:
         out += "#***"
-    return printable(out)
+    return printable(out, keep_newlines=False)
 
 
 def _secrets(url: str) -> list[str]:
@@ -760,7 +764,8 @@ def redis_params(url: str) -> dict[str, Any]:
     try:
         params = dict(parse_url(url))
     except (ValueError, TypeError) as err:
-        raise InputError(f"--redis {redact(url)} is not a Redis URL ({_client_detail(err, url)}); {_URL_HELP}") from None
+        why = _client_detail(err, url)
+        raise InputError(f"--redis {redact(url)} is not a Redis URL ({why}); {_URL_HELP}") from None
     cls = params.pop("connection_class", None)
     if cls is not None:
         if cls.__name__ == "SSLConnection":
@@ -775,7 +780,7 @@ def redis_params(url: str) -> dict[str, Any]:
     accepted = inspect.signature(redis.Redis.__init__).parameters
     unknown = sorted(k for k in params if k not in accepted)
     if unknown:
-        raise InputError(f"--redis {redact(url)}: unknown option {printable(unknown[0])[:40]!r}; {_URL_HELP}")
+        raise InputError(f"--redis {redact(url)}: unknown option {unknown[0][:40]!r}; {_URL_HELP}")
     params.setdefault("socket_connect_timeout", 5)
     params.setdefault("socket_timeout", 60)
     return params
