@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -195,15 +196,11 @@ def _key(doc: int, first: int, last: int) -> str:
 def _parse_key(key: str, location: str = "") -> tuple[int, int, int]:
     """``(doc, first, last)`` of a key made by :func:`_key`; a store that hands back anything
     else (damaged, or written by something other than align) is refused in one line."""
-    try:
-        d, a, b = key.split(":")
-        if d.isdecimal() and a.isdecimal() and b.isdecimal() and d.isascii() and a.isascii() and b.isascii() \
-                and int(a) <= int(b):
-            return int(d), int(a), int(b)
-    except ValueError:
-        pass
-    raise InputError(f"index {location}: holds a passage key {key[:40]!r} that align did not write; "
-                     "rebuild the index")
+    match = re.fullmatch(r"([0-9]{1,18}):([0-9]{1,18}):([0-9]{1,18})", key)
+    if match is None or int(match[2]) > int(match[3]):
+        raise InputError(f"index {location}: holds a passage key {key[:40]!r} that align did not write; "
+                         "rebuild the index")
+    return int(match[1]), int(match[2]), int(match[3])
 
 
 class WireCopyIndex:
@@ -213,7 +210,8 @@ class WireCopyIndex:
         raw = store.settings()
         existing = IndexSettings.stored(raw, store) if raw is not None else None
         if existing is not None and settings is not None and existing != settings:
-            diff = next(f.name for f in fields(IndexSettings) if getattr(existing, f.name) != getattr(settings, f.name))
+            diff = next(f.name for f in fields(IndexSettings)
+                        if getattr(existing, f.name) != getattr(settings, f.name))
             raise InputError(
                 f"index {store.location} was built with {diff}={getattr(existing, diff)}, not "
                 f"{getattr(settings, diff)}; use its settings or another index"

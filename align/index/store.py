@@ -88,10 +88,11 @@ _META, _KEYS, _SIGNATURES, _SHINGLES, _OFFSETS = "meta.json", "keys", "signature
 _BLOCK = 1 << 16  # shingle sets concatenated per write when saving
 
 #: How many times its compressed size a member may claim to inflate to. align stores the
-#: members uncompressed (ratio 1); a zip tool that deflates them gets a few times at most,
-#: while a deflate bomb claims about 1000 times. Checked, with the member's place in the
-#: file, before a byte is inflated, so loading needs memory in proportion to the file.
-_MAX_RATIO = 10
+#: members uncompressed (ratio 1); a zip tool that deflates them gets 1x (hashes) to about
+#: 25x (the JSON of a very repetitive archive), while a deflate bomb claims about 1000x.
+#: Checked, with the member's place in the file, before a byte is inflated, so reading
+#: needs memory in proportion to the file's size.
+_MAX_RATIO = 32
 #: A member this small is never refused for its ratio (a tiny, well-compressed meta.json).
 _SMALL_MEMBER = 1 << 20
 #: The longest ``.npy`` header read (numpy's own limit for untrusted files).
@@ -719,9 +720,9 @@ def _secrets(url: str) -> list[str]:
         user = _user(parts.userinfo)
         hidden.append(parts.userinfo if user is None else parts.userinfo[len(user) + 1:])
     for item in (parts.query or "").split("&"):
-        if _shown_option(item) != item:
-            hidden.append(item)
-            hidden.append(item.partition("=")[2])
+        if _shown_option(item) != item:  # the value, or the whole item when its name is not shown either
+            name, eq, value = item.partition("=")
+            hidden.append(value if eq and _WORD.fullmatch(name) else item)
     if parts.fragment:
         hidden.append(parts.fragment)
     pieces = {form for text in hidden for piece in (text, *re.split(r"[:/?#@&=;]", text))
