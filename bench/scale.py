@@ -35,8 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from align.batch import BatchOptions, read_manifest, run_batch
-from align.index import IndexSettings, WireCopyIndex
-from align.index.store import FileStore, RedisStore
+from align.index import FileStore, IndexSettings, RedisStore, WireCopyIndex
 from align.types import Document, Sentence
 from bench.scale_data import synthetic_sentences, write_pairs
 

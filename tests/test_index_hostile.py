@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ and te
 
 from align.errors import InputError
 from align.index import open_index
-from align.index.store import redact, redis_params
+from align.index.redis_url import redact, redis_params
 from align.read import read_document
 from tests.conftest import SAMPLES
 from tests.index_support import REDIS_URL, build_file_index, needs_redis

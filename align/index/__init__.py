@@ -7,7 +7,10 @@
 
 - ``archive.py``: :class:`WireCopyIndex` (adding, querying, verifying, merging passages),
   built from the monolingual wire-copy code in :mod:`align.wirecopy`;
-- ``store.py``: where the index lives, a local file or Redis (datasketch's Redis storage);
+- ``store.py``: the :class:`Store` interface of where the index lives, with its backends
+  ``file_store.py`` (a local file; its members read through ``safe_zip.py``, which checks
+  every size before inflating) and ``redis_store.py`` (Redis, through datasketch's Redis
+  storage; URLs parsed and redacted by ``redis_url.py``);
 - ``render.py``: the text and JSON reports of a query.
 """
 
@@ -21,7 +24,9 @@ from align.index.archive import (
     Span,
     WireCopyIndex,
 )
-from align.index.store import FileStore, RedisStore, Store
+from align.index.file_store import FileStore
+from align.index.redis_store import RedisStore
+from align.index.store import Store
 
 #: The index file used when neither --index nor --redis is given.
 DEFAULT_INDEX = "wirecopy.index"
