@@ -215,10 +215,10 @@ def test_permission_denied_message(tmp_path, monkeypatch) -> None:
     path = tmp_path / "secret.txt"
     path.write_text("Geheim.")
 
-    def refuse(self) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(path: str, regular_only: bool) -> None:
+        raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr("pathlib.Path.read_bytes", refuse)
+    monkeypatch.setattr("align.read._open", refuse)
     with pytest.raises(InputError) as excinfo:
         read_document(str(path), "de")
     one_line_error(excinfo, str(path), "permission denied")
