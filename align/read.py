@@ -448,12 +448,18 @@ def max_input_bytes(mb: float | None = None) -> int:
             ) from None
     if not (math.isfinite(mb) and mb > 0):
         raise AlignError(f"{where} must be a positive number of megabytes, got {mb:g}")
-    return max(1, int(mb * _MB))
+    return max(1, round(mb * _MB))
+
+
+def _megabytes(n_bytes: int) -> str:
+    """``n_bytes`` in MB as the user wrote it: 256, 1.5, 0.002 (not 0.00199986)."""
+    value = n_bytes / _MB
+    return f"{value:.6g}" if value >= 1 else f"{value:.3g}"
 
 
 def _too_large(source: str, limit: int) -> InputError:
     return InputError(
-        f"{source}: larger than the input limit of {limit / _MB:g} MB; if it really is one document, "
+        f"{source}: larger than the input limit of {_megabytes(limit)} MB; if it really is one document, "
         f"raise the limit with --max-input-mb N or {MAX_INPUT_ENV}=N (N in MB)"
     )
 

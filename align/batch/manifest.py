@@ -150,7 +150,7 @@ def read_manifest(path: str, *, max_bytes: int | None = None) -> list[PairSpec]:
     """
     if path == "-":
         if sys.stdin is None or getattr(sys.stdin, "buffer", None) is None:
-            raise InputError("manifest <stdin>: standard input is closed; give the manifest as a file")
+            raise InputError("manifest <stdin>: standard input is closed; give a file instead of -, or pipe the manifest in")
         data = read_stream(sys.stdin.buffer, "manifest <stdin>", max_bytes)
         return parse_manifest(_manifest_text(data, "<stdin>"), "<stdin>")
     try:
