@@ -30,9 +30,9 @@ cannot be UTF-8, one per stray Latin-1 letter or truncated character):
   unless a legacy encoding with two-byte characters (Shift-JIS, GB18030, Big5, EUC-KR…)
   reads the whole file plausibly: their byte pairs are often valid UTF-8 by chance.
 
-Reading is bounded: every input is read in chunks of at most :data:`DEFAULT_MAX_INPUT_MB`
-MB by default (``max_bytes=``, ``$ALIGN_MAX_INPUT_MB`` or ``--max-input-mb`` raise it),
-so ``/dev/zero`` or a runaway pipe stops with one line instead of filling the memory, and
+Reading is bounded: every input is read in chunks, up to :data:`DEFAULT_MAX_INPUT_MB` MB
+by default (``max_bytes=``, ``$ALIGN_MAX_INPUT_MB`` or ``--max-input-mb`` change it), so
+``/dev/zero`` or a runaway pipe stops with one line instead of filling the memory, and
 Ctrl-C works while reading. ``regular_only=True`` refuses FIFOs and devices without
 opening them in a blocking way, for callers that read a path more than once or in a
 worker (``align batch``); ``align pair <(cat x) ...`` and ``-`` keep working.
@@ -68,7 +68,7 @@ __all__ = [
 #: novel is 1-2 MB, and ``bench/big_pair.py``'s 100,000-sentence side is about 13 MB and
 #: already needs some 4 GB to align: 20 KB per sentence), so it never stops real input; and
 #: low enough that the reader itself (the bytes, then the decoded text at up to 4 bytes a
-#: character) stays around a gigabyte, which a laptop survives, while /dev/zero or an
+#: character) stays at a gigabyte or so, which a laptop survives, while /dev/zero or an
 #: endless pipe stops within a second or two instead of growing until the kernel kills it.
 DEFAULT_MAX_INPUT_MB = 256
 #: The environment variable that sets the limit (in MB) when no option or argument does.
