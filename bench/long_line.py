@@ -22,6 +22,21 @@ seconds per MB, the number of source sentences and the child's peak RSS. Linear 
 show as a flat seconds-per-MB column. Memory: plain needs about 0.1 GB per 5 MB; comma
 about 0.7 GB per MB (it has a clause every 28 characters, each embedded like a sentence),
 so ``--kinds comma --sizes 50`` needs some 35 GB.
+
+Figures (2026-12, 2 shared CPUs at load average 4.5-5, so seconds are noisy):
+
+    kind  | MB | sentences | seconds | s per MB | peak RSS MB
+    plain |  1 |       503 |     5.4 |      5.4 |         220
+    plain |  5 |     2,507 |    34.7 |      6.9 |         321
+    plain | 50 |    25,048 |   409.5 |      8.2 |       1,487
+    comma |  1 |       503 |    13.8 |     13.8 |         760
+    comma |  5 |     2,506 |   102.0 |     20.4 |       3,296
+
+Before the cut (one sentence per line, in-process, model loaded): plain 0.5/1/2/5 MB took
+4.3/7.2/11.3/34 s (already linear: embedding is most of it, about 7 s per MB), but comma
+0.1 MB took 9 s, 0.2 MB 63 s, and 0.4 MB was killed by the kernel at 23 GB. ``punct`` at
+1 MB is 90,910 sentences: 55 s and 4 GB before and after (a document that size, not a
+long sentence; 50 MB of it would need some 90 GB, which no limit on line length changes).
 """
 
 from __future__ import annotations
