@@ -35,8 +35,9 @@ Figures (2026-12, 2 shared CPUs at load average 4.5-5, so seconds are noisy):
 Before the cut (one sentence per line, in-process, model loaded): plain 0.5/1/2/5 MB took
 4.3/7.2/11.3/34 s (already linear: embedding is most of it, about 7 s per MB), but comma
 0.1 MB took 9 s, 0.2 MB 63 s, and 0.4 MB was killed by the kernel at 23 GB. ``punct`` at
-1 MB is 90,910 sentences: 55 s and 4 GB before and after (a document that size, not a
-long sentence; 50 MB of it would need some 90 GB, which no limit on line length changes).
+1 MB is 90,910 sentences: 55 s and 4 GB before the cut, which changes nothing there (no
+sentence is long: it is a document of that many sentences, and 50 MB of it would need
+some 90 GB at 20 KB a sentence, which no limit on line length changes).
 """
 
 from __future__ import annotations
