@@ -157,11 +157,18 @@ def align_files(
     tgt_lang: str,
     *,
     presegmented: bool = False,
+    max_bytes: int | None = None,
+    regular_only: bool = False,
     **options,
 ) -> Alignment:
-    """Align two files (``"-"`` reads stdin); ``options`` as for :func:`align_documents`."""
+    """Align two files (``"-"`` reads stdin); ``options`` as for :func:`align_documents`.
+
+    ``max_bytes`` and ``regular_only`` are passed to :func:`~align.read.read_document`:
+    the input size limit (default ``$ALIGN_MAX_INPUT_MB`` or 256 MB) and whether FIFOs
+    and devices are refused (a batch does, since it reads each file again for its hash).
+    """
     if src_path == "-" and tgt_path == "-":
         raise InputError("only one of SRC and TGT can be '-' (stdin); give the other as a file")
-    src = prepare(read_document(src_path, src_lang), presegmented)
-    tgt = prepare(read_document(tgt_path, tgt_lang), presegmented)
+    src = prepare(read_document(src_path, src_lang, max_bytes=max_bytes, regular_only=regular_only), presegmented)
+    tgt = prepare(read_document(tgt_path, tgt_lang, max_bytes=max_bytes, regular_only=regular_only), presegmented)
     return align_documents(src, tgt, paragraphs=not presegmented, **options)

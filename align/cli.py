@@ -32,6 +32,21 @@ _REFINE_HELP = (
     "--no-refine aligns sentences only, about a fifth faster."
 )
 
+# The input size limit, declared once for every command that reads documents. None means
+# $ALIGN_MAX_INPUT_MB, else align.read.DEFAULT_MAX_INPUT_MB (resolved by _input_limit).
+_MAX_INPUT_MB = typer.Option(
+    None, "--max-input-mb", metavar="MB",
+    help="Refuse an input larger than MB megabytes (default: $ALIGN_MAX_INPUT_MB, else 256); stops /dev/zero or a runaway pipe.",
+)
+
+
+def _input_limit(max_input_mb: Optional[float]) -> int:
+    """Bytes of the limit: the option, else the environment, else the default."""
+    from align.read import max_input_bytes
+
+    return max_input_bytes(max_input_mb)
+
+
 app = typer.Typer(
     name="align",
     help="Align a text with its translation sentence by sentence, export TMX, and find shared wire copy.",
@@ -104,6 +119,7 @@ def pair(
     plot: Optional[str] = typer.Option(
         None, "--plot", metavar="FILE", help="Also draw the similarity heat-map with the path (.png/.svg/.pdf; needs align[plot])."
     ),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Align SRC with its translation TGT.
 
@@ -127,6 +143,7 @@ def pair(
         raise AlignError(f"cannot tell the output format from {out!r}; give --format (tmx, tsv, jsonl, moses, beads, html)")
     fmt = fmt or format_for_path(out) or "tmx"
     get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
+    max_bytes = _input_limit(max_input_mb)
     _check_languages(model, src_lang, tgt_lang)
     outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
     if plot is not None:
@@ -139,7 +156,7 @@ def pair(
     alignment = align_files(
         src, tgt, src_lang, tgt_lang,
         presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align, refine=refine),
-        cache=not no_cache, progress=progress,
+        cache=not no_cache, progress=progress, max_bytes=max_bytes,
     )
     options = {"unmatched": unmatched.value} if fmt == "tmx" else {}
     result = export(alignment, out, fmt, **options)
@@ -164,6 +181,7 @@ def segment(
     file: str = typer.Argument(..., metavar="FILE", help="Text file ('-' for stdin)."),
     lang: str = typer.Option(..., "--lang", "-l", metavar="LANG", help="Language code, e.g. de."),
     jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per sentence with its character span."),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Split FILE into sentences, one per line.
 
@@ -176,7 +194,7 @@ def segment(
 
     from align.textsafe import json_dumps
 
-    doc = split(read_document(file, lang))
+    doc = split(read_document(file, lang, max_bytes=_input_limit(max_input_mb)))
     for s in doc.sentences:
         if jsonl:
             typer.echo(json_dumps({"id": s.id, "start": s.start, "end": s.end, "text": s.text}))
@@ -217,6 +235,7 @@ def dedup(
     cross_lingual: bool = typer.Option(True, "--cross-lingual/--no-cross-lingual", help="Also find translated copies."),
     model: str = typer.Option("use-m3", "--model", "-m", metavar="NAME", help="Encoder for the cross-lingual step."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Find passages shared across FILEs (wire copy), within and across languages.
 
@@ -235,6 +254,7 @@ def dedup(
     from align.wirecopy.render import render_json, render_text
 
     check_outputs([out], inputs=files)
+    max_bytes = _input_limit(max_input_mb)
     if cross_lingual and model.strip().lower() != "use-m3":
         from align.embed import load_encoder
 
@@ -242,7 +262,7 @@ def dedup(
         # never, when the files share one language and the model would go unused).
         load_encoder(model, cache=False)
     progress = _progress()
-    docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
+    docs = [read_document(f, "und" if lang == "auto" else lang, max_bytes=max_bytes) for f in files]
     config = WireCopyConfig(threshold=threshold, shingle=shingle, cross_lingual=cross_lingual)
     report = find_wire_copy(docs, config, model=model, cache=not no_cache, progress=progress)
     text = render_json(report) if as_json or (out or "").endswith(".json") else render_text(report)
@@ -267,6 +287,7 @@ def batch(
     engine: str = typer.Option("local", "--engine", "-e", metavar="ENGINE", help="local (this machine) or ray (Ray Data; RAY_ADDRESS for a cluster)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, metavar="N", help="Worker processes (local) or actors (ray), each loading the model once."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
 
@@ -286,10 +307,11 @@ def batch(
     get_exporter(fmt)  # an unknown format fails before any work
     if engine not in ("local", "ray"):
         raise AlignError(f"unknown engine {engine!r}; use local or ray")
-    pairs = read_manifest(manifest)
+    max_bytes = _input_limit(max_input_mb)
+    pairs = read_manifest(manifest, max_bytes=max_bytes)
     _check_manifest_languages(model, manifest, pairs)
     options = BatchOptions(fmt=fmt.strip().lower(), model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                           unmatched=unmatched.value, cache=not no_cache)
+                           unmatched=unmatched.value, cache=not no_cache, max_input_bytes=max_bytes)
     try:
         summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=_progress(),
                             inputs=[manifest])
@@ -320,6 +342,7 @@ def index_add(
     redis: Optional[str] = typer.Option(None, "--redis", metavar="URL", help=_REDIS_HELP),
     name: str = typer.Option("align", "--name", metavar="NAME", help="Redis only: the index's name (key prefix)."),
     lang: str = typer.Option("auto", "--lang", "-l", metavar="LANG", help="Language of every file; auto detects each."),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Add FILEs to the index (a file whose text is already indexed is skipped).
 
@@ -334,7 +357,8 @@ def index_add(
     if index and redis:
         raise AlignError("give --index or --redis, not both")
     _check_index_target(index, redis, files)
-    docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
+    max_bytes = _input_limit(max_input_mb)
+    docs = [read_document(f, "und" if lang == "auto" else lang, max_bytes=max_bytes) for f in files]
     idx = open_index(index, redis=redis, name=name, writable=True)
     try:
         result = idx.add(docs)
@@ -355,6 +379,7 @@ def index_query(
     lang: str = typer.Option("auto", "--lang", "-l", metavar="LANG", help="Language of every file; auto detects each."),
     as_json: bool = typer.Option(False, "--json", help="Print the matches as JSON."),
     add: bool = typer.Option(False, "--add", help="Add the files to the index after the query."),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Find passages of FILEs that are already in the index (wire copy of earlier articles).
 
@@ -372,7 +397,8 @@ def index_query(
         raise AlignError("give --index or --redis, not both")
     if add:
         _check_index_target(index, redis, files)
-    docs = [read_document(f, "und" if lang == "auto" else lang) for f in files]
+    max_bytes = _input_limit(max_input_mb)
+    docs = [read_document(f, "und" if lang == "auto" else lang, max_bytes=max_bytes) for f in files]
     idx = open_index(index, redis=redis, name=name, writable=add)
     try:
         counts = idx.counts()
@@ -419,7 +445,7 @@ def demo(
 
 def _align_for_view(
     src: str, tgt: str, src_lang: str, tgt_lang: str, presegmented: bool, model: str, max_align: int,
-    no_cache: bool, progress: Callable[[str], None], refine: bool = True,
+    no_cache: bool, progress: Callable[[str], None], refine: bool = True, max_bytes: Optional[int] = None,
 ):
     """The alignment ``report`` and ``plot`` show, made exactly as ``pair`` makes it."""
     from align.api import align_files
@@ -428,7 +454,7 @@ def _align_for_view(
     return align_files(
         src, tgt, src_lang, tgt_lang,
         presegmented=presegmented, model=model, config=SearchConfig(max_align=max_align, refine=refine),
-        cache=not no_cache, progress=progress,
+        cache=not no_cache, progress=progress, max_bytes=max_bytes,
     )
 
 
@@ -455,6 +481,7 @@ def report(
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help=_REFINE_HELP),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
 
@@ -476,11 +503,14 @@ def report(
     _check_languages(model, src_lang, tgt_lang)
     # a missing collection file fails now, not after the alignment; none of them may be the output
     check_outputs([out], inputs=(src, tgt, *collection_paths(collection or [])))
+    max_bytes = _input_limit(max_input_mb)
     progress = _progress()
-    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine)
+    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine,
+                                max_bytes)
     wire = None
     if collection:
-        wire = collection_wire_copy(alignment, collection, model=model, cache=not no_cache, progress=progress)
+        wire = collection_wire_copy(alignment, collection, model=model, cache=not no_cache, progress=progress,
+                                    max_bytes=max_bytes)
     size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title)
     progress(f"wrote {out or 'stdout'} ({size:,} bytes, {len(alignment.beads)} beads)")
 
@@ -502,6 +532,7 @@ def plot_command(
     max_align: int = typer.Option(5, "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help=_REFINE_HELP),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    max_input_mb: Optional[float] = _MAX_INPUT_MB,
 ) -> None:
     """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.
 
@@ -518,8 +549,10 @@ def plot_command(
     _check_languages(model, src_lang, tgt_lang)
     check_plot_target(out)
     check_outputs([out], inputs=(src, tgt))
+    max_bytes = _input_limit(max_input_mb)
     progress = _progress()
-    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine)
+    alignment = _align_for_view(src, tgt, src_lang, tgt_lang, presegmented, model, max_align, no_cache, progress, refine,
+                                max_bytes)
     plot_alignment(alignment, out, cache=not no_cache, title=title)
     progress(f"wrote {out}")
 

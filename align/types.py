@@ -27,7 +27,9 @@ class Document:
     """A decoded text, its language, where it came from, and (once segmented) its sentences.
 
     ``path`` is the path as the user gave it (``"-"`` for stdin, ``None`` for text passed
-    from Python); ``encoding`` records how the bytes were decoded so that reports can say so.
+    from Python); ``encoding`` records how the bytes were decoded so that reports can say so;
+    ``replaced_bytes`` counts the bytes of a mostly-UTF-8 file that were not UTF-8 and became
+    U+FFFD (see :mod:`align.read`), so that a caller can tell a clean read from a repaired one.
     """
 
     text: str
@@ -35,6 +37,7 @@ class Document:
     path: str | None = None
     sentences: tuple[Sentence, ...] = ()
     encoding: str = "utf-8"
+    replaced_bytes: int = 0
 
     def __len__(self) -> int:
         return len(self.sentences)

@@ -18,6 +18,9 @@ Checklist (issue item -> test):
    - invalid UTF-8 .................... test_bad_input[invalid UTF-8]
    - Latin-1 / Windows-1252 ........... test_legacy_encodings_decoded_correctly_into_the_tmx (decoded, no mojibake),
                                         test_bad_input[invalid UTF-8] (refused when undetectable)
+   - UTF-8 with a stray byte .......... test_utf8_with_a_stray_byte_goes_into_the_tmx_as_utf8_with_one_warning
+                                        (issue 15 item 2; the rule: tests/test_read.py; endless, huge,
+                                        FIFO and closed-stdin inputs: tests/test_read_bounds.py)
    - language the model does not know . test_bad_input[language use-m3 does not know], [not a language code]
    - same language on both sides ...... test_same_language_is_allowed_with_a_warning
    - model not installed, offline ..... test_bad_input[model not installed]
@@ -31,7 +34,8 @@ Checklist (issue item -> test):
 2. Hard but valid input
    - a side with a single sentence .... test_single_sentence_sides, test_single_sentence_pair_is_matched
    - headlines / no final punctuation . test_headlines_without_final_punctuation
-   - a 1 MB line without punctuation .. test_one_megabyte_line_without_punctuation
+   - a 1 MB line without punctuation .. test_one_megabyte_line_without_punctuation (cut into pieces; seconds per
+                                        MB for 1, 5 and 50 MB lines: bench/long_line.py)
    - a 100,000-sentence pair .......... test_100k_sentence_pair_memory_is_linear (figures: bench/big_pair.py)
    - HTML or Markdown markup .......... test_html_and_markdown_markup_is_text
    - control, zero-width, emoji, RTL .. test_control_zero_width_emoji_rtl
@@ -310,6 +314,21 @@ def test_legacy_encodings_decoded_correctly_into_the_tmx(tmp_path: Path) -> None
         assert "Ã" not in tmx_text and "\ufffd" not in tmx_text
 
 
+def test_utf8_with_a_stray_byte_goes_into_the_tmx_as_utf8_with_one_warning(tmp_path: Path) -> None:
+    """Issue 15 item 2: one bad byte in a German UTF-8 file made it Latin-1 ("GrÃ¼ÃŸe") in the TMX."""
+    (tmp_path / "de.txt").write_bytes("Grüße aus München. Schöne Stadt.".encode("utf-8") + b"\xff Ende.\n")
+    (tmp_path / "en.txt").write_text("Greetings from Munich. A beautiful city. The end.\n", encoding="utf-8")
+    done = run_align("pair", "de.txt", "en.txt", "-s", "de", "-t", "en", "-o", "out.tmx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "align: warning: de.txt: 1 byte that is not UTF-8 replaced by U+FFFD (first at byte offset 36); the rest "
+        "was read as UTF-8. If characters are missing there, fix the file and save it as UTF-8 again"
+    ]
+    tmx_text = (tmp_path / "out.tmx").read_text(encoding="utf-8")
+    assert "Grüße aus München." in tmx_text and "Schöne Stadt." in tmx_text and "Ã" not in tmx_text
+    assert DTD.validate(etree.parse(str(tmp_path / "out.tmx"))), DTD.error_log
+
+
 def test_same_language_is_allowed_with_a_warning(tmp_path: Path) -> None:
     result = invoke("pair", TGT, TGT, "-s", "en", "-t", "en", "-f", "beads", "-o", tmp_path / "out.beads")
     assert "warning: both sides are in the same language" in result.stderr
@@ -356,8 +375,16 @@ def test_one_megabyte_line_without_punctuation(tmp_path: Path) -> None:
     line = " ".join(words[i % len(words)] for i in range(150_000))
     assert len(line) > 1_000_000
     records, units, _ = pair_and_check(tmp_path, f"Kurzer Satz.\n{line}\nLetzter Satz.", "A short sentence.\nLast sentence.")
-    long = [r for r in records if line in r["src"]]
-    assert len(long) == 1 and long[0]["src"] == line  # the line is one sentence, whole, once
+    # The line has no sentence end: it is cut at spaces into pieces of at most
+    # MAX_SENTENCE_CHARS (so the later stages stay linear), which give it back in order.
+    from align.segment.base import MAX_SENTENCE_CHARS
+
+    src_doc = segment(read_document(str(tmp_path / "src.txt"), "de"))
+    pieces = [sent.text for sent in src_doc.sentences[1:-1]]
+    assert " ".join(pieces) == line and max(map(len, pieces)) <= MAX_SENTENCE_CHARS
+    assert len(pieces) <= 2 * len(line) / MAX_SENTENCE_CHARS + 1
+    in_beads = [doc_id for r in records for doc_id in r["src_ids"]]
+    assert in_beads == list(range(len(src_doc.sentences)))  # every piece in exactly one bead, in order
 
 
 def _parallel_pair(n: int, seed: int = 0) -> tuple[str, str]:

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from align.errors import InputError
-from align.read import check_lang, decode_bytes, read_document, read_text
+import warnings
+
+from align.errors import AlignWarning, InputError
+from align.read import LEGACY_MAJORITY, UTF8_MAJORITY, check_lang, decode_bytes, read_document, read_text
 
 GERMAN = "Die Gespräche dauerten etwa 90 Minuten, sagte Meiners. „Größe“ – Maß, Übel, 5 €.\n"
 
@@ -67,6 +69,93 @@ def test_any_utf8_text_round_trips(text: str) -> None:
     if has_bom and not text[1:].strip():
         return  # only a BOM and whitespace: empty, tested below
     assert decode_bytes(text.encode("utf-8"), "x.txt") == expected
+
+
+# ------------------------------------------------------------------------- mostly UTF-8 (issue 15, item 2)
+
+# German UTF-8 with one stray byte: read as Latin-1 before, "GrÃ¼ÃŸe aus MÃ¼nchen" went into the TMX.
+STRAY = "Grüße aus München. Schöne Stadt.".encode("utf-8") + b"\xff Ende.\n"
+STRAY_TEXT = "Grüße aus München. Schöne Stadt.\ufffd Ende.\n"
+
+
+def decode_warned(data: bytes, source: str = "x.txt", lang: str | None = "de") -> tuple[tuple[str, str], list[str]]:
+    """decode_bytes and the AlignWarning messages it issued."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = decode_bytes(data, source, lang=lang)
+    assert all(issubclass(w.category, AlignWarning) for w in caught), [str(w.message) for w in caught]
+    return result, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("lang", ["de", None])
+def test_utf8_with_one_bad_byte_is_utf8_with_a_replacement_and_a_warning(lang: str | None) -> None:
+    (text, encoding), messages = decode_warned(STRAY, "gruss.txt", lang)
+    assert (text, encoding) == (STRAY_TEXT, "utf-8")
+    offset = STRAY.index(b"\xff")
+    assert len(messages) == 1
+    message = messages[0]
+    assert "\n" not in message
+    for needle in ("gruss.txt", "1 byte that is not UTF-8", "U+FFFD", f"first at byte offset {offset}", "save it as UTF-8"):
+        assert needle in message, message
+
+
+def test_the_document_records_how_many_bytes_were_replaced(tmp_path) -> None:
+    path = tmp_path / "gruss.txt"
+    path.write_bytes(GERMAN.encode("utf-8") + STRAY.replace(b"\xff", b"\xff\xfe"))
+    with pytest.warns(AlignWarning, match="2 bytes that are not UTF-8"):
+        doc = read_document(str(path), "de")
+    assert doc.replaced_bytes == 2 and doc.encoding == "utf-8"
+    assert doc.text == GERMAN + STRAY_TEXT.replace("\ufffd", "\ufffd\ufffd")
+    clean = tmp_path / "clean.txt"
+    clean.write_bytes(GERMAN.encode("utf-8"))
+    assert read_document(str(clean), "de").replaced_bytes == 0
+
+
+def test_a_truncated_last_character_and_a_bom_file_with_a_bad_byte() -> None:
+    cut = "Grüße aus München. Das kostet 5 €".encode("utf-8")[:-1]  # the euro sign's last byte is missing
+    (text, encoding), messages = decode_warned(cut)
+    assert (text, encoding) == ("Grüße aus München. Das kostet 5 \ufffd", "utf-8")
+    assert "2 bytes" in messages[0] and f"offset {len(cut) - 2}" in messages[0]
+    (text, encoding), messages = decode_warned(codecs.BOM_UTF8 + STRAY)
+    assert (text, encoding) == (STRAY_TEXT, "utf-8-sig")
+    assert f"offset {3 + STRAY.index(bytes([0xFF]))}" in messages[0]  # offsets count the BOM: they are file offsets
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1).filter(lambda t: t.strip()),
+    st.text(st.characters(min_codepoint=0x80, blacklist_categories=("Cc", "Cs")), min_size=UTF8_MAJORITY),
+    st.data(),
+)
+def test_one_stray_byte_in_any_utf8_text_costs_exactly_one_character(text: str, extra: str, data) -> None:
+    text = text.lstrip("\ufeff") + extra  # enough UTF-8 characters to be mostly UTF-8
+    k = data.draw(st.integers(0, len(text)))
+    raw = text[:k].encode("utf-8") + b"\xff" + text[k:].encode("utf-8")
+    (decoded, encoding), messages = decode_warned(raw)
+    assert (decoded, encoding) == (text[:k] + "\ufffd" + text[k:], "utf-8")
+    assert f"first at byte offset {len(text[:k].encode())}" in messages[0]
+
+
+def test_mixed_encodings_are_refused_with_the_offset_of_the_first_bad_byte() -> None:
+    utf8_part = "Grüße aus München. Über Größe und Maß.\n".encode("utf-8")
+    legacy_part = "Schöne Stadt, schöne Brücke, Öl und Tür. Fuß.\n".encode("cp1252")
+    with pytest.raises(InputError) as excinfo:
+        decode_bytes(utf8_part + legacy_part, "mixed.txt", lang="de")
+    one_line_error(excinfo, "mixed.txt", "mixes UTF-8 with another encoding", f"byte offset {len(utf8_part) + 3}",
+                   "convert")
+    with pytest.raises(InputError, match=f"byte offset {3 + len(utf8_part) + 3}"):  # a BOM counts: file offsets
+        decode_bytes(codecs.BOM_UTF8 + utf8_part + legacy_part, "mixed.txt", lang="de")
+
+
+def test_a_legacy_file_with_byte_pairs_that_are_utf8_by_chance_stays_legacy() -> None:
+    # cp1252 "ß“" is DF 93, a valid two-byte UTF-8 sequence (U+07D3), but one of many
+    # legacy characters is no evidence of UTF-8; one against one is not enough either way.
+    text = "„Gruß“, sagte er. Größe, Übel, schön, Straße, Fuß, Mädchen, König, Bär, Öl, Tür, Brücke.\n"
+    data = text.encode("cp1252")
+    assert b"\xdf\x93" in data and data.count(b"\xdf\x93") * LEGACY_MAJORITY <= sum(b >= 0x80 for b in data)
+    assert decode_warned(data) == ((text, "cp1252"), [])
+    with pytest.raises(InputError, match="mixes UTF-8"):
+        decode_bytes("Müller".encode("utf-8") + b"\xff\n", "x.txt", lang="de")  # not "MÃ¼llerÿ"
 
 
 # ------------------------------------------------------------------------- legacy encodings
@@ -215,10 +304,10 @@ def test_permission_denied_message(tmp_path, monkeypatch) -> None:
     path = tmp_path / "secret.txt"
     path.write_text("Geheim.")
 
-    def refuse(self) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(path: str, regular_only: bool) -> None:
+        raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr("pathlib.Path.read_bytes", refuse)
+    monkeypatch.setattr("align.read._open", refuse)
     with pytest.raises(InputError) as excinfo:
         read_document(str(path), "de")
     one_line_error(excinfo, str(path), "permission denied")

@@ -13,7 +13,7 @@ from segment_cases import CASES, case_input
 from align.errors import InputError
 from align.read import read_document, read_text
 from align.segment import NewsSegmenter, get_segmenter, presegmented, segment
-from align.segment.base import LINE_BREAK, Segmenter
+from align.segment.base import LINE_BREAK, MAX_SENTENCE_CHARS, Segmenter, cut_long
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -236,8 +236,96 @@ def test_five_thousand_sentences_are_fast() -> None:
     assert time.perf_counter() - t0 < 1.5
 
 
-@pytest.mark.parametrize("line", ["wort " * 200_000, "Wort Wort. " * 90_000, "Ab.Cd." * 100_000])
-def test_a_one_megabyte_line_is_linear(line: str) -> None:
-    t0 = time.perf_counter()
+@pytest.mark.parametrize("line", ["wort " * 200_000, "Wort Wort. " * 90_000, "Ab.Cd." * 100_000, "漢字" * 300_000])
+def test_a_one_megabyte_line_is_cut_into_bounded_pieces(line: str) -> None:
+    """However long a line, no sentence is longer than MAX_SENTENCE_CHARS, and the pieces
+    cover it exactly: what keeps the later stages linear (wall-clock figures for 1, 5 and
+    50 MB lines: bench/long_line.py)."""
     spans = get_segmenter("en").split(line)
-    assert spans and time.perf_counter() - t0 < 4
+    check_spans(line, spans)
+    lengths = [e - s for s, e in spans]
+    assert max(lengths) <= MAX_SENTENCE_CHARS
+    assert len(spans) >= len(line.strip()) / MAX_SENTENCE_CHARS
+    if " " in line and "." not in line:  # cut at spaces in the back half of each piece: few, long pieces
+        assert min(lengths[:-1]) >= MAX_SENTENCE_CHARS // 2
+        assert all(line[e] == " " for _, e in spans[:-1])
+
+
+def test_cut_long_prefers_white_space_and_never_splits_a_character_from_its_marks() -> None:
+    line = "ab cd\u00a0ef" + "g" * 20
+    # the no-break space in the back half of the first window (not the space in its front
+    # half, which would leave a short piece), then hard cuts every 10 characters
+    assert cut_long(line, 0, len(line), 10) == [(0, 5), (6, 16), (16, 26), (26, 28)]
+    accented = "e\u0301" * 20  # each é is two code points: a cut must not leave a mark alone
+    pieces = cut_long(accented, 0, len(accented), 9)
+    assert all(e - s <= 9 for s, e in pieces) and all(accented[s] == "e" for s, _ in pieces)
+    assert "".join(accented[s:e] for s, e in pieces) == accented
+    assert cut_long("kurz", 0, 4, 10) == [(0, 4)]
+    padded = "  a" + " " * 30 + "b  "
+    assert cut_long(padded, 2, len(padded) - 2, 10) == [(2, 3), (33, 34)]  # trimmed, spaces in no piece
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from("ab \u00a0.\u0301\u200d"), min_size=1), st.integers(2, 12))
+def test_cut_long_pieces_are_trimmed_bounded_and_cover_everything(text: str, limit: int) -> None:
+    start, end = 0, len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        return
+    pieces = cut_long(text, start, end, limit)
+    check_spans(text[:end], pieces)  # trimmed, ordered, every non-space character once
+    assert all(e - s <= limit for s, e in pieces)
+
+
+def test_a_presegmented_line_longer_than_a_sentence_may_be_is_refused() -> None:
+    text = "Kurz.\n" + "wort " * MAX_SENTENCE_CHARS + "\nKurz.\n"
+    with pytest.raises(InputError) as excinfo:
+        presegmented(read_text(text, "de", path="lang.txt"))
+    message = str(excinfo.value)
+    assert "\n" not in message
+    for needle in ("lang.txt", "line 2", f"{MAX_SENTENCE_CHARS:,}", "leave out --presegmented"):
+        assert needle in message, message
+    ok = "x" * MAX_SENTENCE_CHARS
+    assert [s.text for s in presegmented(read_text(ok + "\n", "de")).sentences] == [ok]
+
+
+def _clause_prefix_chars(text: str) -> int:
+    """Characters the clause refinement tokenises for ``text`` segmented, as ``align_documents`` runs it.
+
+    The refinement finds where each clause starts in tokens by tokenising the text before it
+    (``usem3._part_bounds``), which costs a sentence's length times its clauses: a counting
+    stand-in for the tokenizer measures that work without the model or a clock.
+    """
+    from align.embed.usem3 import _part_bounds
+    from align.segment.clauses import clause_spans
+
+    class Counting:
+        chars = 0
+
+        def tokenize(self, texts):
+            texts = list(texts)
+            Counting.chars += sum(map(len, texts))
+            return [[0] * (len(t) // 4 + 2) for t in texts]
+
+    texts = [s.text for s in segment(read_text(text, "de")).sentences]
+    parts = [clause_spans(t) for t in texts]
+    split = [i for i, p in enumerate(parts) if len(p) > 1]
+    _part_bounds(Counting(), [texts[i] for i in split], [parts[i] for i in split],
+                 [len(t) // 4 + 2 for t in (texts[i] for i in split)])
+    return Counting.chars
+
+
+def test_the_clause_refinement_stays_linear_on_a_long_line_full_of_commas() -> None:
+    """A line with a comma every few words and no full stop: before the cut it was one
+    sentence of thousands of clauses, and the refinement's work grew with the square of
+    the line (a 0.2 MB line took 63 s, a 0.4 MB one exhausted 23 GB)."""
+    from align.segment.clauses import CLAUSE_MIN_CHARS
+
+    unit = "die regierung, die kommission und der bericht, "
+    small, large = ((unit * (n // len(unit))).strip() for n in (16_000, 64_000))
+    work_small, work_large = _clause_prefix_chars(small), _clause_prefix_chars(large)
+    assert work_large <= (MAX_SENTENCE_CHARS / CLAUSE_MIN_CHARS) * len(large)  # a constant times the text
+    assert work_large / work_small < 6  # 4x the text, about 4x the work (16x before the cut)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from align.errors import AlignError, InputError
-from align.read import check_lang
+from align.read import check_lang, read_stream
 
 #: Longest id kept (file systems allow 255 bytes per name; leave room for suffixes).
 MAX_ID = 120
@@ -139,12 +139,23 @@ def parse_manifest(text: str, name: str, base: str = "") -> list[PairSpec]:
     return pairs
 
 
-def read_manifest(path: str) -> list[PairSpec]:
-    """Read and check a manifest file (``"-"``: standard input)."""
+def read_manifest(path: str, *, max_bytes: int | None = None) -> list[PairSpec]:
+    """Read and check a manifest file (``"-"``: standard input).
+
+    The manifest is read once, here, so it may be a pipe (``<(...)``); it is bounded like
+    every input (``max_bytes``, default :func:`align.read.max_input_bytes`). The files it
+    lists are read by workers and more than once, so they must be regular files: that is
+    checked per pair when the pair runs (``BatchOptions``/``read_document(regular_only=True)``),
+    so a FIFO fails its pair at once instead of blocking the batch.
+    """
     if path == "-":
-        return parse_manifest(sys.stdin.read(), "<stdin>")
+        if sys.stdin is None or getattr(sys.stdin, "buffer", None) is None:
+            raise InputError("manifest <stdin>: standard input is closed; give a file instead of -, or pipe the manifest in")
+        data = read_stream(sys.stdin.buffer, "manifest <stdin>", max_bytes)
+        return parse_manifest(_manifest_text(data, "<stdin>"), "<stdin>")
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb", buffering=0) as fh:
+            data = read_stream(fh, f"manifest {path}", max_bytes)
     except FileNotFoundError:
         raise InputError(f"manifest {path}: no such file; check the path") from None
     except IsADirectoryError:
@@ -153,13 +164,17 @@ def read_manifest(path: str) -> list[PairSpec]:
         raise InputError(f"manifest {path}: cannot be read (permission denied); check the file's permissions") from None
     except OSError as err:
         raise InputError(f"manifest {path}: cannot be read ({err.strerror or err}); check the path") from None
+    return parse_manifest(_manifest_text(data, path), path, os.path.dirname(path))
+
+
+def _manifest_text(data: bytes, path: str) -> str:
+    """The manifest's bytes as text: UTF-8 (a BOM is dropped), else a one-line error."""
     if b"\x00" in data:
         # UTF-16 or a binary file: NUL decodes as UTF-8, so without this the message
         # would be about columns and mislead.
         raise InputError(f"manifest {path} contains NUL bytes (binary, or UTF-16); save the manifest as UTF-8 text")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise InputError(f"manifest {path} line {line}: not UTF-8; save the manifest as UTF-8") from None
-    return parse_manifest(text, path, os.path.dirname(path))

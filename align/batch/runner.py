@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -27,8 +28,9 @@ from align.batch.manifest import PairSpec
 from align.batch.state import check_batch_outputs, commit, exclusive, is_finished, prepare_out_dir, remove_created
 from align.batch.work import BatchOptions, PairOutcome, align_pair, load_id
 from align.embed import Encoder, load_encoder
-from align.errors import AlignError, Interrupted
+from align.errors import AlignError, AlignWarning, Interrupted
 from align.export.tmx import tmx_date
+from align.read import max_input_bytes
 from align.textsafe import shown_path
 
 ENGINES = ("local", "ray")
@@ -146,6 +148,8 @@ def run_batch(
     start = time.perf_counter()
     if options.fmt.strip().lower() == "tmx" and options.creationdate is None:
         options = replace(options, creationdate=tmx_date())
+    if options.max_input_bytes is None:  # resolved here, so workers elsewhere need no environment
+        options = replace(options, max_input_bytes=max_input_bytes())
     directory, created = prepare_out_dir(out_dir)
     try:
         with exclusive(directory):
@@ -195,6 +199,8 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
         loads.add(outcome.worker)
         finished += 1
         pid = outcome.spec.id
+        for message in outcome.warnings:
+            warnings.warn(f"{pid}: {message}", AlignWarning, stacklevel=2)
         if outcome.status == "done":
             try:
                 commit(directory, outcome, options)

@@ -13,8 +13,10 @@ import hashlib
 import io
 import os
 import socket
+import stat
 import time
 import uuid
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import align.report  # noqa: F401  (registers the html format, as for ``align pa
 from align.api import align_files
 from align.batch.manifest import PairSpec
 from align.embed import Encoder
-from align.errors import AlignError, ModelError
+from align.errors import AlignError, AlignWarning, ModelError
 from align.export import get_exporter
 from align.export.moses import moses_paths
 from align.search import SearchConfig
@@ -43,14 +45,19 @@ class BatchOptions:
     #: worker, so every engine writes the same bytes and ``SOURCE_DATE_EPOCH`` set where the
     #: batch is started also holds on cluster nodes that never see that environment.
     creationdate: str | None = None
+    #: Largest input file in bytes (``--max-input-mb``); ``None``: ``$ALIGN_MAX_INPUT_MB`` or
+    #: the default, resolved by the driver (``run_batch``) so that workers on other nodes
+    #: apply the limit of the machine where the batch was started.
+    max_input_bytes: int | None = None
 
     def key(self) -> dict:
         """The settings a finished pair must have been made with to be skipped on a rerun
-        (the cache changes speed, not results, and the date records when, not how, so
-        neither is part of it)."""
+        (the cache changes speed, not results, the date records when, not how, and the
+        input limit decides whether a pair runs, not what it gives, so none is part of it)."""
         d = asdict(self)
         d.pop("cache")
         d.pop("creationdate")
+        d.pop("max_input_bytes")
         if self.fmt != "tmx":
             d.pop("unmatched")
         return d
@@ -79,6 +86,9 @@ class PairOutcome:
     #: Which encoder load aligned the pair (see :func:`load_id`): the driver counts the
     #: distinct values, which shows each worker loaded the model once, not once per pair.
     worker: str = ""
+    #: The :class:`~align.errors.AlignWarning` messages the pair raised (bad bytes replaced
+    #: in an input), carried back so the driver shows them wherever the pair ran.
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_id() -> str:
@@ -87,10 +97,20 @@ def load_id() -> str:
 
 
 def file_digest(path: str) -> str:
-    """SHA-256 of a file's bytes ("" when it cannot be read: the pair is then not finished)."""
+    """SHA-256 of a regular file's bytes ("" when it cannot be read, or is a FIFO or device:
+    the pair is then not finished).
+
+    Opened without blocking and checked before reading, so a FIFO in a manifest (whose
+    pair fails when it runs) cannot hang the driver's check for finished pairs.
+    """
     h = hashlib.sha256()
     try:
-        with open(path, "rb") as f:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return ""
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return ""
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
     except OSError:
@@ -122,8 +142,15 @@ def align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions, worker: 
 
     ``worker`` is the :func:`load_id` of ``encoder``, passed through to the outcome.
     """
-    outcome = _align_pair(spec, encoder, options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AlignWarning)
+        outcome = _align_pair(spec, encoder, options)
     outcome.worker = worker
+    for w in caught:
+        if issubclass(w.category, AlignWarning):
+            outcome.warnings.append(str(w.message))
+        else:  # not ours to carry: show it as it would have been shown
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return outcome
 
 
@@ -133,6 +160,7 @@ def _align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> Pair
         alignment = align_files(
             spec.src, spec.tgt, spec.src_lang, spec.tgt_lang,
             presegmented=options.presegmented, model=encoder, config=SearchConfig(max_align=options.max_align, refine=options.refine),
+            max_bytes=options.max_input_bytes, regular_only=True,  # read again below for the digests, by a worker
         )
         files = render(alignment, spec.id, options)
         return PairOutcome(

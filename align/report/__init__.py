@@ -86,20 +86,21 @@ def collection_wire_copy(
     model: str = "use-m3",
     cache: bool = True,
     progress: Callable[[str], None] | None = None,
+    max_bytes: int | None = None,
 ) -> WireCopyReport:
     """Wire copy between the pair's documents and a collection of other files.
 
     ``paths`` are text files or folders of ``*.txt`` files (languages detected per file);
     the pair's own files are skipped if listed, so ``samples/`` can be given whole. The
     pair's documents are passed as already segmented, so the report's sentence ids are
-    the alignment's.
+    the alignment's. ``max_bytes`` limits each file's size (see :func:`align.read.read_document`).
     """
     from align.read import read_document
     from align.wirecopy import find_wire_copy
 
     files = collection_paths(paths)
     others = [
-        read_document(f, "und") for f in dict.fromkeys(files)
+        read_document(f, "und", max_bytes=max_bytes) for f in dict.fromkeys(files)
         if not _same_file(alignment.src.path, f) and not _same_file(alignment.tgt.path, f)
     ]
     return find_wire_copy([alignment.src, alignment.tgt, *others], model=model, cache=cache, progress=progress)

@@ -19,8 +19,9 @@ import dataclasses
 import re
 from functools import cache
 
+from align.errors import InputError
 from align.read import check_lang
-from align.segment.base import Segmenter
+from align.segment.base import MAX_SENTENCE_CHARS, Segmenter
 from align.segment.news import NewsSegmenter
 from align.types import Document, Sentence
 
@@ -59,13 +60,28 @@ def presegmented(doc: Document) -> Document:
     Ids are 0-based line numbers; the line terminator is not part of the sentence; a final
     line terminator does not start an extra sentence, but an empty line elsewhere is an
     (empty) sentence so that ids stay equal to line numbers.
+
+    A line longer than :data:`~align.segment.base.MAX_SENTENCE_CHARS` characters is refused
+    (:class:`InputError` naming the line): it cannot be cut without changing the ids, and
+    kept whole it would make later stages slower than linear (see that constant).
     """
     text = doc.text
     sentences: list[Sentence] = []
     start = 0
     for m in _LINE_TERMINATOR.finditer(text):
-        sentences.append(Sentence(len(sentences), start, m.start(), text[start : m.start()]))
+        sentences.append(_line(doc, len(sentences), start, m.start()))
         start = m.end()
     if start < len(text):
-        sentences.append(Sentence(len(sentences), start, len(text), text[start:]))
+        sentences.append(_line(doc, len(sentences), start, len(text)))
     return dataclasses.replace(doc, sentences=tuple(sentences))
+
+
+def _line(doc: Document, line_id: int, start: int, end: int) -> Sentence:
+    """Line ``line_id`` of a presegmented document as a sentence, if it is not too long."""
+    if end - start > MAX_SENTENCE_CHARS:
+        raise InputError(
+            f"{doc.name}: line {line_id + 1} has {end - start:,} characters, more than the "
+            f"{MAX_SENTENCE_CHARS:,} a sentence may have; split it into sentences, or leave out "
+            "--presegmented so that align splits the text itself"
+        )
+    return Sentence(line_id, start, end, doc.text[start:end])
