@@ -674,6 +674,10 @@ def main() -> None:
             sys.exit(1)
         if debug:
             traceback.print_exc()
+        if isinstance(err, MemoryError):
+            typer.echo("align: error: out of memory; split the documents into smaller parts (a few hundred "
+                       "thousand sentences at most), or use a machine with more memory", err=True)
+            sys.exit(1)
         typer.echo(f"align: error: {type(err).__name__}: {printable(str(err), keep_newlines=False)} "
                    "(rerun with --debug for a traceback)", err=True)
         sys.exit(1)

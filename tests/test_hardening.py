@@ -710,16 +710,14 @@ def test_read_tmx_billion_laughs(tmp_path: Path) -> None:
     path = tmp_path / "lol.tmx"
     path.write_text(_BILLION_LAUGHS, encoding="utf-8")
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         units = read_tmx(path)
     except InputError as err:
         units = None
         assert "\n" not in str(err)
-    elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 2 and peak < 20_000_000
+    assert peak < 20_000_000  # expanding the entities would take gigabytes
     if units is not None:
         assert "lol" not in units[0]["tuvs"][0]["text"]
         assert units[0]["tuvs"][1]["text"] == "ok"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -225,15 +224,15 @@ def test_presegmented_doc_fields() -> None:
 # ------------------------------------------------------------------------- speed
 
 
-def test_five_thousand_sentences_are_fast() -> None:
+def test_five_thousand_sentences_with_hard_cases() -> None:
+    """Every hard case of a paragraph handled the same way 1,250 times over (no state leaks
+    between paragraphs). The segmenter's speed is measured by ``bench/segmenters.py``."""
     paragraph = ('Der Sprecher Lt. Col. Martin Meiners sagte am 10. Juli: „Wir sind bereit.“ '
                  'Die Gespräche dauerten ca. 90 Min., d. h. länger als geplant. "Gut", sagte er. Dann ging er.\n\n')
     text = paragraph * 1250  # 5,000 sentences
-    get_segmenter("de")
-    t0 = time.perf_counter()
     doc = segment(read_text(text, "de"))
     assert len(doc.sentences) == 5000
-    assert time.perf_counter() - t0 < 1.5
+    assert [s.text for s in doc.sentences[4:8]] == [s.text for s in doc.sentences[:4]]
 
 
 @pytest.mark.parametrize("line", ["wort " * 200_000, "Wort Wort. " * 90_000, "Ab.Cd." * 100_000, "漢字" * 300_000])

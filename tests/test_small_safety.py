@@ -166,3 +166,35 @@ def test_an_interrupted_batch_says_finished_pairs_are_kept(tmp_path: Path) -> No
     assert proc.returncode == 130, err
     assert "kept in out" in err and "rerun the same command" in err and err.count("\n") == 1, err
     assert (tmp_path / "out" / "p0.tmx").exists()
+
+
+# --- running out of memory is one line, not a traceback --------------------------------
+
+
+def test_out_of_memory_is_one_line(tmp_path: Path) -> None:
+    """A document too big for the memory the process may use: one line saying what to do."""
+    import resource
+
+    (tmp_path / "big.txt").write_text(SRC.read_text(encoding="utf-8") * 3000, encoding="utf-8")  # ~42,000 sentences
+    shutil.copy(TGT, tmp_path / "en.txt")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1500 << 20, 1500 << 20))
+
+    done = run("pair", "big.txt", "en.txt", "-s", "de", "-t", "en", "-o", "out.tsv", cwd=tmp_path, preexec_fn=limit)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.decode().splitlines() == [
+        "align: error: out of memory; split the documents into smaller parts (a few hundred thousand sentences "
+        "at most), or use a machine with more memory"
+    ]
+    assert not (tmp_path / "out.tsv").exists()
+
+
+def test_a_fifo_in_a_report_collection_is_refused_without_blocking(tmp_path: Path) -> None:
+    shutil.copy(SRC, tmp_path / "de.txt")
+    shutil.copy(TGT, tmp_path / "en.txt")
+    os.mkfifo(tmp_path / "pipe.txt")  # nobody ever writes to it: opening it for reading would block
+    done = run("report", "de.txt", "en.txt", "-s", "de", "-t", "en", "--collection", "pipe.txt", "-o", "r.html",
+               cwd=tmp_path)
+    assert done.returncode == 1 and b"pipe.txt" in done.stderr and done.stderr.count(b"\n") == 1, done.stderr
+    assert not (tmp_path / "r.html").exists()

@@ -100,7 +100,8 @@ def collection_wire_copy(
 
     files = collection_paths(paths)
     others = [
-        read_document(f, "und", max_bytes=max_bytes) for f in dict.fromkeys(files)
+        # regular files only: a FIFO among a folder's *.txt files would block the report forever
+        read_document(f, "und", max_bytes=max_bytes, regular_only=True) for f in dict.fromkeys(files)
         if not _same_file(alignment.src.path, f) and not _same_file(alignment.tgt.path, f)
     ]
     return find_wire_copy([alignment.src, alignment.tgt, *others], model=model, cache=cache, progress=progress)
