@@ -130,8 +130,10 @@ def test_ctrl_c_while_reading_dev_zero_exits_130(tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
 
     def proc_field(name: str, field: str) -> int:
+        """A number from /proc/PID/NAME; 0 once the child has exited (a zombie has no VmRSS)."""
         with open(f"/proc/{proc.pid}/{name}") as fh:
-            return int(fh.read().split(field)[1].split()[0])
+            parts = fh.read().split(field)
+        return int(parts[1].split()[0]) if len(parts) > 1 else 0
 
     proc = python_align("segment", "/dev/zero", "--lang", "de", env={MAX_INPUT_ENV: "100000000"},
                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path, preexec_fn=cap_memory)
