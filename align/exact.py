@@ -71,10 +71,10 @@ def quantize_rows(a: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(a.shape, np.float64), np.ones(len(a), np.float64)
     # the row peaks from the input as it is (float32 input: half the memory traffic)
     peak = np.maximum(a.max(axis=1), -a.min(axis=1)).astype(np.float64)
-    q = a.astype(np.float64, order="C", copy=True)
     _, exp = np.frexp(peak)  # peak < 2**exp (0 for a zero row)
     shift = bits - exp
-    q *= _pow2(shift)[:, None]
+    q = np.empty(a.shape, np.float64)
+    np.multiply(a, _pow2(shift)[:, None], out=q)  # in float64; a power of two: exact
     np.rint(q, out=q)
     return q, _pow2(-shift)
 
