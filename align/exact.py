@@ -9,22 +9,27 @@ warm cache, another worker or another machine printed ``0.6476`` where a cold ru
 printed ``0.6477``. Rounding the result afterwards cannot fix that: whatever the grid,
 a value near one of its boundaries still falls either way.
 
-What: both factors are rounded to integers first (each row of the left factor, and each
-column of the right one, scaled by its own power of two), small enough that every
-product and every partial sum is an integer below 2**53. A float64 GEMM then computes
-each entry *exactly*, in any order, on any kernel, in any block shape; scaling back by
-powers of two is exact as well, and the one rounding to float32 at the end is a plain
-IEEE rounding of an exact value. Proof of the bound: with ``|a| <= 2**p`` and
-``|w| <= 2**q`` integers and ``k <= 2**c`` terms, every partial sum is at most
-``2**(p + q + c) <= 2**53`` in magnitude (:func:`split_bits` picks ``p + q = 53 - c``).
+What: both factors are rounded to integers first: each row of the left factor, and each
+column of the right one, is scaled by a power of two (chosen from that row or column
+alone) that brings its Euclidean norm below ``2**NORM_BITS``, then rounded. By Cauchy-
+Schwarz every product of such a row and column, and every partial sum of their dot
+product in any order, is an integer of magnitude at most ``|a| * |w| < (2**26 +
+sqrt(k) / 2)**2 < 2**53``: a float64 GEMM computes each entry *exactly*, in any order, on
+any kernel, in any block shape, with FMA or without. Scaling back by powers of two is
+exact as well, and the one rounding to float32 at the end is a plain IEEE rounding of an
+exact value.
 
 Cost: a float64 GEMM runs at half the speed of a float32 one (measured 2.0-2.2x on
 AVX-512), plus a few element-wise passes to round the left factor; use-m3's forward
-pass takes about twice the CPU time it took with float32 products. Precision: 21-23
-significant bits per factor, relative to its row's or column's largest entry; the
-largest error of a 1280-term product is about twice a float32 GEMM's (1.2e-6 against
-5.7e-7 of the largest entry), and use-m3's vectors stay at cosine 0.999999 to the
-reference implementation's (``bench/embed_speed.py``).
+pass takes a little over twice the CPU time it took with float32 products.
+
+Precision: each entry is rounded to within ``2**-26`` of its row's (column's) norm, so a
+product entry is off by about ``2**-27 * |a| * |w|``, near float32's own rounding of the
+product. (Rounding relative to each row's largest entry instead was 7 times less
+precise on use-m3's heavy-tailed activations.) Where that is not enough, ``terms=2``
+doubles the bits (see :class:`ExactMatrix`). Measured on 800 x 800 sentence pairs of a
+real text: use-m3's cosines are within 5.6e-8 (mean) of a float64 computation of the
+same network, against 7.6e-8 for the former float32 products.
 
 Example::
 
@@ -41,43 +46,33 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ExactMatrix", "blas_is_limited", "exact_dots", "quantize_rows", "single_threaded_blas", "split_bits"]
+__all__ = ["NORM_BITS", "ExactMatrix", "blas_is_limited", "exact_dots", "quantize_rows", "single_threaded_blas"]
 
-_MANTISSA = 53  # significant bits of a float64: integers up to 2**53 are exact
-
-
-def split_bits(k: int) -> tuple[int, int]:
-    """Bits ``(p, q)`` for the left and right factors of a product of ``k`` terms.
-
-    ``p + q + ceil(log2 k) <= 53``, so sums of ``k`` products of integers of at most
-    ``p`` and ``q`` bits (plus sign) are exact in float64, whatever their order.
-    """
-    if k < 1:
-        raise ValueError(f"need at least one term, got {k}")
-    room = _MANTISSA - (k - 1).bit_length()
-    return room - room // 2, room // 2
+NORM_BITS = 26
+"""Bits of the Euclidean norm of a rounded row or column: ``(2**26 + sqrt(k) / 2)**2 <
+2**53`` for any ``k`` below ``2**40``, with room to spare for the rounding of the norm."""
 
 
 def _pow2(exponents: np.ndarray) -> np.ndarray:
     return np.ldexp(np.ones(exponents.shape, np.float64), exponents.astype(np.int32))
 
 
-def quantize_rows(a: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row of ``a`` as integers of at most ``bits`` bits (float64) and its scale.
+def quantize_rows(a: np.ndarray, bits: int = NORM_BITS) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of ``a`` as integers (float64) whose Euclidean norm is below ``2**bits``
+    plus rounding, and its scale.
 
-    ``a[i] ~= q[i] * scale[i]``, ``scale[i]`` a power of two chosen from row ``i``
-    alone (so a row's integers never depend on the other rows), with ``|q| <= 2**bits``
-    and a rounding error of at most ``scale[i] / 2`` per entry.
+    ``a[i] ~= q[i] * scale[i]``, ``scale[i]`` a power of two chosen from row ``i`` alone
+    (so a row's integers never depend on the other rows), with a rounding error of at
+    most ``scale[i] / 2 <= 2**-bits * |a[i]|`` per entry. The norm is numpy's own sum
+    (not BLAS), so the scale is the same on every machine.
     """
-    a = np.asarray(a)
-    if a.size == 0:
-        return np.zeros(a.shape, np.float64), np.ones(len(a), np.float64)
-    # the row peaks from the input as it is (float32 input: half the memory traffic)
-    peak = np.maximum(a.max(axis=1), -a.min(axis=1)).astype(np.float64)
-    _, exp = np.frexp(peak)  # peak < 2**exp (0 for a zero row)
+    q = np.array(a, dtype=np.float64, order="C", copy=True)
+    if q.size == 0:
+        return q, np.ones(len(q), np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", q, q))
+    _, exp = np.frexp(norms)  # |a[i]| < 2**exp (up to the rounding of the norm; 0 for a zero row)
     shift = bits - exp
-    q = np.empty(a.shape, np.float64)
-    np.multiply(a, _pow2(shift)[:, None], out=q)  # in float64; a power of two: exact
+    q *= _pow2(shift)[:, None]  # a power of two: exact
     np.rint(q, out=q)
     return q, _pow2(-shift)
 
@@ -89,36 +84,60 @@ class ExactMatrix:
     factors, so a row's result is the same bits whatever else is in ``a``, however many
     threads or which BLAS kernel computes it. ``w`` is kept as ``q * scale`` with ``q``
     integers (float64, C order) and one power-of-two ``scale`` per column.
+
+    ``terms=2`` keeps ``w`` as the sum of two such parts, the second one what the first
+    left over (itself rounded exactly the same way): about 52 bits per column instead
+    of 26. :meth:`matmul` then splits its left factor the same way and adds the three
+    exact products that matter (high x high, high x low, low x high) in float64, in a
+    fixed order: three times the work, for a product whose result is later used by
+    difference (use-m3's region sums: a window is two sentence sums minus two edge sums
+    plus a join sum), where one 26-bit term resolved cosines 4x worse than float32 did.
     """
 
-    def __init__(self, w: np.ndarray) -> None:
+    def __init__(self, w: np.ndarray, *, terms: int = 1) -> None:
         w = np.asarray(w)
         if w.ndim != 2:
             raise ValueError(f"need a matrix, got shape {w.shape}")
+        if terms not in (1, 2):
+            raise ValueError(f"terms must be 1 or 2, got {terms}")
         self.shape = w.shape
-        self.row_bits, col_bits = split_bits(w.shape[0])
-        q, scale = quantize_rows(np.ascontiguousarray(w.T), col_bits)
-        self.q = np.ascontiguousarray(q.T)
-        self.scale = scale
+        self.terms = terms
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # (integers k x n, scale per column)
+        rest = np.asarray(w.T, np.float64)
+        for _ in range(terms):
+            q, scale = quantize_rows(rest)
+            self.parts.append((np.ascontiguousarray(q.T), scale))
+            if len(self.parts) < terms:
+                rest = rest - q * scale[:, None]  # exact: below the first part's rounding step
 
     @property
     def value(self) -> np.ndarray:
         """The rounded factor itself (float64), i.e. what the products are exact for."""
-        return self.q * self.scale
+        return sum(q * scale for q, scale in self.parts)  # type: ignore[return-value]
 
     def matmul(self, a: np.ndarray, dtype: type = np.float32) -> np.ndarray:
-        """``a @ w`` (``a`` is ``m x k``), exact before the final rounding to ``dtype``."""
+        """``a @ w`` (``a`` is ``m x k``), exact for the rounded factors, then rounded to ``dtype``."""
         if a.ndim != 2 or a.shape[1] != self.shape[0]:
             raise ValueError(f"cannot multiply {a.shape} by {self.shape}")
-        q, row_scale = quantize_rows(a, self.row_bits)
-        c = q @ self.q  # integers below 2**53: exact in any summation order
-        c *= self.scale  # powers of two: exact
+        total: np.ndarray | None = None
+        rest = np.asarray(a, np.float64) if self.terms > 1 else a
+        for i in range(self.terms):
+            q, row_scale = quantize_rows(rest)
+            for wq, col_scale in self.parts[: self.terms - i]:  # high x high, high x low, low x high
+                c = q @ wq  # integers below 2**53: exact in any summation order
+                c *= col_scale  # powers of two: exact
+                c *= row_scale[:, None]
+                if total is None:
+                    total = c
+                else:
+                    total += c  # numpy's own addition, in a fixed order
+            if i + 1 < self.terms:
+                q *= row_scale[:, None]
+                rest = rest - q  # what the first part left over: exact
+        assert total is not None
         if np.dtype(dtype) == np.float64:
-            c *= row_scale[:, None]
-            return c
-        out = np.empty(c.shape, dtype)
-        np.multiply(c, row_scale[:, None], out=out, casting="same_kind")  # one rounding
-        return out
+            return total
+        return total.astype(dtype)  # one rounding
 
 
 def exact_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -126,14 +145,12 @@ def exact_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     Each row of either side is rounded on its own (:func:`quantize_rows`), so a dot
     product is the same number whichever block of rows it is computed in and whichever
-    kernel computes it. For unit vectors of 512 dimensions (22 bits per side) the
-    rounding moves a cosine by about 1e-8, less than float32's rounding of the same sum.
+    kernel computes it. For unit vectors the rounding moves a cosine by about 1e-8.
     """
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"cannot take dot products of rows of shapes {a.shape} and {b.shape}")
-    p, q = split_bits(max(1, a.shape[1]))
-    qa, sa = quantize_rows(a, p)
-    qb, sb = quantize_rows(b, q)
+    qa, sa = quantize_rows(a)
+    qb, sb = quantize_rows(b)
     out = qa @ qb.T  # integers below 2**53: exact in any summation order
     out *= sa[:, None]  # powers of two: exact
     out *= sb[None, :]

@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from align.embed import CachedEncoder, EmbeddingCache, USEM3Encoder
-from align.exact import ExactMatrix, exact_dots, quantize_rows, split_bits
+from align.exact import NORM_BITS, ExactMatrix, exact_dots, quantize_rows
 from tests.conftest import IN_CI, ROOT, SAMPLES, SHARED_DATA
 
 SAMPLE_SRC = SAMPLES / "000_b5ea64c99ab2f47c.txt"
@@ -63,22 +63,30 @@ def test_exact_products_equal_integer_arithmetic_whatever_the_rows() -> None:
         w = ExactMatrix((rng.standard_normal((k, n)) * rng.uniform(0.01, 3, n)).astype(np.float32))
         a = (rng.standard_normal((37, k)) * np.exp(rng.normal(0, 4, (37, 1)))).astype(np.float32)
         a[3] = 0.0  # a zero row
-        qa, _ = quantize_rows(a, w.row_bits)
+        a[4] = w.value[:, 0] * 1e3  # a row along a column: the largest sum the bound allows
+        qa, _ = quantize_rows(a)
+        (wq, _), = w.parts
+        assert (np.linalg.norm(qa, axis=1) < 2**NORM_BITS + np.sqrt(k)).all()
         # the float64 GEMM equals the integer product: nothing was rounded in the sum
-        exact = qa.astype(np.int64) @ w.q.astype(np.int64)
-        assert np.array_equal((qa @ w.q).astype(np.int64), exact)
+        exact = qa.astype(np.int64) @ wq.astype(np.int64)
+        assert np.abs(exact).max() > 2**50  # (row 4) near the bound, still exact
+        assert np.array_equal((qa @ wq).astype(np.int64), exact)
         whole = w.matmul(a)
         for rows in (slice(0, 1), slice(5, 6), slice(2, 5), slice(9, 37)):  # gemv, small, other offsets
             assert np.array_equal(w.matmul(a[rows]), whole[rows])
-        # close to the float64 product of the unrounded factors (21-23 bits per factor)
+        # close to the float64 product of the unrounded factors: each row rounded to
+        # 2**-27 of its norm, so an entry is off by about that much of |a| |w|
         ref = a.astype(np.float64) @ w.value
-        assert np.abs(whole - ref).max() <= 1e-5 * np.abs(ref).max()
-    # the worst case of the bound: every entry at its largest magnitude, k terms of one sign
-    for k in (1, 2, 3, 512, 1280, 2048):
-        p, q = split_bits(k)
-        assert p + q + (k - 1).bit_length() <= 53
-        full = np.full((1, k), 2.0**p) @ np.full((k, 1), 2.0**q)
-        assert full[0, 0] == k * 2 ** (p + q) and k * 2 ** (p + q) <= 2**53
+        norms = np.linalg.norm(a.astype(np.float64), axis=1)[:, None] * np.linalg.norm(w.value, axis=0)
+        assert (np.abs(whole - ref) <= 2.0**-22 * norms + 2.0**-23 * np.abs(ref)).all()
+    # two terms: about 52 bits of each factor, rows still independent of each other
+    x = rng.standard_normal((50, 1280)) * 100
+    w2 = ExactMatrix(rng.standard_normal((1280, 512)), terms=2)
+    ref = x @ w2.value
+    got = w2.matmul(x, np.float64)
+    norms = np.linalg.norm(x, axis=1)[:, None] * np.linalg.norm(w2.value, axis=0)
+    assert (np.abs(got - ref) <= 2.0**-40 * norms).all()  # 3 roundings of ~2**-41.7 |x| |w| each
+    assert np.array_equal(w2.matmul(x[7:9], np.float64), got[7:9])
 
 
 def test_exact_dots_do_not_depend_on_the_block() -> None:

