@@ -26,10 +26,8 @@ pass takes a little over twice the CPU time it took with float32 products.
 Precision: each entry is rounded to within ``2**-26`` of its row's (column's) norm, so a
 product entry is off by about ``2**-27 * |a| * |w|``, near float32's own rounding of the
 product. (Rounding relative to each row's largest entry instead was 7 times less
-precise on use-m3's heavy-tailed activations.) Where that is not enough, ``terms=2``
-doubles the bits (see :class:`ExactMatrix`). Measured on 800 x 800 sentence pairs of a
-real text: use-m3's cosines are within 5.6e-8 (mean) of a float64 computation of the
-same network, against 7.6e-8 for the former float32 products.
+precise on use-m3's heavy-tailed activations.) Where that is not enough, rounding in
+blocks of columns gives back some bits (see :class:`ExactMatrix`).
 
 Example::
 
@@ -85,55 +83,52 @@ class ExactMatrix:
     threads or which BLAS kernel computes it. ``w`` is kept as ``q * scale`` with ``q``
     integers (float64, C order) and one power-of-two ``scale`` per column.
 
-    ``terms=2`` keeps ``w`` as the sum of two such parts, the second one what the first
-    left over (itself rounded exactly the same way): about 52 bits per column instead
-    of 26. :meth:`matmul` then splits its left factor the same way and adds the three
-    exact products that matter (high x high, high x low, low x high) in float64, in a
-    fixed order: three times the work, for a product whose result is later used by
-    difference (use-m3's region sums: a window is two sentence sums minus two edge sums
-    plus a join sum), where one 26-bit term resolved cosines 4x worse than float32 did.
+    ``block``: round and multiply ``block`` rows of ``w`` (columns of ``a``) at a time,
+    each block on its own scales, and add the block products in float64 in a fixed
+    order (deterministic, though no longer exact). A row of 1,280 similar entries loses
+    about 5 bits to rounding relative to its norm; blocks of 64 give back 2.2 of them
+    on each side. use-m3's output projection needs that: windows take differences of
+    the region sums it projects (two sentences minus two edges plus a join), and one
+    block resolved their cosines 4x worse than float32 did (mean error against a
+    float64 computation 3.3e-7, float32 7.6e-8, blocks of 64 8.2e-8, for 1.6x the time
+    of one block; two-term splits of both factors reached 5.6e-8 for 3.3x).
     """
 
-    def __init__(self, w: np.ndarray, *, terms: int = 1) -> None:
+    def __init__(self, w: np.ndarray, *, block: int | None = None) -> None:
         w = np.asarray(w)
         if w.ndim != 2:
             raise ValueError(f"need a matrix, got shape {w.shape}")
-        if terms not in (1, 2):
-            raise ValueError(f"terms must be 1 or 2, got {terms}")
+        k = w.shape[0]
+        step = k if block is None else block
+        if step < 1:
+            raise ValueError(f"block must be at least 1, got {block}")
         self.shape = w.shape
-        self.terms = terms
-        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # (integers k x n, scale per column)
-        rest = np.asarray(w.T, np.float64)
-        for _ in range(terms):
-            q, scale = quantize_rows(rest)
+        self.blocks = [(lo, min(lo + step, k)) for lo in range(0, k, step)]
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # per block: (integers, scale per column)
+        for lo, hi in self.blocks:
+            q, scale = quantize_rows(w[lo:hi].T)
             self.parts.append((np.ascontiguousarray(q.T), scale))
-            if len(self.parts) < terms:
-                rest = rest - q * scale[:, None]  # exact: below the first part's rounding step
 
     @property
     def value(self) -> np.ndarray:
         """The rounded factor itself (float64), i.e. what the products are exact for."""
-        return sum(q * scale for q, scale in self.parts)  # type: ignore[return-value]
+        return np.vstack([q * scale for q, scale in self.parts])
 
     def matmul(self, a: np.ndarray, dtype: type = np.float32) -> np.ndarray:
-        """``a @ w`` (``a`` is ``m x k``), exact for the rounded factors, then rounded to ``dtype``."""
+        """``a @ w`` (``a`` is ``m x k``): exact products of the rounded factors (added
+        block by block in a fixed order when there are blocks), then rounded to ``dtype``."""
         if a.ndim != 2 or a.shape[1] != self.shape[0]:
             raise ValueError(f"cannot multiply {a.shape} by {self.shape}")
         total: np.ndarray | None = None
-        rest = np.asarray(a, np.float64) if self.terms > 1 else a
-        for i in range(self.terms):
-            q, row_scale = quantize_rows(rest)
-            for wq, col_scale in self.parts[: self.terms - i]:  # high x high, high x low, low x high
-                c = q @ wq  # integers below 2**53: exact in any summation order
-                c *= col_scale  # powers of two: exact
-                c *= row_scale[:, None]
-                if total is None:
-                    total = c
-                else:
-                    total += c  # numpy's own addition, in a fixed order
-            if i + 1 < self.terms:
-                q *= row_scale[:, None]
-                rest = rest - q  # what the first part left over: exact
+        for (lo, hi), (wq, col_scale) in zip(self.blocks, self.parts):
+            q, row_scale = quantize_rows(a if len(self.blocks) == 1 else a[:, lo:hi])
+            c = q @ wq  # integers below 2**53: exact in any summation order
+            c *= col_scale  # powers of two: exact
+            c *= row_scale[:, None]
+            if total is None:
+                total = c
+            else:
+                total += c  # numpy's own addition, block after block
         assert total is not None
         if np.dtype(dtype) == np.float64:
             return total

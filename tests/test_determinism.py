@@ -79,14 +79,20 @@ def test_exact_products_equal_integer_arithmetic_whatever_the_rows() -> None:
         ref = a.astype(np.float64) @ w.value
         norms = np.linalg.norm(a.astype(np.float64), axis=1)[:, None] * np.linalg.norm(w.value, axis=0)
         assert (np.abs(whole - ref) <= 2.0**-22 * norms + 2.0**-23 * np.abs(ref)).all()
-    # two terms: about 52 bits of each factor, rows still independent of each other
-    x = rng.standard_normal((50, 1280)) * 100
-    w2 = ExactMatrix(rng.standard_normal((1280, 512)), terms=2)
-    ref = x @ w2.value
-    got = w2.matmul(x, np.float64)
-    norms = np.linalg.norm(x, axis=1)[:, None] * np.linalg.norm(w2.value, axis=0)
-    assert (np.abs(got - ref) <= 2.0**-40 * norms).all()  # 3 roundings of ~2**-41.7 |x| |w| each
-    assert np.array_equal(w2.matmul(x[7:9], np.float64), got[7:9])
+    # in blocks: each block's product exact, added in a fixed order; rows still
+    # independent of each other, and closer to the unrounded product than one block
+    x = rng.standard_normal((50, 1280)) * rng.uniform(0.1, 10, 1280)
+    w = rng.standard_normal((1280, 512))
+    blocked, single = ExactMatrix(w, block=64), ExactMatrix(w)
+    assert len(blocked.parts) == 20
+    got = blocked.matmul(x, np.float64)
+    assert np.array_equal(blocked.matmul(x[7:9], np.float64), got[7:9])
+    parts = [quantize_rows(x[:, lo:hi])[0] @ wq for (lo, hi), (wq, _) in zip(blocked.blocks, blocked.parts)]
+    exact = [quantize_rows(x[:, lo:hi])[0].astype(np.int64) @ wq.astype(np.int64)
+             for (lo, hi), (wq, _) in zip(blocked.blocks, blocked.parts)]
+    assert all(np.array_equal(p.astype(np.int64), e) for p, e in zip(parts, exact))
+    ref = x @ w
+    assert np.abs(got - ref).mean() < np.abs(single.matmul(x, np.float64) - ref).mean() / 2
 
 
 def test_exact_dots_do_not_depend_on_the_block() -> None:
