@@ -7,13 +7,14 @@ pass, for four reasons:
 - speed: the C++ ``sentencepiece`` tokenizer instead of the package's pure-Python one,
   micro-batches spread over the CPU cores with single-threaded BLAS each, the
   context-free first stage memoised per piece id, and the last layer norm folded into
-  the output projection (several times the package's own numpy backend, the same
-  vectors to cosine 0.999999; see ``bench/embed_speed.py``);
+  the output projection (about 1.5x the package's own numpy backend with the exact
+  products below, 3x with float32 ones; the same vectors to cosine 0.999999; see
+  ``bench/embed_speed.py``);
 - the same bits everywhere: every matrix product is exact (:mod:`align.exact`), so a
   sentence's states and vectors do not depend on the other sentences of the call (hence
   not on the cache's state, the batch or the worker), on the threads or on the BLAS
   kernel, and a printed score cannot change in its last digit between runs. This
-  costs about twice the CPU time of float32 products (float64 GEMMs);
+  costs about twice the CPU time of float32 products (float64 GEMMs; bench/SPEED.md);
 - windows: the network is a deep-averaging network (token features -> layer norm ->
   **sum over tokens** -> projection / sqrt(n_tokens) -> small head), so the vector of
   ``k`` joined sentences is assembled from per-sentence states instead of re-running
