@@ -8,7 +8,7 @@ pass, for four reasons:
   micro-batches spread over the CPU cores with single-threaded BLAS each, the
   context-free first stage memoised per piece id, and the last layer norm folded into
   the output projection (about 1.5x the package's own numpy backend with the exact
-  products below, 3x with float32 ones; the same vectors to cosine 0.999999; see
+  products below, 2.7x with float32 ones; the same vectors to cosine 0.999999; see
   ``bench/embed_speed.py``);
 - the same bits everywhere: every matrix product is exact (:mod:`align.exact`), so a
   sentence's states and vectors do not depend on the other sentences of the call (hence
