@@ -80,7 +80,9 @@ class Encoder(ABC):
         """Embed each text independently: float32 ``(len(texts), dim)``, rows L2-normalised.
 
         An empty input gives an empty ``(0, dim)`` array rather than an error, so callers
-        need no special case for empty documents.
+        need no special case for empty documents. Row ``i`` should depend on ``texts[i]``
+        alone, bit for bit, or a vector read from the cache differs from one computed
+        beside other texts (use-m3 guarantees it; see :mod:`align.exact`).
         """
 
     def encode_windows(self, texts: Sequence[str], max_window: int) -> list[np.ndarray]:

