@@ -11,7 +11,8 @@ splices) or replaced by random bytes. Every case then goes through:
 
 1. ``decode_bytes`` for both sides: it must return text or raise ``InputError``; valid
    UTF-8 comes back exactly, text encoded in cp1252 or Latin-1 (and not valid UTF-8) comes
-   back exactly or is refused: never mojibake;
+   back exactly or is refused: never mojibake; mostly-UTF-8 bytes read with a warning
+   come back as exactly their UTF-8 reading with U+FFFD for the bad bytes;
 2. the segmenter (or ``--presegmented`` line splitting): the span contract;
 3. the aligner (``align_documents``) with a cheap deterministic encoder, and with the real
    use-m3 model for every K-th alignment (default 100): every sentence in exactly one bead, in order;
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +47,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from align.api import align_documents, prepare
-from align.errors import AlignError
+from align.errors import AlignError, AlignWarning
 from align.read import decode_bytes
 from align.search import SearchConfig
 from align.types import Document
@@ -139,7 +141,15 @@ def side(draw: st.DrawFn, sentences: list[str]) -> dict:
 def decode_side(s: dict, name: str) -> Document:
     """Decode one side and check the decoding promises; raises AlignError when refused."""
     data = s["bytes"]
-    text, encoding = decode_bytes(data, name, lang=s["lang"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AlignWarning)
+        text, encoding = decode_bytes(data, name, lang=s["lang"])
+    if any(issubclass(w.category, AlignWarning) for w in caught):
+        # mostly UTF-8 with a few bad bytes: exactly the UTF-8 reading, bad bytes as U+FFFD
+        expected = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8", errors="replace")
+        if text != expected:
+            raise AssertionError(f"mostly-UTF-8 input decoded to other text than its UTF-8 reading: {text[:60]!r}")
+        s["replaced"] = True
     try:
         utf8 = data.decode("utf-8-sig")
     except UnicodeDecodeError:
