@@ -50,3 +50,13 @@ def without_override_rights() -> Callable[[], None] | None:
     if probe.returncode != 0:
         pytest.skip("could not drop root's override rights here (prctl refused)")
     return _drop
+
+
+def run_python(code: str, *args: str, cwd: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -c code args`` in a child bound by permission bits (see :func:`without_override_rights`).
+
+    For checks that must see a permission refused: as root they run in-process to nothing.
+    The child's exit status and output are the test's evidence.
+    """
+    return subprocess.run([sys.executable, "-c", code, *args], preexec_fn=without_override_rights(), cwd=cwd,
+                          capture_output=True, text=True, check=False, timeout=600)

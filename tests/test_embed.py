@@ -22,6 +22,7 @@ from align.embed import (
     window_texts,
 )
 from align.errors import ModelError
+from tests.privileges import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -294,14 +295,23 @@ def test_unusable_cache_dir_runs_without_cache(tmp_path: Path) -> None:
     assert not store.enabled and store.disabled_reason
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores permissions")
 def test_read_only_cache_dir_runs_without_cache(tmp_path: Path) -> None:
+    """A cache folder the process may not write: embedding works, without the cache (checked
+    in a child that obeys permission bits even when the tests run as root)."""
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o500)
+    code = (
+        "import sys\nfrom align.embed import load_encoder\nfrom align.embed.cache import CachedEncoder, EmbeddingCache\n"
+        "store = EmbeddingCache(sys.argv[1])\n"
+        "vectors = CachedEncoder(load_encoder('use-m3', cache=False), store).encode(['Der Hund bellt.'])\n"
+        "print(vectors.shape, store.enabled)\n"
+    )
     try:
-        inner = _FakeEncoder()
-        assert CachedEncoder(inner, EmbeddingCache(ro)).encode(["a"]).shape == (1, 8)
+        done = run_python(code, str(ro))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["(1,", "512)", "False"], done.stdout
+        assert os.listdir(ro) == []
     finally:
         ro.chmod(0o700)
 

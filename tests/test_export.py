@@ -20,6 +20,7 @@ from align.export.moses import moses_paths
 from align.export.tmx import tmx_date, xml_safe
 from align.export.tsv import COLUMNS, escape_field, unescape_field
 from align.types import Alignment, Bead, Document, Sentence
+from tests.privileges import run_python
 
 DTD_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "tmx14.dtd"
 if not DTD_PATH.exists():  # the shared folder sits beside the project root
@@ -588,15 +589,21 @@ def test_read_only_directory_simulated(tmp_path: Path, alignment: Alignment, mon
     assert one_line(info.value)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_directory_real(tmp_path: Path, alignment: Alignment) -> None:
+def test_read_only_directory_real(tmp_path: Path) -> None:
+    """A real read-only folder, in a child that obeys permission bits even when tests run as root."""
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o555)
+    code = (
+        "import sys\nfrom align import align_texts\nfrom align.errors import OutputError\n"
+        "a = align_texts('Der Hund bellt.', 'The dog barks.', 'de', 'en')\n"
+        "try:\n    a.export(sys.argv[1])\nexcept OutputError as err:\n    print(err)\n    sys.exit(7)\n"
+    )
     try:
-        with pytest.raises(OutputError, match="no permission") as info:
-            export(alignment, ro / "out.tmx")
-        assert one_line(info.value)
+        done = run_python(code, str(ro / "out.tmx"))
+        assert done.returncode == 7, (done.stdout, done.stderr)
+        assert "no permission" in done.stdout and done.stdout.count("\n") == 1
+        assert os.listdir(ro) == []
     finally:
         ro.chmod(0o755)
 

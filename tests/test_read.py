@@ -15,6 +15,7 @@ import warnings
 
 from align.errors import AlignWarning, InputError
 from align.read import LEGACY_MAJORITY, UTF8_MAJORITY, check_lang, decode_bytes, read_document, read_text
+from tests.privileges import run_python
 
 GERMAN = "Die Gespräche dauerten etwa 90 Minuten, sagte Meiners. „Größe“ – Maß, Übel, 5 €.\n"
 
@@ -286,15 +287,20 @@ def test_directory(tmp_path) -> None:
     one_line_error(excinfo, str(tmp_path), "directory")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user")
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX permissions")
 def test_permission_denied(tmp_path) -> None:
+    """A real unreadable file, in a child that obeys permission bits even when tests run as root."""
     path = tmp_path / "secret.txt"
     path.write_text("Geheim.")
     path.chmod(0)
+    code = (
+        "import sys\nfrom align.errors import InputError\nfrom align.read import read_document\n"
+        "try:\n    read_document(sys.argv[1], 'de')\nexcept InputError as err:\n    print(err)\n    sys.exit(7)\n"
+    )
     try:
-        with pytest.raises(InputError) as excinfo:
-            read_document(str(path), "de")
-        one_line_error(excinfo, str(path), "permission denied")
+        done = run_python(code, str(path))
+        assert done.returncode == 7, (done.stdout, done.stderr)
+        assert str(path) in done.stdout and "permission denied" in done.stdout and done.stdout.count("\n") == 1
     finally:
         path.chmod(0o644)
 
