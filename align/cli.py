@@ -135,7 +135,7 @@ def pair(
     import align.report  # noqa: F401  (registers --format html)
     from align.api import align_files
     from align.export import export, format_for_path, get_exporter
-    from align.export.atomic import check_outputs
+    from align.files import check_outputs
     from align.export.moses import moses_paths
     from align.search import SearchConfig
 
@@ -248,7 +248,7 @@ def dedup(
       align dedup samples/*.txt --json -o wirecopy.json
       align dedup a.txt b.txt --lang en --threshold 0.6
     """
-    from align.export.atomic import atomic_output, check_outputs
+    from align.files import atomic_output, check_outputs
     from align.read import read_document
     from align.wirecopy import WireCopyConfig, find_wire_copy
     from align.wirecopy.render import render_json, render_text
@@ -419,7 +419,7 @@ def _check_index_target(index: str | None, redis: str | None, files: list[str]) 
     """A file index that will be written must not be one of the documents being added."""
     if redis:
         return
-    from align.export.atomic import InputFiles
+    from align.files import InputFiles
     from align.index import DEFAULT_INDEX
 
     InputFiles(files).check(index or DEFAULT_INDEX)  # the store itself checks the folder (--index messages)
@@ -497,7 +497,7 @@ def report(
     from align.embed import prefetch
 
     prefetch(model)
-    from align.export.atomic import check_outputs
+    from align.files import check_outputs
     from align.report import collection_paths, collection_wire_copy, write_report
 
     _check_languages(model, src_lang, tgt_lang)
@@ -543,7 +543,7 @@ def plot_command(
       align plot de.txt en.txt -s de -t en -o de-en.png
       align plot dev.de dev.fr -s de -t fr --presegmented -o dev.svg
     """
-    from align.export.atomic import check_outputs
+    from align.files import check_outputs
     from align.plot import check_plot_target, plot_alignment
 
     _check_languages(model, src_lang, tgt_lang)

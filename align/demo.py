@@ -13,7 +13,7 @@ from typing import Callable
 
 from align.errors import InputError
 from align.export import atomic_output, export
-from align.export.atomic import contained_path
+from align.files import contained_path
 from align.read import read_document
 from align.types import Alignment
 from align.wirecopy import WireCopyReport, find_wire_copy

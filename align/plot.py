@@ -83,7 +83,7 @@ def check_plot_target(path: str | os.PathLike[str], fmt: str | None = None) -> s
     Checks matplotlib first (nothing else matters without it), then the path, then the
     extension.
     """
-    from align.export.atomic import check_target
+    from align.files import check_target
 
     _matplotlib()
     check_target(os.fspath(path))
@@ -96,7 +96,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
 
     ``inputs``: the files the picture was made from, which it must not overwrite.
     """
-    from align.export.atomic import atomic_output
+    from align.files import atomic_output
 
     name = check_plot_target(path, fmt)
     with atomic_output(path, inputs=inputs) as out:

@@ -81,7 +81,7 @@ from typer.testing import CliRunner
 from align import cli
 from align.errors import OutputError
 from align.export import read_tmx
-from align.export.atomic import contained_path
+from align.files import contained_path
 from align.export.tmx import xml_safe
 from align.read import read_document
 from align.segment import presegmented, segment
@@ -619,7 +619,7 @@ def test_disk_full_device(tmp_path: Path) -> None:
 
 def test_disk_full_regular_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """ENOSPC halfway through a regular file: one line saying the disk is full, no file, no temp file."""
-    from align.export import atomic
+    from align import files as atomic
 
     real_fdopen = os.fdopen
 

@@ -1,6 +1,6 @@
 """No output ever destroys an input or lands where the user did not ask (issue 15, item 1).
 
-Every writer goes through ``align.export.atomic`` (``check_outputs`` before the work,
+Every writer goes through ``align.files`` (``check_outputs`` before the work,
 ``atomic_output``/``atomic_outputs`` at the write), so these tests drive the real
 commands and check the one rule from each of them: an output that is, or resolves to, an
 input is refused before any work; tool-named outputs are never written through a link;
@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from align.errors import OutputError
-from align.export import atomic
-from align.export.atomic import atomic_output, atomic_outputs, check_outputs
+from align import files as atomic
+from align.files import atomic_output, atomic_outputs, check_outputs
 from tests.conftest import SAMPLES
 from tests.privileges import without_override_rights
 
@@ -201,7 +201,7 @@ def test_a_read_only_file_is_refused_in_the_library_without_override_rights(tmp_
     target.write_text("keep\n", encoding="utf-8")
     os.chmod(target, 0o444)
     code = (
-        "import sys\nfrom align.export.atomic import atomic_output\nfrom align.errors import OutputError\n"
+        "import sys\nfrom align.files import atomic_output\nfrom align.errors import OutputError\n"
         "try:\n    with atomic_output(sys.argv[1]) as f:\n        f.write(b'new')\n"
         "except OutputError as err:\n    print(err)\n    sys.exit(7)\n"
     )

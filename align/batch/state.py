@@ -3,7 +3,7 @@
 A pair is finished when its done-marker ``DIR/.done/ID.json`` exists, records the same
 inputs (SHA-256 of their bytes), languages and settings as the current run, and every
 output file it lists is present with the recorded SHA-256. Outputs are written first and
-the marker last, each atomically (``align.export.atomic``), so a run killed at any
+the marker last, each atomically (``align.files``), so a run killed at any
 moment leaves either a finished pair or one that is done again; never a pair that looks
 finished but is not.
 
@@ -29,7 +29,7 @@ from typing import IO
 from align.batch.manifest import PairSpec
 from align.batch.work import BatchOptions, PairOutcome, file_digest, output_names
 from align.errors import OutputError
-from align.export.atomic import InputFiles, atomic_output, atomic_outputs, check_contained, check_target
+from align.files import InputFiles, atomic_output, atomic_outputs, check_contained, check_target
 from align.textsafe import json_dumps, shown_path
 
 MARKERS = ".done"

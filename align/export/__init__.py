@@ -2,7 +2,7 @@
 
 One module per format behind :class:`~align.export.base.Exporter`; :func:`export` picks a
 format by name or by the output's extension and writes atomically (see
-:mod:`align.export.atomic`)::
+:mod:`align.files`)::
 
     from align.export import export, FORMATS
     result = export(alignment, "out.tmx")                 # TMX, chosen by extension
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 # Importing the format modules registers them, in this order (the order FORMATS lists).
 from align.export import tmx, tsv, jsonl, moses, beads  # noqa: F401  (registration)
-from align.export.atomic import atomic_output
+from align.files import atomic_output
 from align.export.base import ExportResult, Exporter, export, format_for_path, formats, get_exporter
 from align.export.tmx import read_tmx
 

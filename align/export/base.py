@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, ClassVar
 
 from align.errors import AlignError
-from align.export.atomic import atomic_output, is_stdout
+from align.files import atomic_output, is_stdout
 from align.types import Alignment, Bead
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

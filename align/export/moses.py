@@ -9,7 +9,7 @@ splits on) would shift every following line, so each is replaced by a space and 
 
 Two files cannot go to standard output: exporting to ``None``/``"-"`` is an
 :class:`~align.errors.OutputError` that says to give an output path. The two files change
-together or not at all (:func:`~align.export.atomic.atomic_outputs`): both are written and
+together or not at all (:func:`~align.files.atomic_outputs`): both are written and
 fsynced beside their targets first; an error or Ctrl-C before or during the two renames
 leaves both old files in place (the renames run with Ctrl-C held back, the folder locked
 against a second run's renames, and the old versions kept until both succeeded). Only a
@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from align.errors import AlignError, OutputError
-from align.export.atomic import atomic_outputs, is_stdout
+from align.files import atomic_outputs, is_stdout
 from align.export.base import Exporter, ExportResult, encodable, input_paths, register, side_texts
 from align.types import Alignment
 

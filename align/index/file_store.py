@@ -41,7 +41,7 @@ from typing import IO, Any
 import numpy as np
 
 from align.errors import InputError, OutputError
-from align.export.atomic import atomic_output
+from align.files import atomic_output
 from align.index.safe_zip import DAMAGE_ERRORS, Damaged, Members
 from align.index.store import FORMAT, Store, check_record, message_detail
 from align.textsafe import json_dumps, shown_path

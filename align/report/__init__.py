@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from align.errors import InputError
-from align.export.atomic import atomic_output
+from align.files import atomic_output
 from align.export.base import Exporter, ExportResult, encodable, input_paths, register
 from align.report.html import LOW_SCORE, render_html
 from align.types import Alignment

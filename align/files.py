@@ -1,5 +1,7 @@
-"""Write an output file all at once or not at all.
+"""Every file align writes: all at once or not at all, and never over an input.
 
+This is the package's one file-writing room (exporters, reports, plots, batch outputs and
+markers, the index, the demo all come here), so the rules below hold for every writer.
 An exporter that fails halfway (a bug, a full disk, Ctrl-C) must not leave a truncated
 TMX behind that a CAT tool would later import without complaint, nor clobber the good
 file from the previous run. :func:`atomic_output` therefore writes to a temporary file in
