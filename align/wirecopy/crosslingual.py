@@ -47,17 +47,27 @@ def _topk(queries: _Rounded, base: _Rounded, k: int) -> tuple[np.ndarray, np.nda
 
     The cosines are exact (integers below 2**53 in a float64 product, then scaled by
     powers of two), so they do not depend on the block, the kernel or the thread count.
+    Equal cosines are ranked by index (lowest first): ``argpartition`` alone picks among
+    them in an order of its own, which differs with numpy's SIMD code path.
     """
     k = min(k, len(base.q))
     values = np.empty((len(queries.q), k), dtype=np.float64)
     index = np.empty((len(queries.q), k), dtype=np.int64)
+    if k == 0:
+        return values, index
     for lo in range(0, len(queries.q), _BLOCK):
         sims = queries.q[lo : lo + _BLOCK] @ base.q.T
         sims *= queries.scale[lo : lo + _BLOCK, None]
         sims *= base.scale[None, :]
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        part = np.argpartition(sims, -k, axis=1)[:, -k:]
         vals = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-vals, axis=1)
+        # a row whose k-th value recurs outside its top k: take the lowest indices among the ties
+        kth = vals.min(axis=1)
+        for r in np.flatnonzero((sims >= kth[:, None]).sum(axis=1) > k):
+            tied = np.flatnonzero(sims[r] >= kth[r])
+            part[r] = tied[np.lexsort((tied, -sims[r, tied]))][:k]
+            vals[r] = sims[r, part[r]]
+        order = np.lexsort((part, -vals), axis=1)
         values[lo : lo + _BLOCK] = np.take_along_axis(vals, order, axis=1)
         index[lo : lo + _BLOCK] = np.take_along_axis(part, order, axis=1)
     return values, index
@@ -155,20 +165,26 @@ def _pair_links(
     vb, ib = _topk(eb, ea, k)
     knn_a, knn_b = va.mean(axis=1), vb.mean(axis=1)
 
-    def score(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ratio margin and cosine of rows ``x`` of side a and ``y`` of side b (-inf if lengths disagree)."""
-        cos = ea.dots(x, eb, y)
+    def _margin(cos: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Ratio margin of rows ``x`` of side a and ``y`` of side b with cosines ``cos`` (-inf if lengths disagree)."""
         margin = cos / np.maximum((knn_a[x] + knn_b[y]) / 2, 1e-6)
         la, lb = side_a.lengths[x], side_b.lengths[y]
         ok = np.minimum(la, lb) >= min_length_ratio * np.maximum(la, lb)
-        return np.where(ok, margin, -np.inf), cos
+        return np.where(ok, margin, -np.inf)
 
-    # candidates: each row's k nearest neighbours, from both sides
-    cand = {(x, int(y)) for x in range(len(ea.q)) for y in ia[x]}
-    cand |= {(int(x), y) for y in range(len(eb.q)) for x in ib[y]}
-    xs = np.fromiter((c[0] for c in cand), dtype=np.int64, count=len(cand))
-    ys = np.fromiter((c[1] for c in cand), dtype=np.int64, count=len(cand))
-    margin, cos = score(xs, ys)
+    def score(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ratio margin and cosine of rows ``x`` of side a and ``y`` of side b."""
+        cos = ea.dots(x, eb, y)
+        return _margin(cos, x, y), cos
+
+    # candidates: each row's k nearest neighbours, from both sides, in (x, y) order; their
+    # cosines are the search's (exact: the same number from either side's product)
+    xs = np.concatenate([np.repeat(np.arange(len(ia)), ia.shape[1]), ib.ravel()])
+    ys = np.concatenate([ia.ravel(), np.repeat(np.arange(len(ib)), ib.shape[1])])
+    cs = np.concatenate([va.ravel(), vb.ravel()])
+    pairs, first = np.unique(np.stack([xs, ys], axis=1), axis=0, return_index=True)
+    xs, ys, cos = pairs[:, 0], pairs[:, 1], cs[first]
+    margin = _margin(cos, xs, ys)
     keep = margin >= min(min_margin, support_margin)
     # every occurrence of the two texts, then mutual best within each pair of documents
     best_a: dict[tuple[int, int, int], tuple[float, int]] = {}
