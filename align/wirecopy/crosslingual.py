@@ -18,16 +18,23 @@ more likely a translation than the same sentence alone.
 Consecutive matches form passages: one sentence alone needs a high margin, a run of
 several needs less, because chance rarely lines up consecutive sentences in both
 documents.
+
+Every cosine here is exact for the vectors as rounded by :func:`align.exact.quantize_rows`
+(about 1e-8 from the float32 vectors' own): a float32 product rounded a sentence's
+cosines differently with the BLAS kernel and with the block of rows it was computed in,
+so margins, and the report's fourth digit, depended on the machine and on the order of
+the files. The search and the scoring of a single pair compute the same number.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from align.exact import quantize_rows
 from align.types import Document
 from align.wirecopy.passages import Link
 
-_BLOCK = 2048
+_BLOCK = 1024  # query rows per product: a block of float64 cosines takes 8 KB per base row
 
 
 def text_key(text: str) -> str:
@@ -35,16 +42,32 @@ def text_key(text: str) -> str:
     return " ".join(text.split())
 
 
-def _topk(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` cosines (descending) and their indices in ``base`` for each query row."""
-    k = min(k, len(base))
-    values = np.empty((len(queries), k), dtype=np.float32)
-    index = np.empty((len(queries), k), dtype=np.int64)
-    for lo in range(0, len(queries), _BLOCK):
-        sims = queries[lo : lo + _BLOCK] @ base.T
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+def _topk(queries: _Rounded, base: _Rounded, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` cosines (descending) and their indices in ``base`` for each query row.
+
+    The cosines are exact (integers below 2**53 in a float64 product, then scaled by
+    powers of two), so they do not depend on the block, the kernel or the thread count.
+    Equal cosines are ranked by index (lowest first): ``argpartition`` alone picks among
+    them in an order of its own, which differs with numpy's SIMD code path.
+    """
+    k = min(k, len(base.q))
+    values = np.empty((len(queries.q), k), dtype=np.float64)
+    index = np.empty((len(queries.q), k), dtype=np.int64)
+    if k == 0:
+        return values, index
+    for lo in range(0, len(queries.q), _BLOCK):
+        sims = queries.q[lo : lo + _BLOCK] @ base.q.T
+        sims *= queries.scale[lo : lo + _BLOCK, None]
+        sims *= base.scale[None, :]
+        part = np.argpartition(sims, -k, axis=1)[:, -k:]
         vals = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-vals, axis=1)
+        # a row whose k-th value recurs outside its top k: take the lowest indices among the ties
+        kth = vals.min(axis=1)
+        for r in np.flatnonzero((sims >= kth[:, None]).sum(axis=1) > k):
+            tied = np.flatnonzero(sims[r] >= kth[r])
+            part[r] = tied[np.lexsort((tied, -sims[r, tied]))][:k]
+            vals[r] = sims[r, part[r]]
+        order = np.lexsort((part, -vals), axis=1)
         values[lo : lo + _BLOCK] = np.take_along_axis(vals, order, axis=1)
         index[lo : lo + _BLOCK] = np.take_along_axis(part, order, axis=1)
     return values, index
@@ -91,6 +114,23 @@ def translated_links(
     return links
 
 
+class _Rounded:
+    """Rows as integers (float64) ``q`` times a power of two per row, ``scale``
+    (:func:`~align.exact.quantize_rows`): any dot product of two such rows, in any order
+    of summation, is exact."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.q, self.scale = quantize_rows(rows)
+
+    def dots(self, x: np.ndarray, other: _Rounded, y: np.ndarray) -> np.ndarray:
+        """Dot products of rows ``x`` of this set with rows ``y`` of ``other``, pair by pair,
+        the same numbers :func:`_topk` computes for them."""
+        out = np.einsum("ij,ij->i", self.q[x], other.q[y])
+        out *= self.scale[x]
+        out *= other.scale[y]
+        return out
+
+
 class _Side:
     """The sentences of one language, with exact duplicates collapsed into one row.
 
@@ -112,7 +152,7 @@ class _Side:
                 self.members.append([])
             self.members[r].append((d, sid))
             self.row[(d, sid)] = r
-        self.vectors = np.stack([embeddings[d][sid] for d, sid in first]).astype(np.float32)
+        self.vectors = _Rounded(np.stack([embeddings[d][sid] for d, sid in first]).astype(np.float32))
         self.lengths = np.array([len(docs[d].sentences[sid].text.strip()) for d, sid in first], dtype=np.float64)
 
 
@@ -125,20 +165,26 @@ def _pair_links(
     vb, ib = _topk(eb, ea, k)
     knn_a, knn_b = va.mean(axis=1), vb.mean(axis=1)
 
-    def score(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ratio margin and cosine of rows ``x`` of side a and ``y`` of side b (-inf if lengths disagree)."""
-        cos = np.einsum("ij,ij->i", ea[x], eb[y])
+    def _margin(cos: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Ratio margin of rows ``x`` of side a and ``y`` of side b with cosines ``cos`` (-inf if lengths disagree)."""
         margin = cos / np.maximum((knn_a[x] + knn_b[y]) / 2, 1e-6)
         la, lb = side_a.lengths[x], side_b.lengths[y]
         ok = np.minimum(la, lb) >= min_length_ratio * np.maximum(la, lb)
-        return np.where(ok, margin, -np.inf), cos
+        return np.where(ok, margin, -np.inf)
 
-    # candidates: each row's k nearest neighbours, from both sides
-    cand = {(x, int(y)) for x in range(len(ea)) for y in ia[x]}
-    cand |= {(int(x), y) for y in range(len(eb)) for x in ib[y]}
-    xs = np.fromiter((c[0] for c in cand), dtype=np.int64, count=len(cand))
-    ys = np.fromiter((c[1] for c in cand), dtype=np.int64, count=len(cand))
-    margin, cos = score(xs, ys)
+    def score(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ratio margin and cosine of rows ``x`` of side a and ``y`` of side b."""
+        cos = ea.dots(x, eb, y)
+        return _margin(cos, x, y), cos
+
+    # candidates: each row's k nearest neighbours, from both sides, in (x, y) order; their
+    # cosines are the search's (exact: the same number from either side's product)
+    xs = np.concatenate([np.repeat(np.arange(len(ia)), ia.shape[1]), ib.ravel()])
+    ys = np.concatenate([ia.ravel(), np.repeat(np.arange(len(ib)), ib.shape[1])])
+    cs = np.concatenate([va.ravel(), vb.ravel()])
+    pairs, first = np.unique(np.stack([xs, ys], axis=1), axis=0, return_index=True)
+    xs, ys, cos = pairs[:, 0], pairs[:, 1], cs[first]
+    margin = _margin(cos, xs, ys)
     keep = margin >= min(min_margin, support_margin)
     # every occurrence of the two texts, then mutual best within each pair of documents
     best_a: dict[tuple[int, int, int], tuple[float, int]] = {}

@@ -110,6 +110,18 @@ def _prepare(doc: Document) -> Document:
     return doc if doc.sentences else segment(doc)
 
 
+def canonical_order(docs: Sequence[Document]) -> list[Document]:
+    """The documents sorted by name, then language and text: the order the finder works in.
+
+    Why: which of two equally good matches wins, which document a copy is oriented from
+    and the order in which a cluster's scores are summed all follow the documents'
+    positions. Working in an order of their own makes the report the same whatever order
+    the files were given in (only its ``documents`` list keeps the caller's order;
+    clusters and their members are listed by name).
+    """
+    return sorted(docs, key=lambda d: (d.name, d.lang, d.text))
+
+
 def _kind(langs: set[str]) -> str:
     return "cross-lingual" if len(langs) > 1 else "monolingual"
 
@@ -127,7 +139,8 @@ def find_wire_copy(
     progress = progress or (lambda _msg: None)
     if not docs:
         raise InputError("no documents given; pass one or more text files")
-    docs = [_prepare(d) for d in docs]
+    given = tuple(_prepare(d) for d in docs)
+    docs = canonical_order(given)
     hasher = MinHasher(num_perm=config.num_perm, shingle=config.shingle)
 
     progress(f"hashing {sum(len(d) for d in docs)} sentences of {len(docs)} documents")
@@ -171,7 +184,7 @@ def find_wire_copy(
     clusters = clusters_from(docs, mono + cross, _kind, _details)
     repeat_clusters = clusters_from(docs, repeats, lambda _langs: "in-document", _details)
     settings = {"tool": f"align {__version__}", "model": model, "wirecopy": config.to_dict()}
-    return WireCopyReport(tuple(docs), tuple(clusters), tuple(repeat_clusters), settings)
+    return WireCopyReport(given, tuple(clusters), tuple(repeat_clusters), settings)
 
 
 def _cross_candidates(
@@ -214,13 +227,14 @@ def lone_candidates(
     """The one-pair cross-lingual passages the finder weighs, with their features.
 
     For fitting and checking the lone-pair model (``bench/wirecopy_lone.py``): returns the
-    prepared documents (segmented, languages detected), the candidates (sentence indices
+    prepared documents (segmented, languages detected, in :func:`canonical_order`, as the
+    finder weighs them), the candidates (sentence indices
     into those documents) and one :data:`~align.wirecopy.lone.FEATURES` row per candidate.
     """
     from align.embed import load_encoder
 
     config = config or WireCopyConfig()
-    docs = [_prepare(d) for d in docs]
+    docs = canonical_order([_prepare(d) for d in docs])
     doc_words = sentence_words(docs)
     template = template_sentences(docs, doc_words, config.short_sentence, config.template_docs)
     _, lone, features = _cross_candidates(docs, template, config, load_encoder(model, cache=cache))
@@ -234,8 +248,8 @@ def lone_kept(docs: Sequence[Document], lone: Sequence[Link], features: np.ndarr
         return np.zeros(0, bool)
     pairs = [((p.a, p.a_first), text_key(docs[p.a].sentences[p.a_first].text),
               (p.b, p.b_first), text_key(docs[p.b].sentences[p.b_first].text)) for p in lone]
-    probability = model.probability(features)
-    return (probability >= model.threshold) & best_per_sentence(pairs, probability)
+    logit = model.logit(features)  # the probability's order, the same bits on any machine
+    return (logit >= model.logit_threshold) & best_per_sentence(pairs, logit)
 
 
 def _run_accepted(p: Link, config: WireCopyConfig) -> bool:

@@ -16,7 +16,11 @@ three of them:
 * ``length_ratio``: shorter / longer length (translations keep their proportions).
 
 The probability is ``1 / (1 + exp(-(weights . features + bias)))`` and a pair is taken
-at ``threshold`` or above. The default coefficients were fitted by logistic regression
+at ``threshold`` or above. Decisions compare the logit ``weights . features + bias``,
+summed term by term in a fixed order, with the threshold's logit: a BLAS dot product
+adds the terms in an order (and with fused multiply-adds) chosen by the kernel, and
+numpy's ``exp`` has its own SIMD code on some CPUs, so either could move a pair
+across the threshold on another machine. The default coefficients were fitted by logistic regression
 on the wire-copy benchmark's one-sentence candidates (five seeds, both parallel sets)
 and the threshold set where the fitted model keeps 95 % precision on them;
 ``python bench/wirecopy_lone.py`` refits them and prints the held-out figures
@@ -55,14 +59,29 @@ class LoneModel:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"the lone model's threshold is a probability in (0, 1), got {self.threshold}")
 
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        """``weights . features + bias`` for each row, the same bits on every machine:
+        numpy's element-wise products and sums, in the order of :data:`FEATURES` (no
+        BLAS, whose dot product sums in the kernel's own order)."""
+        features = np.asarray(features, np.float64).reshape(-1, len(FEATURES))
+        z = np.zeros(len(features), np.float64)
+        for j, w in enumerate(self.weights):
+            z += features[:, j] * w
+        z += self.bias
+        return z
+
+    @property
+    def logit_threshold(self) -> float:
+        """The logit at which the probability reaches ``threshold``."""
+        return math.log(self.threshold) - math.log1p(-self.threshold)
+
     def probability(self, features: np.ndarray) -> np.ndarray:
         """Probability that each row of ``features`` (columns as :data:`FEATURES`) is a translation."""
-        features = np.asarray(features, np.float64).reshape(-1, len(FEATURES))
-        z = features @ np.asarray(self.weights, np.float64) + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-self.logit(features)))
 
     def accept(self, features: np.ndarray) -> np.ndarray:
-        return self.probability(features) >= self.threshold
+        """Which rows the model takes (probability at ``threshold`` or above, compared as logits)."""
+        return self.logit(features) >= self.logit_threshold
 
     def could_accept(self, features: np.ndarray, column: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
         """Which rows would be accepted for some value in ``[lo, hi]`` of feature ``column``
@@ -86,7 +105,8 @@ def best_per_sentence(pairs: Sequence[tuple[Hashable, str, Hashable, str]], prob
     """Which candidates are the most probable partner of both their sentences.
 
     ``pairs[i]`` is ``(sentence_a, text_a, sentence_b, text_b)`` (sentences as any keys,
-    e.g. ``(doc, index)``). A lone pair has no context to tell it from its sentence's
+    e.g. ``(doc, index)``); ``probability`` may be any increasing function of it, such
+    as :meth:`LoneModel.logit`. A lone pair has no context to tell it from its sentence's
     better match elsewhere ("There was something in the tone that made Tom apprehensive."
     beside both "Es war etwas in dem Ton, was Tom stutzen machte." and a sentence of
     another scene), so a sentence keeps only its most probable partner *text*: copies of

@@ -87,7 +87,9 @@ def find_similar_units(
     index = PassageIndex(hasher, threshold, storage_config)
     index.add(keys, signatures)
     matches = []
-    for ka, kb in index.candidates(keys, signatures):
+    # in a fixed order (a set of str keys iterates in an order that changes with Python's
+    # hash seed), so that merged passages sum their scores in the same order every run
+    for ka, kb in sorted(index.candidates(keys, signatures), key=lambda pair: (int(pair[0]), int(pair[1]))):
         ia, ib = int(ka), int(kb)
         ua, ub = units[ia], units[ib]
         if docs[ua.doc].lang != docs[ub.doc].lang:

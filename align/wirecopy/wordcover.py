@@ -19,6 +19,11 @@ ones with coverage, 142 for 9 without it; the fixed bars it replaced took 129 fo
 Only the words of the pairs scored are embedded, in one encoder call (cached like any
 text); the finder scores only the lone pairs its model could take at full coverage.
 
+The word cosines are exact for the vectors as rounded by
+:func:`align.exact.quantize_rows`, and the weighted means are exactly rounded sums
+(``math.fsum``): a float32 BLAS product and a BLAS dot rounded them differently with
+the kernel and the call's shape, and the lone-pair model turns coverage into a decision.
+
 Example::
 
     >>> content_words("Tom got out a bit of paper.")
@@ -33,6 +38,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from align.exact import quantize_rows
 
 __all__ = ["content_words", "WordCoverage"]
 
@@ -70,7 +77,7 @@ class WordCoverage:
         out = np.zeros(len(pairs), np.float64)
         if not vocab:
             return out
-        vectors = np.asarray(self.encoder.encode(vocab), np.float32)
+        q, scale = quantize_rows(np.asarray(self.encoder.encode(vocab), np.float32))
         row = {w: i for i, w in enumerate(vocab)}
         weight = np.array([self._weight(w) for w in vocab])
         for k, (wa, wb) in enumerate(split):
@@ -78,9 +85,13 @@ class WordCoverage:
                 continue
             ia = np.fromiter((row[w] for w in wa), np.int64, len(wa))
             ib = np.fromiter((row[w] for w in wb), np.int64, len(wb))
-            sims = vectors[ia] @ vectors[ib].T
-            ga, gb = weight[ia], weight[ib]
-            forward = float(sims.max(axis=1) @ ga / ga.sum())
-            backward = float(sims.max(axis=0) @ gb / gb.sum())
-            out[k] = min(forward, backward)
+            sims = q[ia] @ q[ib].T  # integers below 2**53: exact in any order of summation
+            sims *= scale[ia, None]  # powers of two: exact
+            sims *= scale[None, ib]
+            out[k] = min(_weighted_mean(sims.max(axis=1), weight[ia]), _weighted_mean(sims.max(axis=0), weight[ib]))
         return out
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """``sum(values * weights) / sum(weights)``, each sum exactly rounded (in any order)."""
+    return math.fsum((values * weights).tolist()) / math.fsum(weights.tolist())
