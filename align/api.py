@@ -28,6 +28,7 @@ from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
 from align.types import Alignment, Bead, Document
+from align.settings import DEFAULT_MODEL
 
 Progress = Callable[[str], None]
 
@@ -56,7 +57,7 @@ def align_documents(
     src: Document,
     tgt: Document,
     *,
-    model: str | Encoder = "use-m3",
+    model: str | Encoder = DEFAULT_MODEL,
     config: SearchConfig | None = None,
     cache: bool = True,
     paragraphs: bool = True,

@@ -14,6 +14,8 @@ import gc
 import sys
 from collections.abc import Sequence
 
+from align.settings import DEFAULT_MODEL
+
 # commands that embed with --model (default: the bundled use-m3) before anything else
 _EMBEDDING_COMMANDS = frozenset({"pair", "report", "demo"})
 
@@ -22,7 +24,7 @@ def model_to_prefetch(args: Sequence[str]) -> str | None:
     """The model a command line will load first, or None when it loads none (or asks for help)."""
     if not args or args[0] not in _EMBEDDING_COMMANDS or "--help" in args:
         return None
-    model = "use-m3"
+    model = DEFAULT_MODEL
     for i, arg in enumerate(args):
         if arg in ("--model", "-m") and i + 1 < len(args):
             model = args[i + 1]

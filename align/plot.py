@@ -29,6 +29,7 @@ import numpy as np
 
 from align.errors import AlignError, OutputError
 from align.export.base import input_paths
+from align.settings import DEFAULT_MODEL
 from align.types import Alignment
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -117,7 +118,7 @@ def _embeddings(alignment: Alignment, model: str | Encoder, cache: bool) -> tupl
     return src, tgt
 
 
-def sentence_similarities(alignment: Alignment, model: str | Encoder = "use-m3", *, cache: bool = True) -> np.ndarray:
+def sentence_similarities(alignment: Alignment, model: str | Encoder = DEFAULT_MODEL, *, cache: bool = True) -> np.ndarray:
     """Cosine similarity of every source sentence with every target sentence, ``(n_src, n_tgt)``.
 
     Embeds each sentence on its own with ``model`` (use the model the alignment was made
@@ -213,7 +214,7 @@ def plot_alignment(
             )
         heat = _reduce_matrix(np.asarray(similarities, dtype=np.float32), factor)
     else:
-        chosen = model if model is not None else str(alignment.settings.get("model", "use-m3"))
+        chosen = model if model is not None else str(alignment.settings.get("model", DEFAULT_MODEL))
         heat = _heat(*_embeddings(alignment, chosen, cache), factor)
 
     side = 4.5 + 4.5 * min(1.0, max(n, m) / 40)

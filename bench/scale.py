@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from align.batch import BatchOptions, read_manifest, run_batch
 from align.index import FileStore, IndexSettings, RedisStore, WireCopyIndex
+from align.settings import AlignSettings
 from align.types import Document, Sentence
 from bench.scale_data import synthetic_sentences, write_pairs
 
@@ -58,7 +59,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
 def bench_batch(n_pairs: int, work: Path) -> None:
     manifest = write_pairs(work / "pairs", n_pairs)
     pairs = read_manifest(str(manifest))
-    options = BatchOptions(fmt="tsv", presegmented=True, cache=False)
+    options = BatchOptions(fmt="tsv", settings=AlignSettings(presegmented=True, cache=False))
     print(f"batch: {n_pairs} pairs (dev-set chunks + the sample pair), presegmented, tsv, no embedding cache")
     print(f"{'engine':<8} {'workers':>7} {'seconds':>8} {'pairs/s':>8} {'sent/s':>8} {'vs local-1':>10}  outputs")
     reference: dict[str, bytes] | None = None

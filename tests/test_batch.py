@@ -18,6 +18,7 @@ from align.batch import BatchOptions, parse_manifest, read_manifest, run_batch, 
 from align.batch.work import output_names
 from align.embed import load_encoder
 from align.errors import InputError, OutputError
+from align.settings import AlignSettings, SearchConfig
 from bench.scale_data import write_pairs
 from tests.conftest import IN_CI, SAMPLES, SHARED_DATA
 
@@ -27,7 +28,7 @@ if not (SHARED_DATA / "tomsawyer-val").is_dir():
         raise RuntimeError(f"CI: the dev sets are missing from {SHARED_DATA}; the batch tests need them")
     pytestmark = pytest.mark.skip(reason=f"shared data not present in {SHARED_DATA}")
 
-OPTIONS = BatchOptions(fmt="tsv", presegmented=True, cache=False)
+OPTIONS = BatchOptions(fmt="tsv", settings=AlignSettings(presegmented=True, cache=False))
 CLI = [sys.executable, "-m", "align"]
 
 
@@ -248,7 +249,7 @@ def test_finished_means_same_inputs_settings_and_intact_outputs(tmp_path: Path) 
     (tmp_path / "out" / "p.tsv").write_bytes(good[: len(good) // 2])  # damaged after the run
     assert rerun() == (1, 0)
     assert (tmp_path / "out" / "p.tsv").read_bytes() == good
-    assert rerun(BatchOptions(fmt="tsv", max_align=4)) == (1, 0)  # other settings
+    assert rerun(BatchOptions(fmt="tsv", settings=AlignSettings(search=SearchConfig(max_align=4)))) == (1, 0)  # other settings
     assert rerun(BatchOptions(fmt="beads")) == (1, 0)  # another format
     tgt.write_text(tgt.read_text(encoding="utf-8") + "\nOne more sentence here.\n", encoding="utf-8")
     assert rerun(BatchOptions(fmt="beads")) == (1, 0)  # changed input
@@ -296,7 +297,7 @@ def test_ray_engine_gives_the_same_outputs_and_resumes(
         # TMX: set after Ray started, so its workers never see SOURCE_DATE_EPOCH; the dates
         # still agree because the driver fixes one date for the run
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-        tmx = BatchOptions(fmt="tmx", presegmented=True, cache=False)
+        tmx = BatchOptions(fmt="tmx", settings=AlignSettings(presegmented=True, cache=False))
         assert run_batch(pairs[:4], str(tmp_path / "tmx-ray"), tmx, engine="ray", workers=2).done == 4
     finally:
         ray.shutdown()

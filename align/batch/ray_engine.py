@@ -45,7 +45,7 @@ class PairAligner:
         self.error: AlignError | None = None
         self.load = load_id()
         try:
-            self.encoder = load_encoder(options.model, cache=options.cache)
+            self.encoder = load_encoder(options.settings.model, cache=options.settings.cache)
         except AlignError as err:  # reported per row as fatal: the driver stops the batch
             self.error = err
 

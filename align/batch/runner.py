@@ -74,7 +74,7 @@ _worker: dict[str, object] = {}
 def _init_worker(options: BatchOptions) -> None:
     """Pool initializer: load the encoder once for every pair this process will align."""
     try:
-        _worker["encoder"] = load_encoder(options.model, cache=options.cache)
+        _worker["encoder"] = load_encoder(options.settings.model, cache=options.settings.cache)
         _worker["load"] = load_id()
     except AlignError as err:
         _worker["error"] = err
@@ -92,7 +92,7 @@ def run_local(specs: list[PairSpec], options: BatchOptions, workers: int = 1,
     if not specs:
         return
     if workers <= 1:
-        encoder = encoder or load_encoder(options.model, cache=options.cache)
+        encoder = encoder or load_encoder(options.settings.model, cache=options.settings.cache)
         worker = load_id()
         for spec in specs:
             yield align_pair(spec, encoder, options, worker)
@@ -148,8 +148,8 @@ def run_batch(
     start = time.perf_counter()
     if options.fmt.strip().lower() == "tmx" and options.creationdate is None:
         options = replace(options, creationdate=tmx_date())
-    if options.max_input_bytes is None:  # resolved here, so workers elsewhere need no environment
-        options = replace(options, max_input_bytes=max_input_bytes())
+    if options.settings.max_input_bytes is None:  # resolved here, so workers elsewhere need no environment
+        options = replace(options, settings=replace(options.settings, max_input_bytes=max_input_bytes()))
     directory, created = prepare_out_dir(out_dir)
     try:
         with exclusive(directory):

@@ -17,7 +17,7 @@ import stat
 import time
 import uuid
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import align.report  # noqa: F401  (registers the html format, as for ``align pair``, in every worker)
@@ -27,39 +27,29 @@ from align.embed import Encoder
 from align.errors import AlignError, AlignWarning, ModelError
 from align.export import get_exporter
 from align.export.moses import moses_paths
-from align.search import SearchConfig
+from align.settings import AlignSettings
 
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """What every pair of a batch is aligned and written with (as ``align pair`` takes it)."""
+    """What every pair of a batch is aligned and written with (as ``align pair`` takes it):
+    the alignment settings, whole, and the output format."""
 
     fmt: str = "tmx"
-    model: str = "use-m3"
-    presegmented: bool = False
-    max_align: int = 5
-    refine: bool = True
     unmatched: str = "skip"
-    cache: bool = True
+    settings: AlignSettings = field(default_factory=AlignSettings)
     #: TMX header date, fixed by the driver once per run (``run_batch``) rather than by each
     #: worker, so every engine writes the same bytes and ``SOURCE_DATE_EPOCH`` set where the
     #: batch is started also holds on cluster nodes that never see that environment.
     creationdate: str | None = None
-    #: Largest input file in bytes (``--max-input-mb``); ``None``: ``$ALIGN_MAX_INPUT_MB`` or
-    #: the default, resolved by the driver (``run_batch``) so that workers on other nodes
-    #: apply the limit of the machine where the batch was started.
-    max_input_bytes: int | None = None
 
     def key(self) -> dict:
-        """The settings a finished pair must have been made with to be skipped on a rerun
-        (the cache changes speed, not results, the date records when, not how, and the
-        input limit decides whether a pair runs, not what it gives, so none is part of it)."""
-        d = asdict(self)
-        d.pop("cache")
-        d.pop("creationdate")
-        d.pop("max_input_bytes")
-        if self.fmt != "tmx":
-            d.pop("unmatched")
+        """The settings a finished pair must have been made with to be skipped on a rerun:
+        the format and whatever can change a result (:meth:`AlignSettings.result_key`; the
+        cache changes speed, the input limit whether a pair runs, the date when, not how)."""
+        d = {"fmt": self.fmt, **self.settings.result_key()}
+        if self.fmt == "tmx":
+            d["unmatched"] = self.unmatched
         return d
 
 
@@ -159,8 +149,8 @@ def _align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> Pair
     try:
         alignment = align_files(
             spec.src, spec.tgt, spec.src_lang, spec.tgt_lang,
-            presegmented=options.presegmented, model=encoder, config=SearchConfig(max_align=options.max_align, refine=options.refine),
-            max_bytes=options.max_input_bytes, regular_only=True,  # read again below for the digests, by a worker
+            **{**options.settings.api_options(), "model": encoder},  # the encoder this worker loaded once
+            regular_only=True,  # read again below for the digests, by a worker
         )
         files = render(alignment, spec.id, options)
         return PairOutcome(

@@ -27,6 +27,7 @@ from align.embed.base import AdditiveEncoder, Encoder, l2_normalize, window_text
 from align.embed.cache import CachedEncoder, EmbeddingCache, default_cache_dir
 from align.embed.st import SentenceTransformerEncoder
 from align.embed.usem3 import USEM3Encoder
+from align.settings import DEFAULT_MODEL
 
 __all__ = [
     "Encoder",
@@ -42,7 +43,6 @@ __all__ = [
     "DEFAULT_MODEL",
 ]
 
-DEFAULT_MODEL = "use-m3"
 
 _lock = threading.Lock()
 _encoders: dict[str, Encoder] = {}

@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from align.errors import InputError
-from align.files import atomic_output
 from align.export.base import Exporter, ExportResult, encodable, input_paths, register
+from align.files import atomic_output
 from align.report.html import LOW_SCORE, render_html
+from align.settings import DEFAULT_MODEL
 from align.types import Alignment
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,7 +84,7 @@ def collection_wire_copy(
     alignment: Alignment,
     paths: Sequence[str],
     *,
-    model: str = "use-m3",
+    model: str = DEFAULT_MODEL,
     cache: bool = True,
     progress: Callable[[str], None] | None = None,
     max_bytes: int | None = None,

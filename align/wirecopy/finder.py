@@ -19,6 +19,7 @@ import numpy as np
 from align import __version__
 from align.errors import InputError
 from align.segment import segment
+from align.settings import DEFAULT_MODEL
 from align.types import Document
 from align.wirecopy.boilerplate import template_sentences
 from align.wirecopy.crosslingual import text_key, translated_links
@@ -130,7 +131,7 @@ def find_wire_copy(
     docs: Sequence[Document],
     config: WireCopyConfig | None = None,
     *,
-    model: str = "use-m3",
+    model: str = DEFAULT_MODEL,
     cache: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> WireCopyReport:
@@ -222,7 +223,7 @@ def _cross_candidates(
 
 
 def lone_candidates(
-    docs: Sequence[Document], config: WireCopyConfig | None = None, *, model: str = "use-m3", cache: bool = True,
+    docs: Sequence[Document], config: WireCopyConfig | None = None, *, model: str = DEFAULT_MODEL, cache: bool = True,
 ) -> tuple[list[Document], list[Link], np.ndarray]:
     """The one-pair cross-lingual passages the finder weighs, with their features.
 

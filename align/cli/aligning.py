@@ -1,0 +1,209 @@
+"""The commands that align a pair of files: ``pair``, ``report`` and ``plot``.
+
+All three make the alignment the same way, from the same options
+(:func:`align.cli.options.align_settings`), and differ only in what they write.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from align.cli.app import progress_printer
+from align.cli.checks import check_languages
+from align.cli.options import (
+    DEFAULTS,
+    MaxAlign,
+    MaxInputMb,
+    Model,
+    NoCache,
+    Presegmented,
+    Refine,
+    Src,
+    SrcLang,
+    Tgt,
+    TgtLang,
+    Unmatched,
+    UnmatchedOpt,
+    align_settings,
+    finite,
+)
+from align.errors import AlignError
+from align.settings import DEFAULT_MODEL, AlignSettings
+
+
+def _align(src: str, tgt: str, src_lang: str, tgt_lang: str, settings: AlignSettings,
+           progress: Callable[[str], None]):
+    """The alignment every command here writes, made one way."""
+    from align.api import align_files
+
+    return align_files(src, tgt, src_lang, tgt_lang, **settings.api_options(), progress=progress)
+
+
+def pair(
+    src: Src,
+    tgt: Tgt,
+    src_lang: SrcLang,
+    tgt_lang: TgtLang,
+    presegmented: Presegmented = DEFAULTS.presegmented,
+    model: Model = DEFAULT_MODEL,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="tmx, tsv, jsonl, moses, beads or html (default: from OUT's extension; tmx on stdout).",
+    )] = None,
+    out: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout.",
+    )] = None,
+    max_align: MaxAlign = DEFAULTS.search.max_align,
+    refine: Refine = DEFAULTS.search.refine,
+    unmatched: UnmatchedOpt = Unmatched.skip,
+    no_cache: NoCache = not DEFAULTS.cache,
+    plot: Annotated[Optional[str], typer.Option(
+        "--plot", metavar="FILE",
+        help="Also draw the similarity heat-map with the path (.png/.svg/.pdf; needs align[plot]).",
+    )] = None,
+    max_input_mb: MaxInputMb = None,
+) -> None:
+    """Align SRC with its translation TGT.
+
+    \b
+    Examples:
+      align pair de.txt en.txt --src-lang de --tgt-lang en -o de-en.tmx
+      align pair de.txt en.txt -s de -t en --format tsv
+      align pair dev.de dev.fr -s de -t fr --presegmented --format beads -o dev.beads
+    """
+    from align.embed import prefetch
+
+    prefetch(model)  # loads beside the checks, reading and segmenting below
+    import align.report  # noqa: F401  (registers --format html)
+    from align.export import export, format_for_path, get_exporter
+    from align.export.moses import moses_paths
+    from align.files import check_outputs
+
+    if fmt is None and out is not None and out != "-" and format_for_path(out) is None:
+        raise AlignError(f"cannot tell the output format from {out!r}; give --format (tmx, tsv, jsonl, moses, beads, html)")
+    fmt = fmt or format_for_path(out) or "tmx"
+    get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
+    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
+                              no_cache=no_cache, max_input_mb=max_input_mb)
+    check_languages(model, src_lang, tgt_lang)
+    outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
+    if plot is not None:
+        from align.plot import check_plot_target
+
+        check_plot_target(plot)
+        outputs.append(plot)
+    check_outputs(outputs, inputs=(src, tgt))
+    progress = progress_printer()
+    alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
+    options = {"unmatched": unmatched.value} if fmt == "tmx" else {}
+    result = export(alignment, out, fmt, **options)
+    if plot is not None:
+        from align.plot import plot_alignment
+
+        plot_alignment(alignment, plot, cache=settings.cache)
+        progress(f"wrote {plot}")
+    matched = sum(1 for b in alignment.beads if b.is_match)
+    progress(
+        f"{len(alignment.src)} + {len(alignment.tgt)} sentences, {len(alignment.beads)} beads "
+        f"({matched} matched); wrote {', '.join(result.paths) or 'stdout'}"
+    )
+    if result.removed_chars:
+        typer.echo(
+            f"note: removed {result.removed_chars} characters that {fmt} cannot hold (control characters)", err=True
+        )
+
+
+def report(
+    src: Src,
+    tgt: Tgt,
+    src_lang: SrcLang,
+    tgt_lang: TgtLang,
+    presegmented: Presegmented = DEFAULTS.presegmented,
+    model: Model = DEFAULT_MODEL,
+    out: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="OUT", help="The HTML file to write; default stdout.",
+    )] = None,
+    collection: Annotated[Optional[list[str]], typer.Option(
+        "--collection", "-c", metavar="FILE",
+        help="Highlight wire copy shared with these files (repeat the option; a folder means its *.txt files).",
+    )] = None,
+    low_score: Annotated[float, typer.Option(
+        "--low-score", min=0.0, max=1.0, callback=finite, help="Mark matched beads scoring below this.",
+    )] = 0.5,
+    title: Annotated[Optional[str], typer.Option("--title", help="Page title (default: the two file names).")] = None,
+    max_align: MaxAlign = DEFAULTS.search.max_align,
+    refine: Refine = DEFAULTS.search.refine,
+    no_cache: NoCache = not DEFAULTS.cache,
+    max_input_mb: MaxInputMb = None,
+) -> None:
+    """Write a self-contained HTML page to review the alignment of SRC and TGT.
+
+    Beads side by side with their scores; low-confidence beads and sentences without
+    counterpart marked; wire copy highlighted with --collection. A reviewer can mark beads
+    as wrong and download the corrected alignment. No server, no network.
+
+    \b
+    Examples:
+      align report de.txt en.txt --src-lang de --tgt-lang en -o review.html
+      align report samples/000_*.txt samples/001_*.txt -s de -t en --collection samples -o review.html
+    """
+    from align.embed import prefetch
+
+    prefetch(model)
+    from align.files import check_outputs
+    from align.report import collection_paths, collection_wire_copy, write_report
+
+    check_languages(model, src_lang, tgt_lang)
+    # a missing collection file fails now, not after the alignment; none of them may be the output
+    check_outputs([out], inputs=(src, tgt, *collection_paths(collection or [])))
+    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
+                              no_cache=no_cache, max_input_mb=max_input_mb)
+    progress = progress_printer()
+    alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
+    wire = None
+    if collection:
+        wire = collection_wire_copy(alignment, collection, model=model, cache=settings.cache, progress=progress,
+                                    max_bytes=settings.max_input_bytes)
+    size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title)
+    progress(f"wrote {out or 'stdout'} ({size:,} bytes, {len(alignment.beads)} beads)")
+
+
+def plot(
+    src: Src,
+    tgt: Tgt,
+    src_lang: SrcLang,
+    tgt_lang: TgtLang,
+    out: Annotated[str, typer.Option(
+        "--output", "-o", metavar="FILE", help="The picture to write: .png, .svg or .pdf.",
+    )],
+    presegmented: Presegmented = DEFAULTS.presegmented,
+    model: Model = DEFAULT_MODEL,
+    title: Annotated[Optional[str], typer.Option("--title", help="Title above the heat-map.")] = None,
+    max_align: MaxAlign = DEFAULTS.search.max_align,
+    refine: Refine = DEFAULTS.search.refine,
+    no_cache: NoCache = not DEFAULTS.cache,
+    max_input_mb: MaxInputMb = None,
+) -> None:
+    """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.
+
+    Needs matplotlib: pip install 'align[plot]'.
+
+    \b
+    Examples:
+      align plot de.txt en.txt -s de -t en -o de-en.png
+      align plot dev.de dev.fr -s de -t fr --presegmented -o dev.svg
+    """
+    from align.files import check_outputs
+    from align.plot import check_plot_target, plot_alignment
+
+    check_languages(model, src_lang, tgt_lang)
+    check_plot_target(out)
+    check_outputs([out], inputs=(src, tgt))
+    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
+                              no_cache=no_cache, max_input_mb=max_input_mb)
+    progress = progress_printer()
+    alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
+    plot_alignment(alignment, out, cache=settings.cache, title=title)
+    progress(f"wrote {out}")

@@ -1,0 +1,86 @@
+"""``align batch``: every pair of a manifest, resumable, on this machine or a Ray cluster."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from align.cli.app import progress_printer, state
+from align.cli.checks import check_manifest_languages
+from align.cli.options import (
+    DEFAULTS,
+    MaxAlign,
+    MaxInputMb,
+    Model,
+    NoCache,
+    Refine,
+    Unmatched,
+    UnmatchedOpt,
+    align_settings,
+    input_limit,
+)
+from align.errors import AlignError, Interrupted
+from align.settings import DEFAULT_MODEL
+from align.textsafe import printable
+
+
+def batch(
+    manifest: Annotated[str, typer.Argument(
+        metavar="MANIFEST", help="TSV (src, tgt, src_lang, tgt_lang[, id]; no header) or JSONL.",
+    )],
+    out_dir: Annotated[str, typer.Option(
+        "--out-dir", "-d", metavar="DIR", help="Folder for the outputs, one set per pair named by id.",
+    )],
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses, beads or html (as for pair).",
+    )] = "tmx",
+    presegmented: Annotated[bool, typer.Option(
+        "--presegmented", help="One sentence per line in every file, kept exactly as given.",
+    )] = DEFAULTS.presegmented,
+    model: Model = DEFAULT_MODEL,
+    max_align: MaxAlign = DEFAULTS.search.max_align,
+    refine: Refine = DEFAULTS.search.refine,
+    unmatched: UnmatchedOpt = Unmatched.skip,
+    engine: Annotated[str, typer.Option(
+        "--engine", "-e", metavar="ENGINE", help="local (this machine) or ray (Ray Data; RAY_ADDRESS for a cluster).",
+    )] = "local",
+    workers: Annotated[int, typer.Option(
+        "--workers", "-w", min=1, metavar="N", help="Worker processes (local) or actors (ray), each loading the model once.",
+    )] = 1,
+    no_cache: NoCache = not DEFAULTS.cache,
+    max_input_mb: MaxInputMb = None,
+) -> None:
+    """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
+
+    Relative paths in MANIFEST are relative to its folder. A pair that fails is listed
+    with its reason and the others go on; the exit status is 1 if any failed.
+
+    \b
+    Examples:
+      align batch pairs.tsv --out-dir out/
+      align batch pairs.jsonl --out-dir out/ --format tsv --presegmented --workers 2
+      RAY_ADDRESS=auto align batch pairs.tsv --out-dir /shared/out --engine ray --workers 8
+    """
+    from align.batch import BatchOptions, read_manifest, run_batch
+    from align.export import get_exporter
+
+    get_exporter(fmt)  # an unknown format fails before any work
+    if engine not in ("local", "ray"):
+        raise AlignError(f"unknown engine {engine!r}; use local or ray")
+    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
+                              no_cache=no_cache, max_input_mb=max_input_mb)
+    pairs = read_manifest(manifest, max_bytes=input_limit(max_input_mb))
+    check_manifest_languages(model, manifest, pairs)
+    options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings)
+    try:
+        summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=progress_printer(),
+                            inputs=[manifest])
+    except Interrupted as err:  # typer turns Ctrl-C into exit status 130; main() says what was kept
+        state["interrupted"] = str(err)
+        raise
+    typer.echo(printable(summary.format()))
+    if summary.failed:
+        typer.echo(f"align: error: {len(summary.failed)} of {summary.total} pairs failed (reasons above); "
+                   "fix them and rerun the same command to do only those", err=True)
+        raise typer.Exit(1)

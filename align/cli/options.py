@@ -1,0 +1,97 @@
+"""Every command-line option that more than one command takes, declared once.
+
+Why: ``--model``, ``--no-cache``, ``--max-align``, ``--refine``, ``--presegmented`` and the
+language options used to be written out in every command that takes them (four or five
+times each), so a new search option meant about six edits and the help texts drifted.
+Here each is one ``typer`` ``Annotated`` alias; a command declares ``model: Model =
+DEFAULT_MODEL``, and :func:`align_settings` is the one place where these options become
+the :class:`~align.settings.AlignSettings` a run is made with.
+
+A new search option: one field of :class:`~align.settings.SearchConfig`, one alias here,
+one line in :func:`align_settings`, and the alias in the commands that align.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from align.settings import DEFAULT_MODEL, AlignSettings, SearchConfig
+
+DEFAULTS = AlignSettings()
+
+
+def finite(value: float) -> float:
+    """Refuse ``nan`` and ``inf`` in a float option: every comparison with nan is false, so a
+    range check (``min=``/``max=``) lets it through and it would silently disable a threshold."""
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number; give a value such as 0.6")
+    return value
+
+
+class Unmatched(str, Enum):
+    skip = "skip"
+    include = "include"
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+Src = Annotated[str, typer.Argument(metavar="SRC", help="Source text file ('-' for stdin).")]
+Tgt = Annotated[str, typer.Argument(metavar="TGT", help="Target text file ('-' for stdin).")]
+SrcLang = Annotated[str, typer.Option("--src-lang", "-s", metavar="LANG", help="Source language code, e.g. de.")]
+TgtLang = Annotated[str, typer.Option("--tgt-lang", "-t", metavar="LANG", help="Target language code, e.g. en.")]
+Lang = Annotated[str, typer.Option("--lang", "-l", metavar="LANG", help="Language of every file; auto detects each.")]
+Presegmented = Annotated[bool, typer.Option(
+    "--presegmented", help="One sentence per line, kept exactly as given (ids are 0-based line numbers).",
+)]
+# None means $ALIGN_MAX_INPUT_MB, else align.read.DEFAULT_MAX_INPUT_MB (see input_limit).
+MaxInputMb = Annotated[Optional[float], typer.Option(
+    "--max-input-mb", metavar="MB",
+    help="Refuse an input larger than MB megabytes (default: $ALIGN_MAX_INPUT_MB, else 256); stops /dev/zero or a runaway pipe.",
+)]
+
+# --- how to align ------------------------------------------------------------------------
+
+Model = Annotated[str, typer.Option(
+    "--model", "-m", metavar="NAME",
+    help=f"{DEFAULT_MODEL} (bundled, offline) or a sentence-transformers model name or path.",
+)]
+MaxAlign = Annotated[int, typer.Option(
+    "--max-align", min=2, max=8, metavar="N", help="Largest bead: source + target sentences.",
+)]
+Refine = Annotated[bool, typer.Option(
+    "--refine/--no-refine",
+    help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads); "
+         "--no-refine aligns sentences only, about a fifth faster.",
+)]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")]
+
+# --- outputs ---------------------------------------------------------------------------
+
+UnmatchedOpt = Annotated[Unmatched, typer.Option(
+    "--unmatched", help="TMX only: leave out (skip) or include unmatched sentences.",
+)]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def input_limit(max_input_mb: Optional[float]) -> int:
+    """Bytes of the input limit: the option, else the environment, else the default."""
+    from align.read import max_input_bytes
+
+    return max_input_bytes(max_input_mb)
+
+
+def align_settings(
+    *, model: str, presegmented: bool, max_align: int, refine: bool, no_cache: bool, max_input_mb: Optional[float],
+) -> AlignSettings:
+    """The settings a run is made with, from the options every aligning command shares."""
+    return AlignSettings(
+        model=model,
+        search=SearchConfig(max_align=max_align, refine=refine),
+        presegmented=presegmented,
+        cache=not no_cache,
+        max_input_bytes=input_limit(max_input_mb),
+    )

