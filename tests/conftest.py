@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -19,6 +20,13 @@ IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 # the index tests' shared set-up (the ``redis_name`` fixture)
 pytest_plugins = ["tests.index_support"]
+
+# Property tests explore new random examples on every local run (that is how they find
+# bugs); under CI they replay one fixed sequence, so a run passes or fails for a reason in
+# the code and not by the luck of the draw. bench/fuzz.py explores at random at scale.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True, scope="session")
