@@ -128,7 +128,7 @@ def bench_index(n_passages: int, n_queries: int, redis_url: str | None, work: Pa
     per_doc = 3 * SENTENCES_PER_DOC - 3
     n_docs = max(1, n_passages // per_doc)
     print(f"\nindex: {n_docs:,} synthetic documents x {per_doc} passages = {n_docs * per_doc:,} passages "
-          f"(LSH threshold {settings.threshold}, {settings.num_perm} permutations)")
+          f"(LSH threshold {settings.config.threshold}, {settings.config.num_perm} permutations)")
     t = time.perf_counter()
     docs = synthetic_docs(n_docs, seed=0, prefix="d")
     print(f"generating documents: {time.perf_counter() - t:.1f} s")

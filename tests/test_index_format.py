@@ -149,7 +149,7 @@ def test_bulk_insertion_fills_datasketch_storage_exactly_as_its_own_insert() -> 
 
 
 def _prepared() -> list:
-    from align.index.archive import prepare
+    from align.wirecopy.finder import prepare_document as prepare
 
     return [prepare(d) for d in _docs()]
 
@@ -260,7 +260,7 @@ def test_a_pickle_planted_in_redis_runs_nothing(tmp_path: Path, redis_name: str)
     """Someone with write access to the Redis plants a pickle in the buckets a query reads."""
     import redis
 
-    from align.index.archive import prepare
+    from align.wirecopy.finder import prepare_document as prepare
     from align.wirecopy.monolingual import sentence_words
 
     r = redis.Redis.from_url(REDIS_URL)

@@ -381,7 +381,8 @@ def test_a_passage_beyond_its_documents_sentences_is_refused_when_queried(tmp_pa
 def test_damaged_redis_keys_are_refused_in_one_line(tmp_path: Path, redis_name: str) -> None:
     import redis
 
-    from align.index.archive import IndexSettings, digest, prepare
+    from align.index.archive import IndexSettings, digest
+    from align.wirecopy.finder import prepare_document as prepare
 
     r = redis.Redis.from_url(REDIS_URL)
     docs = [read_document(str(p), "und") for p in ARTICLES]

@@ -169,11 +169,11 @@ def test_cli_json_contract_and_errors(tmp_path) -> None:
 def test_a_window_whose_rest_also_matches_is_kept_beside_its_better_part() -> None:
     """An exact sentence beside an edited one: LSH may propose only the exact pair and the
     window pair; the window must not be dropped as "explained" by the exact part."""
-    from align.wirecopy.monolingual import Unit, UnitMatch, _minimal
+    from align.wirecopy.monolingual import Unit, UnitMatch, minimal_matches
 
     exact = UnitMatch(Unit(0, 10, 10), Unit(1, 1, 1), 1.0, 1.0)
     window = UnitMatch(Unit(0, 10, 11), Unit(1, 1, 2), 0.8, 0.9)
-    unrelated_rest = _minimal([exact, window], similar=lambda a, b: False)
+    unrelated_rest = minimal_matches([exact, window], similar=lambda a, b: False)
     assert unrelated_rest == [exact]  # the second sentences differ: the window is the copy's part only
     seen = []
 
@@ -181,12 +181,12 @@ def test_a_window_whose_rest_also_matches_is_kept_beside_its_better_part() -> No
         seen.append((a, b))
         return True
 
-    kept = _minimal([exact, window], similar=rest_matches)
+    kept = minimal_matches([exact, window], similar=rest_matches)
     assert kept == [exact, window]
     assert seen == [(Unit(0, 11, 11), Unit(1, 2, 2))]  # only the leftover sentences were compared
     # text left over on one side only is never a reason to keep the window
     lopsided = UnitMatch(Unit(0, 10, 11), Unit(1, 1, 1), 0.7, 0.9)
-    assert _minimal([exact, lopsided], similar=lambda a, b: True) == [exact]
+    assert minimal_matches([exact, lopsided], similar=lambda a, b: True) == [exact]
 
 
 def test_mining_vectors_mix_sentence_and_half_sentence_cosines() -> None:

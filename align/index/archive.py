@@ -21,45 +21,39 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from align.errors import InputError
 from align.index.store import Store
-from align.segment import segment
 from align.types import Document
-from align.wirecopy.finder import AUTO, WireCopyConfig
-from align.wirecopy.langid import detect
+from align.wirecopy.finder import WireCopyConfig, prepare_document
 from align.wirecopy.minhash import MinHasher, jaccard_containment
 from align.wirecopy.monolingual import (
     Unit,
     UnitMatch,
-    _minimal,
+    minimal_matches,
     sentence_words,
     units_of,
     units_words,
 )
 from align.wirecopy.passages import Link, merge_links
 
-_DEFAULTS = WireCopyConfig()
+#: The wire-copy settings an index fixes when it is created, and records: the ones that
+#: decide how passages are cut, hashed and matched (signatures made otherwise would not compare).
+INDEXED = ("shingle", "num_perm", "threshold", "containment", "window", "min_words", "gap", "short_sentence",
+           "template_docs")
 
 
 @dataclass(frozen=True)
 class IndexSettings:
-    """How passages are cut, hashed and matched; fixed when an index is created (the same
-    defaults as ``align dedup``), since signatures made otherwise would not compare."""
+    """The wire-copy settings of an index: a :class:`~align.wirecopy.finder.WireCopyConfig`
+    (the same one ``align dedup`` uses, defaults and all), of which the index records and
+    checks the :data:`INDEXED` fields."""
 
-    shingle: int = _DEFAULTS.shingle
-    num_perm: int = _DEFAULTS.num_perm
-    threshold: float = _DEFAULTS.threshold
-    containment: float = _DEFAULTS.containment
-    window: int = _DEFAULTS.window
-    min_words: int = _DEFAULTS.min_words
-    gap: int = _DEFAULTS.gap
-    short_sentence: int = _DEFAULTS.short_sentence
-    template_docs: int = _DEFAULTS.template_docs
+    config: WireCopyConfig = field(default_factory=WireCopyConfig)
 
     def __post_init__(self) -> None:
         problem = self.problem()
@@ -75,7 +69,7 @@ class IndexSettings:
         take all the memory before anything else went wrong.
         """
         for name, (kind, low, high) in _RANGES.items():
-            value = getattr(self, name)
+            value = getattr(self.config, name)
             if kind is int:
                 ok = type(value) is int and low <= value <= high
             else:  # a fraction: 0 < value <= 1
@@ -96,17 +90,17 @@ class IndexSettings:
         change what the index matches. Missing ones take their defaults (as ``align``
         always did), so an index made before a setting existed still opens.
         """
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(str(k) for k in raw if k not in known)
+        unknown = sorted(str(k) for k in raw if k not in INDEXED)
         if unknown:
             raise store.damaged(f"settings unknown to this align: {', '.join(unknown)[:60]}")
         try:
-            return cls(**raw)
+            return cls(replace(WireCopyConfig(), **raw))
         except ValueError as err:
             raise store.damaged(str(err)) from None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The recorded settings (:data:`INDEXED`), as stored in the index."""
+        return {name: getattr(self.config, name) for name in INDEXED}
 
 
 #: Allowed values of each setting: (int, lowest, highest) or (float, above, at most).
@@ -181,14 +175,6 @@ def digest(doc: Document) -> str:
     return hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def prepare(doc: Document) -> Document:
-    """Detect the language when it is not given; segment into sentences."""
-    if doc.lang in AUTO:
-        lang, _ = detect(doc.text)
-        doc = Document(doc.text, lang, doc.path, doc.sentences, doc.encoding)
-    return doc if doc.sentences else segment(doc)
-
-
 def _key(doc: int, first: int, last: int) -> str:
     return f"{doc}:{first}:{last}"
 
@@ -209,21 +195,20 @@ class WireCopyIndex:
     def __init__(self, store: Store, settings: IndexSettings | None = None) -> None:
         raw = store.settings()
         existing = IndexSettings.stored(raw, store) if raw is not None else None
-        if existing is not None and settings is not None and existing != settings:
-            diff = next(f.name for f in fields(IndexSettings)
-                        if getattr(existing, f.name) != getattr(settings, f.name))
+        if existing is not None and settings is not None and existing.to_dict() != settings.to_dict():
+            diff = next(n for n in INDEXED if getattr(existing.config, n) != getattr(settings.config, n))
             raise InputError(
-                f"index {store.location} was built with {diff}={getattr(existing, diff)}, not "
-                f"{getattr(settings, diff)}; use its settings or another index"
+                f"index {store.location} was built with {diff}={getattr(existing.config, diff)}, not "
+                f"{getattr(settings.config, diff)}; use its settings or another index"
             )
         self.settings = existing or settings or IndexSettings()
         self.store = store
-        self.hasher = MinHasher(num_perm=self.settings.num_perm, shingle=self.settings.shingle)
+        self.hasher = MinHasher(num_perm=self.settings.config.num_perm, shingle=self.settings.config.shingle)
         store.open_lsh(self.hasher, self.settings.to_dict())
 
     def _passages(self, docs: list[Document], doc_words: list[list[list[str]]]
                   ) -> tuple[list[Unit], list[np.ndarray], np.ndarray]:
-        s = self.settings
+        s = self.settings.config
         units, texts = units_of(doc_words, s.window, s.min_words)
         shingles = self.hasher.shingles(texts)
         return units, shingles, self.hasher.signatures(shingles)
@@ -231,7 +216,7 @@ class WireCopyIndex:
     def _short_lines(self, doc: Document, words: list[list[str]]) -> dict[int, str]:
         """Short sentences of a document by id, keyed by their words (as ``boilerplate.py``)."""
         return {s.id: " ".join(words[s.id]) for s in doc.sentences
-                if len(s.text.strip()) < self.settings.short_sentence and words[s.id]}
+                if len(s.text.strip()) < self.settings.config.short_sentence and words[s.id]}
 
     def _template(self, docs: list[Document], doc_words: list[list[list[str]]]) -> set[tuple[int, int]]:
         """``(doc, sentence)`` ids of page-template lines: short sentences found in at least
@@ -243,13 +228,13 @@ class WireCopyIndex:
                 here[key] = here.get(key, 0) + 1
         keys = sorted(here)
         indexed = dict(zip(keys, self.store.line_counts(keys)))
-        limit = self.settings.template_docs
+        limit = self.settings.config.template_docs
         return {(d, sid) for d, lines in enumerate(short) for sid, key in lines.items()
                 if here[key] + indexed[key] >= limit}
 
     def add(self, docs: list[Document]) -> AddResult:
         """Index every document not indexed yet (by content); call :meth:`save` after."""
-        docs = [prepare(d) for d in docs]
+        docs = [prepare_document(d) for d in docs]
         digests = [digest(d) for d in docs]
         with self.store.guard():
             known = self.store.doc_ids_for(digests)
@@ -277,9 +262,9 @@ class WireCopyIndex:
 
     def query(self, docs: list[Document]) -> list[QueryResult]:
         """Passages of each document found in the index (the documents are not added)."""
-        docs = [prepare(d) for d in docs]
+        docs = [prepare_document(d) for d in docs]
         own = [digest(d) for d in docs]
-        s = self.settings
+        s = self.settings.config
         doc_words = sentence_words(docs)
         units, shingles, signatures = self._passages(docs, doc_words)
         with self.store.guard():
@@ -334,7 +319,7 @@ class WireCopyIndex:
 
         links = [Link(m.a.doc, m.a.first, m.a.last, m.b.doc, m.b.first, m.b.last, m.containment,
                       float(m.a.last - m.a.first + m.b.last - m.b.first + 2), m.jaccard)
-                 for m in _minimal(matches, similar)]
+                 for m in minimal_matches(matches, similar)]
         by_doc: dict[int, list[IndexMatch]] = {i: [] for i in range(len(docs))}
         for p in merge_links(links, s.gap):
             doc, rec = docs[p.a], records[p.b - offset]

@@ -104,7 +104,9 @@ class WireCopyConfig:
         return {**asdict(self), "lone": self.lone.to_dict()}
 
 
-def _prepare(doc: Document) -> Document:
+def prepare_document(doc: Document) -> Document:
+    """A document ready for wire-copy search: its language detected when it is not given
+    (``und``/``auto``), and split into sentences if it is not already."""
     if doc.lang in AUTO:
         lang, _ = detect(doc.text)
         doc = Document(doc.text, lang, doc.path, doc.sentences, doc.encoding)
@@ -140,7 +142,7 @@ def find_wire_copy(
     progress = progress or (lambda _msg: None)
     if not docs:
         raise InputError("no documents given; pass one or more text files")
-    given = tuple(_prepare(d) for d in docs)
+    given = tuple(prepare_document(d) for d in docs)
     docs = canonical_order(given)
     hasher = MinHasher(num_perm=config.num_perm, shingle=config.shingle)
 
@@ -235,7 +237,7 @@ def lone_candidates(
     from align.embed import load_encoder
 
     config = config or WireCopyConfig()
-    docs = canonical_order([_prepare(d) for d in docs])
+    docs = canonical_order([prepare_document(d) for d in docs])
     doc_words = sentence_words(docs)
     template = template_sentences(docs, doc_words, config.short_sentence, config.template_docs)
     _, lone, features = _cross_candidates(docs, template, config, load_encoder(model, cache=cache))

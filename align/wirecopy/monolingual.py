@@ -108,7 +108,7 @@ def find_similar_units(
         jac, con = jaccard_containment(sa, sb)
         return jac >= threshold or con >= containment
 
-    return _minimal(matches, similar)
+    return minimal_matches(matches, similar)
 
 
 def units_words(doc_words: list[list[list[str]]], unit: Unit) -> list[str]:
@@ -116,7 +116,7 @@ def units_words(doc_words: list[list[list[str]]], unit: Unit) -> list[str]:
     return [w for i in range(unit.first, unit.last + 1) for w in doc_words[unit.doc][i]]
 
 
-def _minimal(matches: list[UnitMatch], similar: Callable[[Unit, Unit], bool] | None = None) -> list[UnitMatch]:
+def minimal_matches(matches: list[UnitMatch], similar: Callable[[Unit, Unit], bool] | None = None) -> list[UnitMatch]:
     """Drop window matches that a match of their parts explains better.
 
     A two-sentence window that holds a copied sentence and an unrelated short one still
