@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,13 @@ IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 # the index tests' shared set-up (the ``redis_name`` fixture)
 pytest_plugins = ["tests.index_support"]
+
+# A test run started in the background by a shell (a CI script, ``cmd &``) inherits Ctrl-C
+# ignored, and every command the tests start would inherit that too; the tests that send
+# SIGINT to a command check what a user at a terminal gets, so the run takes Ctrl-C back
+# (a handler set here is reset to the default in each child at exec, an ignore is not).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Property tests explore new random examples on every local run (that is how they find
 # bugs); under CI they replay one fixed sequence, so a run passes or fails for a reason in

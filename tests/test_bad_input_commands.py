@@ -250,7 +250,7 @@ OTHER_CASES: dict[str, tuple[list[str], list[str]]] = {
     "index query: no such index": (["index", "query", "{src}", "-i", "none.index"], ["none.index", "build it first"]),
     "batch: out-dir is a file": (["batch", "{manifest:de,en}", "-d", "pairs.tsv"], ["is a file", "give a folder"]),
     "batch: unknown format": (["batch", "{manifest:de,en}", "-d", "out", "-f", "xml"], ["unknown output format 'xml'", "tmx, tsv"]),
-    "batch: unknown engine": (["batch", "{manifest:de,en}", "-d", "out", "-e", "spark"], ["unknown engine 'spark'", "use local or ray"]),
+    "batch: unknown engine": (["batch", "{manifest:de,en}", "-d", "out", "-e", "spark"], ["unknown engine 'spark'", "use one of: local, ray"]),
 }
 
 

@@ -442,8 +442,8 @@ def test_beads_validation(tmp_path: Path, beads: tuple[Bead, ...], message: str)
 
 
 def test_formats_and_registry() -> None:
-    assert FORMATS == ("tmx", "tsv", "jsonl", "moses", "beads")
-    for name in FORMATS:
+    assert FORMATS.names() == ("tmx", "tsv", "jsonl", "moses", "beads", "html")
+    for name in FORMATS.names():
         exporter = get_exporter(name)
         assert isinstance(exporter, Exporter) and exporter.name == name
     assert get_exporter("TMX").name == "tmx"
@@ -540,10 +540,10 @@ def test_failed_write_keeps_previous_file(tmp_path: Path, alignment: Alignment) 
 
 
 def test_success_leaves_no_temp_files_and_normal_mode(tmp_path: Path, alignment: Alignment) -> None:
-    for name in FORMATS:
+    for name in FORMATS.names():
         export(alignment, tmp_path / f"out.{name}", name)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["out.beads", "out.jsonl", "out.moses.src", "out.moses.tgt", "out.tmx", "out.tsv"]
+    assert names == ["out.beads", "out.html", "out.jsonl", "out.moses.src", "out.moses.tgt", "out.tmx", "out.tsv"]
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "out.tmx").stat().st_mode & 0o777 == 0o666 & ~umask

@@ -11,8 +11,9 @@
 """
 
 from align.batch.manifest import PairSpec, parse_manifest, read_manifest, safe_id
-from align.batch.runner import ENGINES, BatchSummary, run_batch
+from align.batch.runner import BatchSummary, run_batch
 from align.batch.work import BatchOptions, PairOutcome
+from align.plugins import ENGINES
 
 __all__ = [
     "ENGINES",

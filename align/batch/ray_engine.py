@@ -162,8 +162,10 @@ def _init(ray: Any, workers: int) -> bool:
     return True
 
 
-def run_ray(specs: list[PairSpec], options: BatchOptions, workers: int = 1) -> Iterator[PairOutcome]:
-    """Outcomes of ``specs`` as Ray workers finish them."""
+def run_ray(specs: list[PairSpec], options: BatchOptions, workers: int = 1,
+            encoder: object = None) -> Iterator[PairOutcome]:
+    """Outcomes of ``specs`` as Ray workers finish them (``encoder`` is not used: each Ray
+    worker loads its own, since a loaded model cannot be shipped to a cluster's nodes)."""
     if not specs:
         return
     ray = _import_ray()

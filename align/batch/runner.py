@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -30,10 +30,10 @@ from align.batch.work import BatchOptions, PairOutcome, align_pair, load_id
 from align.embed import Encoder, load_encoder
 from align.errors import AlignError, AlignWarning, Interrupted
 from align.export.tmx import tmx_date
+from align.plugins import ENGINES
 from align.read import max_input_bytes
 from align.textsafe import shown_path
 
-ENGINES = ("local", "ray")
 Progress = Callable[[str], None]
 
 
@@ -140,8 +140,7 @@ def run_batch(
     done-marker to be written is checked before any work
     (:func:`~align.batch.state.check_batch_outputs`).
     """
-    if engine not in ENGINES:
-        raise AlignError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    ENGINES.get(engine)  # an unknown engine fails here, listing the valid ones
     if workers < 1:
         raise AlignError(f"--workers must be at least 1, got {workers}")
     progress = progress or (lambda _msg: None)
@@ -185,13 +184,7 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
     # rewritten, so a user may have made theirs read-only); every input of the batch counts.
     check_batch_outputs(directory, todo, options, [*inputs, *(p for spec in pairs for p in (spec.src, spec.tgt))])
 
-    outcomes: Iterable[PairOutcome]
-    if engine == "ray":
-        from align.batch.ray_engine import run_ray
-
-        outcomes = run_ray(todo, options, workers)
-    else:
-        outcomes = run_local(todo, options, workers, encoder)
+    outcomes = ENGINES.get(engine)(todo, options, workers, encoder)
     finished = summary.skipped
     for outcome in outcomes:
         if outcome.fatal:

@@ -20,7 +20,6 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import align.report  # noqa: F401  (registers the html format, as for ``align pair``, in every worker)
 from align.api import align_files
 from align.batch.manifest import PairSpec
 from align.embed import Encoder

@@ -30,6 +30,7 @@ from align.cli.options import (
     finite,
 )
 from align.errors import AlignError
+from align.plugins import FORMATS
 from align.settings import DEFAULT_MODEL, AlignSettings
 
 
@@ -50,7 +51,7 @@ def pair(
     model: Model = DEFAULT_MODEL,
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", metavar="FORMAT",
-        help="tmx, tsv, jsonl, moses, beads or html (default: from OUT's extension; tmx on stdout).",
+        help=f"{FORMATS.help()} (default: from OUT's extension; tmx on stdout).",
     )] = None,
     out: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout.",
@@ -76,13 +77,12 @@ def pair(
     from align.embed import prefetch
 
     prefetch(model)  # loads beside the checks, reading and segmenting below
-    import align.report  # noqa: F401  (registers --format html)
     from align.export import export, format_for_path, get_exporter
     from align.export.moses import moses_paths
     from align.files import check_outputs
 
     if fmt is None and out is not None and out != "-" and format_for_path(out) is None:
-        raise AlignError(f"cannot tell the output format from {out!r}; give --format (tmx, tsv, jsonl, moses, beads, html)")
+        raise AlignError(f"cannot tell the output format from {out!r}; give --format ({', '.join(FORMATS.names())})")
     fmt = fmt or format_for_path(out) or "tmx"
     get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,

@@ -20,7 +20,8 @@ from align.cli.options import (
     align_settings,
     input_limit,
 )
-from align.errors import AlignError, Interrupted
+from align.errors import Interrupted
+from align.plugins import ENGINES, FORMATS
 from align.settings import DEFAULT_MODEL
 from align.textsafe import printable
 
@@ -33,7 +34,7 @@ def batch(
         "--out-dir", "-d", metavar="DIR", help="Folder for the outputs, one set per pair named by id.",
     )],
     fmt: Annotated[str, typer.Option(
-        "--format", "-f", metavar="FORMAT", help="tmx, tsv, jsonl, moses, beads or html (as for pair).",
+        "--format", "-f", metavar="FORMAT", help=f"{FORMATS.help()} (as for pair).",
     )] = "tmx",
     presegmented: Annotated[bool, typer.Option(
         "--presegmented", help="One sentence per line in every file, kept exactly as given.",
@@ -43,7 +44,8 @@ def batch(
     refine: Refine = DEFAULTS.search.refine,
     unmatched: UnmatchedOpt = Unmatched.skip,
     engine: Annotated[str, typer.Option(
-        "--engine", "-e", metavar="ENGINE", help="local (this machine) or ray (Ray Data; RAY_ADDRESS for a cluster).",
+        "--engine", "-e", metavar="ENGINE",
+        help=f"{ENGINES.help()}: local is this machine, ray is Ray Data (RAY_ADDRESS for a cluster).",
     )] = "local",
     workers: Annotated[int, typer.Option(
         "--workers", "-w", min=1, metavar="N", help="Worker processes (local) or actors (ray), each loading the model once.",
@@ -66,8 +68,7 @@ def batch(
     from align.export import get_exporter
 
     get_exporter(fmt)  # an unknown format fails before any work
-    if engine not in ("local", "ray"):
-        raise AlignError(f"unknown engine {engine!r}; use local or ray")
+    ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                               no_cache=no_cache, max_input_mb=max_input_mb)
     pairs = read_manifest(manifest, max_bytes=input_limit(max_input_mb))

@@ -27,6 +27,7 @@ from align.embed.base import AdditiveEncoder, Encoder, l2_normalize, window_text
 from align.embed.cache import CachedEncoder, EmbeddingCache, default_cache_dir
 from align.embed.st import SentenceTransformerEncoder
 from align.embed.usem3 import USEM3Encoder
+from align.plugins import ENCODERS
 from align.settings import DEFAULT_MODEL
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "l2_normalize",
     "window_texts",
     "DEFAULT_MODEL",
+    "ENCODERS",
 ]
 
 
@@ -58,8 +60,8 @@ def load_encoder(
 ) -> Encoder:
     """The encoder for ``name``, loaded and ready (raises ModelError with a one-line message).
 
-    ``"use-m3"`` is the bundled model; anything else is a sentence-transformers model name
-    or local path (see :mod:`align.embed.st`). Loaded models are kept for the life of the
+    A name in :data:`ENCODERS` (``"use-m3"``, the bundled model) loads that encoder;
+    anything else is a sentence-transformers model name or local path (see :mod:`align.embed.st`). Loaded models are kept for the life of the
     process, so asking again is free. With ``cache=True`` (default) vectors are stored on
     disk in ``cache_dir`` (default :func:`default_cache_dir`) and reused on later runs;
     an unusable cache directory only turns the cache off.
@@ -68,9 +70,9 @@ def load_encoder(
     with _lock:
         encoder = _encoders.get(key)
         if encoder is None:
-            if key.lower() == DEFAULT_MODEL:
-                encoder = USEM3Encoder().load()
-            else:
+            if key in ENCODERS:
+                encoder = ENCODERS.get(key)().load()
+            else:  # any other name is a sentence-transformers model name or path
                 encoder = SentenceTransformerEncoder(key).load()
             _encoders[key] = encoder
         if not cache:

@@ -2,7 +2,7 @@
 and :func:`export`, which picks a format and writes atomically.
 
 One class per format, one file per class (as sacrebleu does for metrics), so a new
-format is one new file plus one line in :mod:`align.export`. An exporter only turns an
+format is one new file plus one line in :data:`align.plugins.FORMATS`, which imports it when asked. An exporter only turns an
 :class:`~align.types.Alignment` into bytes on a stream; where the bytes go (a file written
 atomically, standard output, two files for Moses) is decided here.
 
@@ -26,6 +26,7 @@ from typing import Any, BinaryIO, ClassVar
 
 from align.errors import AlignError
 from align.files import atomic_output, is_stdout
+from align.plugins import FORMATS
 from align.types import Alignment, Bead
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -123,26 +124,16 @@ def format_score(score: float, digits: int = 4) -> str:
     return f"{score:.{digits}f}"
 
 
-_REGISTRY: dict[str, type[Exporter]] = {}
-
-
-def register(cls: type[Exporter]) -> type[Exporter]:
-    """Class decorator adding an exporter to the registry under ``cls.name``."""
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
 def formats() -> tuple[str, ...]:
-    """Names of the registered formats, in registration order."""
-    return tuple(_REGISTRY)
+    """Names of the output formats, in registration order."""
+    return FORMATS.names()
 
 
 def get_exporter(fmt: str) -> Exporter:
     """The exporter for a format name (case-insensitive); AlignError listing valid names otherwise."""
-    cls = _REGISTRY.get(str(fmt).strip().lower())
-    if cls is None:
-        raise AlignError(f"unknown output format {fmt!r}; valid formats: {', '.join(_REGISTRY)}")
-    return cls()
+    if fmt not in FORMATS:
+        raise AlignError(f"unknown output format {fmt!r}; valid formats: {', '.join(FORMATS.names())}")
+    return FORMATS.get(fmt)()
 
 
 def format_for_path(path: str | os.PathLike[str] | None) -> str | None:
@@ -157,7 +148,7 @@ def format_for_path(path: str | os.PathLike[str] | None) -> str | None:
     suffix = os.path.splitext(os.fspath(path))[1].lower()  # type: ignore[arg-type]
     if not suffix:
         return None
-    for name, cls in _REGISTRY.items():
+    for name, cls in FORMATS.items():
         if suffix in cls.extensions:
             return name
     return None
@@ -180,6 +171,6 @@ def export(
         if fmt is None:
             where = "standard output" if is_stdout(path) else repr(os.fspath(path))  # type: ignore[arg-type]
             raise AlignError(
-                f"cannot tell the output format for {where}; give --format (one of: {', '.join(_REGISTRY)})"
+                f"cannot tell the output format for {where}; give --format (one of: {', '.join(FORMATS.names())})"
             )
     return get_exporter(fmt).export(alignment, path, **options)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from align.errors import AlignError
-from align.export.base import Exporter, ExportResult, register
+from align.export.base import Exporter, ExportResult
 from align.types import Alignment, Bead
 
 
@@ -67,7 +67,6 @@ def format_bead(bead: Bead, scores: bool = True) -> str:
     return text
 
 
-@register
 class BeadsExporter(Exporter):
     """Bead file (``.beads``). Options: ``scores`` (default True), ``unmatched`` (only ``"include"``)."""
 

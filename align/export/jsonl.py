@@ -24,14 +24,13 @@ import json
 import math
 from typing import Any, BinaryIO
 
-from align.export.base import Exporter, ExportResult, check_unmatched, register, side_texts
+from align.export.base import Exporter, ExportResult, check_unmatched, side_texts
 from align.types import Alignment
 
 #: Characters JSON may hold raw that some line readers take as a line break.
 _LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
-@register
 class JsonlExporter(Exporter):
     """JSON Lines (``.jsonl``, ``.ndjson``). Option: ``unmatched`` (``"include"``, default, or ``"skip"``)."""
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from align.errors import AlignError, OutputError
 from align.files import atomic_outputs, is_stdout
-from align.export.base import Exporter, ExportResult, encodable, input_paths, register, side_texts
+from align.export.base import Exporter, ExportResult, encodable, input_paths, side_texts
 from align.types import Alignment
 
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -43,7 +43,6 @@ def _one_line(text: str) -> tuple[str, int]:
     return text, breaks + surrogates
 
 
-@register
 class MosesExporter(Exporter):
     """Moses parallel text (two files). Option: ``unmatched`` (only ``"skip"``, the default).
 

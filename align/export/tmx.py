@@ -56,7 +56,7 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from align.errors import AlignError, InputError
-from align.export.base import Exporter, ExportResult, check_unmatched, format_score, register, side_texts
+from align.export.base import Exporter, ExportResult, check_unmatched, format_score, side_texts
 from align.textsafe import shown_path
 from align.types import Alignment, Bead
 
@@ -119,7 +119,6 @@ def _prop(parent: etree._Element, kind: str, text: str) -> None:
     etree.SubElement(parent, "prop", type=kind).text = text
 
 
-@register
 class TmxExporter(Exporter):
     """TMX 1.4b (``.tmx``).
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-from align.export.base import Exporter, ExportResult, check_unmatched, encodable, format_score, register, side_texts
+from align.export.base import Exporter, ExportResult, check_unmatched, encodable, format_score, side_texts
 from align.types import Alignment
 
 COLUMNS = ("src_ids", "tgt_ids", "score", "src_text", "tgt_text")
@@ -52,7 +52,6 @@ def unescape_field(field: str) -> str:
     return "".join(out)
 
 
-@register
 class TsvExporter(Exporter):
     """TSV (``.tsv``). Options: ``header`` (default True), ``unmatched`` (``"include"``, default, or ``"skip"``)."""
 

@@ -27,6 +27,7 @@ from align.index.archive import (
 from align.index.file_store import FileStore
 from align.index.redis_store import RedisStore
 from align.index.store import Store
+from align.plugins import STORES
 
 #: The index file used when neither --index nor --redis is given.
 DEFAULT_INDEX = "wirecopy.index"
@@ -35,7 +36,8 @@ DEFAULT_INDEX = "wirecopy.index"
 def open_index(path: str | None = None, *, redis: str | None = None, name: str = "align",
                writable: bool = False, settings: IndexSettings | None = None) -> WireCopyIndex:
     """Open (or, when ``writable``, create) the index in file ``path`` or at Redis URL ``redis``."""
-    store: Store = RedisStore(redis, name) if redis else FileStore(path or DEFAULT_INDEX, writable=writable)
+    store: Store = (STORES.get("redis")(redis, name) if redis
+                    else STORES.get("file")(path or DEFAULT_INDEX, writable=writable))
     try:
         return WireCopyIndex(store, settings)
     except BaseException:

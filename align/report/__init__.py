@@ -6,8 +6,8 @@
     >>> write_report(alignment, "review.html")                           # doctest: +SKIP
 
 ``align report SRC TGT -s de -t en -o review.html`` does the same from the command line,
-and ``align pair ... --format html`` (or ``-o OUT.html``) too: importing this package
-registers an ``html`` exporter. With a collection of other documents
+and ``align pair ... --format html`` (or ``-o OUT.html``) too: :class:`HtmlExporter` is
+the ``html`` entry of :data:`align.export.FORMATS`. With a collection of other documents
 (:func:`collection_wire_copy`), passages shared as wire copy are highlighted.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from align.errors import InputError
-from align.export.base import Exporter, ExportResult, encodable, input_paths, register
+from align.export.base import Exporter, ExportResult, encodable, input_paths
 from align.files import atomic_output
 from align.report.html import LOW_SCORE, render_html
 from align.settings import DEFAULT_MODEL
@@ -108,7 +108,6 @@ def collection_wire_copy(
     return find_wire_copy([alignment.src, alignment.tgt, *others], model=model, cache=cache, progress=progress)
 
 
-@register
 class HtmlExporter(Exporter):
     """The review page (``.html``); options: ``low_score`` (default 0.5), ``title``."""
 
