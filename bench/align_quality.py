@@ -5,7 +5,7 @@ embedding cache unless --warm), scores the beads with the field's strict/lax def
 (``align.evaluate``, the same code as ``align eval``) and prints P/R/F1 and wall seconds,
 with the settings and versions that produced them.
 
-    python bench/align_quality.py [--data ../shared/data] [--model use-m3] [--warm] [--no-refine]
+    python -m bench.align_quality [--data ../shared/data] [--model use-m3] [--warm] [--no-refine]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A 100,000-sentence pair end to end: time, peak RSS and peak traced memory by size.
 
-Usage: python bench/big_pair.py [--sizes 10000 50000 100000] [--no-trace] [--model use-m3] [--no-refine]
+Usage: python -m bench.big_pair [--sizes 10000 50000 100000] [--no-trace] [--model use-m3] [--no-refine]
 
 The pair is real parallel text with a known alignment: the gold beads of the shared
 Tom Sawyer (de-en) and Text+Berg (de-fr, its French side standing in as the target)
@@ -33,8 +33,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/big_pair.py: run it from the repository root as a module: python -m bench.big_pair")
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 SOURCES = [
     (SHARED / "tomsawyer-val" / "de.txt", SHARED / "tomsawyer-val" / "en.txt", SHARED / "tomsawyer-val" / "gold.txt"),
@@ -136,8 +138,8 @@ def main() -> int:
             runs = {}
             for trace in ([False] if args.no_trace else [False, True]):
                 done = subprocess.run(
-                    [sys.executable, __file__, "--child", str(src), str(tgt), out, args.model, "1" if trace else "0",
-                     *(["--no-refine"] if args.no_refine else [])],
+                    [sys.executable, "-m", "bench.big_pair", "--child", str(src), str(tgt), out, args.model,
+                     "1" if trace else "0", *(["--no-refine"] if args.no_refine else [])],
                     capture_output=True, text=True, check=True,
                 )
                 runs[trace] = json.loads(done.stdout.strip().splitlines()[-1])

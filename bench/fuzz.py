@@ -1,6 +1,6 @@
 """Fuzz the pipeline: reader, segmenter, aligner and every exporter, on random and mutated input.
 
-Usage: python bench/fuzz.py [--cases N] [--seed S] [--real-every K] [--failures FILE]
+Usage: python -m bench.fuzz [--cases N] [--seed S] [--real-every K] [--failures FILE]
 
 Hypothesis generates each case (it favours edge cases: empty strings, boundaries, odd
 code points) from a mix of real sentences (the sample articles and the shared dev sets),
@@ -38,8 +38,10 @@ import traceback
 import warnings
 from pathlib import Path
 
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/fuzz.py: run it from the repository root as a module: python -m bench.fuzz")
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed

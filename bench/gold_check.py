@@ -28,7 +28,7 @@ gold beads judged ok: about the highest strict F1 that an aligner right everywhe
 be given against this gold (every doubted gold bead is a bead such an aligner does not
 output, and a bead of its own that the gold does not hold).
 
-    python bench/gold_check.py [--set tomsawyer-val|textberg-dev] [--gap 0.15] [--sample 12] [--no-refine]
+    python -m bench.gold_check [--set tomsawyer-val|textberg-dev] [--gap 0.15] [--sample 12] [--no-refine]
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/gold_check.py: run it from the repository root as a module: python -m bench.gold_check")
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from align.api import align_documents  # noqa: E402
 from align.embed import load_encoder  # noqa: E402

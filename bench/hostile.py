@@ -1,6 +1,6 @@
 """Hostile and unlucky inputs against the real ``align`` command: is anything lost, does anything hang?
 
-Usage: python bench/hostile.py [--only SUBSTRING] [--keep]
+Usage: python -m bench.hostile [--only SUBSTRING] [--keep]
 
 Each case builds a small folder (the sample pair, links, read-only files, devices, a
 FIFO, damaged indexes, ...), runs one ``align`` command as a user would (a fresh process,

@@ -1,6 +1,6 @@
 """Seconds per MB of `align pair` on one very long line: is every stage linear in its length?
 
-Usage: python bench/long_line.py [--sizes 1 5 50] [--kinds plain comma] [--no-refine]
+Usage: python -m bench.long_line [--sizes 1 5 50] [--kinds plain comma] [--no-refine]
 
 The source is a short sentence, then ONE line of SIZE MB, then another short sentence; the
 target is two short English sentences. Kinds of long line:

@@ -1,9 +1,9 @@
 """Scale figures: batch throughput (local vs Ray, 1 and 2 workers) and the wire-copy index
 (insert and query rates, memory) with a million synthetic passages, in memory and in Redis.
 
-    python bench/scale.py                       # everything: 200 pairs, 1,000,000 passages
-    python bench/scale.py --pairs 50 --passages 100000
-    python bench/scale.py --skip-batch --redis redis://localhost:6379/15
+    python -m bench.scale                       # everything: 200 pairs, 1,000,000 passages
+    python -m bench.scale --pairs 50 --passages 100000
+    python -m bench.scale --skip-batch --redis redis://localhost:6379/15
 
 Batch: ``--pairs`` real pairs cut from the dev sets (``scale_data.write_pairs``), aligned
 with ``--presegmented --format tsv --no-cache`` by each engine; every run's outputs are
@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/scale.py: run it from the repository root as a module: python -m bench.scale")
 
 from align.batch import BatchOptions, read_manifest, run_batch
 from align.index import FileStore, IndexSettings, RedisStore, WireCopyIndex

@@ -8,7 +8,7 @@ the smallest N measured in the same run. Linear
 growth shows as time/N and memory/N staying flat. Strict accuracy against the known
 alignment is printed so that speed is never bought with wrong beads.
 
-    python bench/search_scale.py [--sizes 1000 2000 5000 10000 20000] [--dim 512]
+    python -m bench.search_scale [--sizes 1000 2000 5000 10000 20000] [--dim 512]
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import argparse
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/search_scale.py: run it from the repository root as a module: python -m bench.search_scale")
 
 from align.search import SearchConfig, align_windows  # noqa: E402
 from tests.synthetic import make_pair, windows  # noqa: E402

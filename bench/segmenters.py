@@ -3,7 +3,7 @@
 Run from the repository root (the candidates are not dependencies of align)::
 
     pip install pysbd sentencex syntok sentence-splitter blingfire
-    python bench/segmenters.py
+    python -m bench.segmenters
 
 It prints the Markdown table kept in ``bench/segmenters.md``:
 
@@ -28,14 +28,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from segment_cases import CASES, case_input  # noqa: E402
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/segmenters.py: run it from the repository root as a module: python -m bench.segmenters")
 
 from align.segment import get_segmenter  # noqa: E402
 from align.segment.base import line_spans  # noqa: E402
+from tests.segment_cases import CASES, case_input  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 Splitter = Callable[[str, str], list[str]]  # (lang, line) -> sentences
 TOM_SAWYER = ROOT.parent / "shared" / "data" / "tomsawyer-val"
 LINES_PER_PARAGRAPH = 8

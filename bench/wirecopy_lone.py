@@ -17,7 +17,7 @@ plus the same on ``--test-seeds`` (never used for fitting), and finally the
 coefficients fitted on all fitting seeds, ready to paste into ``lone.py``. Each model's
 threshold is the lowest probability at which its training pairs keep ``--precision``.
 
-    python bench/wirecopy_lone.py [--seeds 0 1 2 3 4] [--test-seeds 5 6 7 8 9] [--precision 0.95]
+    python -m bench.wirecopy_lone [--seeds 0 1 2 3 4] [--test-seeds 5 6 7 8 9] [--precision 0.95]
                                   [--model NAME] [--drop FEATURE] [--show]
 """
 
@@ -26,11 +26,11 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a file: see bench/__init__.py
+    sys.exit("bench/wirecopy_lone.py: run it from the repository root as a module: python -m bench.wirecopy_lone")
 
 from bench.wirecopy_data import build
 from align.wirecopy.finder import lone_candidates, lone_kept

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from lxml import etree
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -41,3 +42,20 @@ if IN_CI:
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Point the embedding cache at a fresh folder so tests never see a user's cache."""
     os.environ["ALIGN_CACHE_DIR"] = str(tmp_path_factory.mktemp("align-cache"))
+
+
+@pytest.fixture(scope="session")
+def tmx_dtd() -> etree.DTD:
+    """The TMX 1.4b DTD from ../shared/data, parsed once, for tests that validate TMX output.
+
+    It is loaded when a test asks for it, not when a module is imported. Without
+    ../shared, only those tests skip (they fail under CI), and the rest of their module
+    still runs.
+    """
+    path = SHARED_DATA / "tmx14.dtd"
+    if not path.is_file():
+        message = f"TMX DTD not found at {path} (../shared/data is absent)"
+        if IN_CI:
+            pytest.fail(f"CI: {message}")
+        pytest.skip(message)
+    return etree.DTD(str(path))

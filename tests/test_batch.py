@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ and tests/ as packages
-
 from align.batch import BatchOptions, parse_manifest, read_manifest, run_batch, safe_id
 from align.batch.work import output_names
 from align.embed import load_encoder

@@ -91,7 +91,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 SRC = next(SAMPLES.glob("000_*.txt"))  # German
 TGT = next(SAMPLES.glob("001_*.txt"))  # English
-DTD = etree.DTD(str(ROOT.parent / "shared" / "data" / "tmx14.dtd"))
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -146,11 +145,12 @@ def invoke(*args: object):
 
 def pair_and_check(
     tmp: Path, src_text: str | bytes, tgt_text: str | bytes, src_lang: str = "de", tgt_lang: str = "en",
-    *extra: str, presegmented_input: bool = False,
+    *extra: str, dtd: etree.DTD, presegmented_input: bool = False,
 ) -> tuple[list[dict], list[dict], object]:
     """Align two texts through the CLI to JSONL and TMX; check nothing is lost or garbled.
 
-    Returns the JSONL records, the TMX units and the CliRunner result of the TMX run.
+    The TMX must be valid against ``dtd`` (the ``tmx_dtd`` fixture). Returns the JSONL
+    records, the TMX units and the CliRunner result of the TMX run.
     """
     src, tgt = tmp / "src.txt", tmp / "tgt.txt"
     for path, text in ((src, src_text), (tgt, tgt_text)):
@@ -172,7 +172,7 @@ def pair_and_check(
                 assert doc.text[start:end] == doc.sentences[i].text
 
     tree = etree.parse(str(tmp / "out.tmx"))
-    assert DTD.validate(tree), DTD.error_log
+    assert dtd.validate(tree), dtd.error_log
     units = read_tmx(tmp / "out.tmx")
     non_empty = [r for r in records if r["src_ids"] or r["tgt_ids"]]
     assert len(units) == len(non_empty)
@@ -303,7 +303,7 @@ def test_read_only_output_directory_chmod(tmp_path: Path) -> None:
         ro.chmod(0o755)
 
 
-def test_legacy_encodings_decoded_correctly_into_the_tmx(tmp_path: Path) -> None:
+def test_legacy_encodings_decoded_correctly_into_the_tmx(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     """Windows-1252 and Latin-1 files come out as the right characters, never mojibake."""
     de = "Grüße aus Köln – „Das kostet 5 €“, sagte er.\nÜber die Brücke gehen wir heute nicht.\n"
     en = "Greetings from Cologne – \"That costs 5 euros\", he said.\nWe are not crossing the bridge today.\n"
@@ -311,14 +311,14 @@ def test_legacy_encodings_decoded_correctly_into_the_tmx(tmp_path: Path) -> None
         text = de if codec == "cp1252" else de.replace("–", "-").replace("„", '"').replace("“", '"').replace("€", "EUR")
         folder = tmp_path / codec
         folder.mkdir()
-        _, units, _ = pair_and_check(folder, text.encode(codec), en)
+        _, units, _ = pair_and_check(folder, text.encode(codec), en, dtd=tmx_dtd)
         tmx_text = (folder / "out.tmx").read_text(encoding="utf-8")
         lines = text.splitlines()
         assert [u["tuvs"][0]["text"] for u in units] == lines
         assert "Ã" not in tmx_text and "\ufffd" not in tmx_text
 
 
-def test_utf8_with_a_stray_byte_goes_into_the_tmx_as_utf8_with_one_warning(tmp_path: Path) -> None:
+def test_utf8_with_a_stray_byte_goes_into_the_tmx_as_utf8_with_one_warning(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     """Issue 15 item 2: one bad byte in a German UTF-8 file made it Latin-1 ("GrÃ¼ÃŸe") in the TMX."""
     (tmp_path / "de.txt").write_bytes("Grüße aus München. Schöne Stadt.".encode("utf-8") + b"\xff Ende.\n")
     (tmp_path / "en.txt").write_text("Greetings from Munich. A beautiful city. The end.\n", encoding="utf-8")
@@ -330,7 +330,7 @@ def test_utf8_with_a_stray_byte_goes_into_the_tmx_as_utf8_with_one_warning(tmp_p
     ]
     tmx_text = (tmp_path / "out.tmx").read_text(encoding="utf-8")
     assert "Grüße aus München." in tmx_text and "Schöne Stadt." in tmx_text and "Ã" not in tmx_text
-    assert DTD.validate(etree.parse(str(tmp_path / "out.tmx"))), DTD.error_log
+    assert tmx_dtd.validate(etree.parse(str(tmp_path / "out.tmx"))), tmx_dtd.error_log
 
 
 def test_same_language_is_allowed_with_a_warning(tmp_path: Path) -> None:
@@ -345,40 +345,41 @@ def test_same_language_is_allowed_with_a_warning(tmp_path: Path) -> None:
 # --- 2. hard but valid input ----------------------------------------------------------
 
 
-def test_single_sentence_sides(tmp_path: Path) -> None:
+def test_single_sentence_sides(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     """One sentence on a side: kept, exported, and matched to its translation among others."""
-    records, units, _ = pair_and_check(tmp_path, "Der Hund bellt.", "The dog barks.")
+    records, units, _ = pair_and_check(tmp_path, "Der Hund bellt.", "The dog barks.", dtd=tmx_dtd)
     assert sorted(i for r in records for i in r["src_ids"]) == [0]  # nothing lost (pair_and_check: all of it)
     records, _, _ = pair_and_check(
-        tmp_path, "Der Hund bellt.", "The cat sleeps. The dog barks. The bird sings."
+        tmp_path, "Der Hund bellt.", "The cat sleeps. The dog barks. The bird sings.", dtd=tmx_dtd
     )
     assert ([0], [1]) in [(r["src_ids"], r["tgt_ids"]) for r in records]
     records, _, _ = pair_and_check(
-        tmp_path, "Die Katze schläft. Der Hund bellt. Der Vogel singt.", "The dog barks."
+        tmp_path, "Die Katze schläft. Der Hund bellt. Der Vogel singt.", "The dog barks.", dtd=tmx_dtd
     )
     assert ([1], [0]) in [(r["src_ids"], r["tgt_ids"]) for r in records]
 
 
-def test_single_sentence_pair_is_matched(tmp_path: Path) -> None:
-    records, units, _ = pair_and_check(tmp_path, "Der Hund bellt.", "The dog barks.")
+def test_single_sentence_pair_is_matched(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
+    records, units, _ = pair_and_check(tmp_path, "Der Hund bellt.", "The dog barks.", dtd=tmx_dtd)
     assert [(r["src_ids"], r["tgt_ids"]) for r in records] == [([0], [0])]
     assert units[0]["tuvs"] == [{"lang": "de", "text": "Der Hund bellt."}, {"lang": "en", "text": "The dog barks."}]
 
 
-def test_headlines_without_final_punctuation(tmp_path: Path) -> None:
+def test_headlines_without_final_punctuation(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     src = "Bundestag beschließt neuen Haushalt\nKanzler reist nach Paris\n\nWetter am Wochenende: Sonne und Regen\n"
     tgt = "Bundestag passes new budget\nChancellor travels to Paris\n\nWeekend weather: sun and rain\n"
-    records, units, _ = pair_and_check(tmp_path, src, tgt)
+    records, units, _ = pair_and_check(tmp_path, src, tgt, dtd=tmx_dtd)
     assert [r["src"] for r in records if r["src_ids"]] == [line for line in src.splitlines() if line]
     assert [(r["src_ids"], r["tgt_ids"]) for r in records] == [([0], [0]), ([1], [1]), ([2], [2])]
 
 
 @pytest.mark.slow
-def test_one_megabyte_line_without_punctuation(tmp_path: Path) -> None:
+def test_one_megabyte_line_without_punctuation(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     words = ["wort", "zeitung", "regierung", "haus", "stadt", "kommission", "bericht"]
     line = " ".join(words[i % len(words)] for i in range(150_000))
     assert len(line) > 1_000_000
-    records, units, _ = pair_and_check(tmp_path, f"Kurzer Satz.\n{line}\nLetzter Satz.", "A short sentence.\nLast sentence.")
+    records, units, _ = pair_and_check(tmp_path, f"Kurzer Satz.\n{line}\nLetzter Satz.", "A short sentence.\nLast sentence.",
+                                       dtd=tmx_dtd)
     # The line has no sentence end: it is cut at spaces into pieces of at most
     # MAX_SENTENCE_CHARS (so the later stages stay linear), which give it back in order.
     from align.segment.base import MAX_SENTENCE_CHARS
@@ -445,7 +446,7 @@ def test_100k_sentence_pair_memory_is_linear() -> None:
     assert sum(b.is_match for b in alignment.beads) > 0.9 * len(alignment.tgt.sentences)
 
 
-def test_html_and_markdown_markup_is_text(tmp_path: Path) -> None:
+def test_html_and_markdown_markup_is_text(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     src = (
         "<p>Der <b>Hund</b> bellt &amp; beißt.</p>\n# Überschrift <script>alert('x')</script>\n"
         "**Fett** und [ein Link](http://example.org/?a=1&b=2) ]]> <![CDATA[ x ]]>\n"
@@ -454,7 +455,7 @@ def test_html_and_markdown_markup_is_text(tmp_path: Path) -> None:
         "<p>The <b>dog</b> barks &amp; bites.</p>\n# Heading <script>alert('x')</script>\n"
         "**Bold** and [a link](http://example.org/?a=1&b=2) ]]> <![CDATA[ x ]]>\n"
     )
-    records, units, _ = pair_and_check(tmp_path, src, tgt)
+    records, units, _ = pair_and_check(tmp_path, src, tgt, dtd=tmx_dtd)
     raw = (tmp_path / "out.tmx").read_text(encoding="utf-8")
     assert "<script>" not in raw and "&lt;script&gt;" in raw and "&amp;amp;" in raw
     tree = etree.parse(str(tmp_path / "out.tmx"))
@@ -463,10 +464,10 @@ def test_html_and_markdown_markup_is_text(tmp_path: Path) -> None:
     assert "<p>Der <b>Hund</b> bellt &amp; beißt.</p>" in got
 
 
-def test_control_zero_width_emoji_rtl(tmp_path: Path) -> None:
+def test_control_zero_width_emoji_rtl(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     src = "Der Hund\u200b bellt 🐕‍🦺 laut.\x07 Er heißt \u202eאבי\u202c.\nشكرا لك يا صديقي. 👍🏽\n"
     tgt = "The dog\u200d barks 🐕‍🦺 loudly. His name is \u202eאבי\u202c.\nThank you, my friend. 👍🏽\n"
-    records, units, run = pair_and_check(tmp_path, src, tgt)
+    records, units, run = pair_and_check(tmp_path, src, tgt, dtd=tmx_dtd)
     assert "note: removed 1 characters" in run.stderr  # the BEL, which XML cannot hold
     tmx_src = " ".join(t["text"] for u in units for t in u["tuvs"] if t["lang"] == "de")
     for piece in ("Hund\u200b bellt 🐕‍🦺", "\u202eאבי\u202c", "شكرا لك", "👍🏽"):
@@ -474,26 +475,26 @@ def test_control_zero_width_emoji_rtl(tmp_path: Path) -> None:
     assert "\x07" not in tmx_src and "\x07" in " ".join(r["src"] for r in records)
 
 
-def test_crlf_and_mixed_newlines(tmp_path: Path) -> None:
+def test_crlf_and_mixed_newlines(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     src = "Erster Satz.\r\nZweiter Satz.\rDritter Satz.\nVierter Satz.\r\n\r\nFünfter Satz."
     tgt = "First sentence.\nSecond sentence.\r\nThird sentence.\rFourth sentence.\n\nFifth sentence.\r\n"
-    records, units, _ = pair_and_check(tmp_path, src, tgt)
+    records, units, _ = pair_and_check(tmp_path, src, tgt, dtd=tmx_dtd)
     assert all("\r" not in r["src"] and "\n" not in r["src"] for r in records)
     assert [(r["src_ids"], r["tgt_ids"]) for r in records] == [([i], [i]) for i in range(5)]
 
 
-def test_presegmented_mixed_newlines_ids_are_lines(tmp_path: Path) -> None:
+def test_presegmented_mixed_newlines_ids_are_lines(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     src = "Erste Zeile\r\nZweite Zeile\rDritte Zeile\n\nFünfte Zeile"
     tgt = "First line\nSecond line\r\nThird line\r\rFifth line\n"
-    records, _, _ = pair_and_check(tmp_path, src, tgt, presegmented_input=True)
+    records, _, _ = pair_and_check(tmp_path, src, tgt, presegmented_input=True, dtd=tmx_dtd)
     assert sum(len(r["src_ids"]) for r in records) == 5 and sum(len(r["tgt_ids"]) for r in records) == 5
     assert [r["src"] for r in records if r["src_ids"] == [4]] == ["Fünfte Zeile"]
 
 
-def test_identical_duplicated_sentences(tmp_path: Path) -> None:
+def test_identical_duplicated_sentences(tmp_path: Path, tmx_dtd: etree.DTD) -> None:
     src = "Ja.\nJa.\nJa.\nDer Präsident sagte nein.\nJa.\nJa.\n"
     tgt = "Yes.\nYes.\nYes.\nThe president said no.\nYes.\nYes.\n"
-    records, units, _ = pair_and_check(tmp_path, src, tgt)
+    records, units, _ = pair_and_check(tmp_path, src, tgt, dtd=tmx_dtd)
     assert [(r["src_ids"], r["tgt_ids"]) for r in records] == [([i], [i]) for i in range(6)]
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ and tests/ as packages
-
 from align.errors import AlignError, InputError
 from align.index import open_index
 from align.index.render import to_dict

@@ -29,8 +29,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ and tests/ as packages
-
 from align.errors import InputError
 from align.index import open_index
 from align.index.redis_url import redact, redis_params

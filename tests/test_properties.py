@@ -47,7 +47,6 @@ from tests.invariants import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-DTD = etree.DTD(str(ROOT.parent / "shared" / "data" / "tmx14.dtd"))
 SENTENCES = [
     line.strip()
     for f in sorted((ROOT / "samples").glob("00[01]_*.txt"))
@@ -109,12 +108,12 @@ def test_beads_cover_every_sentence_once_in_order(src: str, tgt: str, presegment
 
 @SETTINGS
 @given(texts(), texts(), st.sampled_from(["skip", "include"]))
-def test_tmx_is_valid_and_reads_back(tmp_path_factory, src: str, tgt: str, unmatched: str) -> None:
+def test_tmx_is_valid_and_reads_back(tmp_path_factory, tmx_dtd: etree.DTD, src: str, tgt: str, unmatched: str) -> None:
     alignment = aligned(src, tgt, False, 5)
     if alignment is None:
         return
     workdir = tmp_path_factory.mktemp("tmx")
-    removed = check_tmx(alignment, workdir / "out.tmx", DTD, unmatched)
+    removed = check_tmx(alignment, workdir / "out.tmx", tmx_dtd, unmatched)
     forbidden = sum(xml_safe(s.text)[1] for d in (alignment.src, alignment.tgt) for s in d.sentences)
     assert removed <= forbidden  # only forbidden characters are removed, each one counted
 
@@ -147,7 +146,8 @@ def test_cli_reports_removed_characters_and_eval_of_itself_is_one(tmp_path_facto
     }
 
 
-def test_cli_note_counts_removed_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_note_counts_removed_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            tmx_dtd: etree.DTD) -> None:
     """The CLI reports the number of characters TMX could not hold, and writes the rest."""
     import align.api
 
@@ -160,13 +160,13 @@ def test_cli_note_counts_removed_characters(tmp_path: Path, monkeypatch: pytest.
     )
     assert run.exit_code == 0, run.output
     assert "note: removed 3 characters that tmx cannot hold" in run.stderr
-    assert check_tmx(alignment, tmp_path / "again.tmx", DTD, "include") == 3
+    assert check_tmx(alignment, tmp_path / "again.tmx", tmx_dtd, "include") == 3
 
 
 @pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts(), texts())
-def test_properties_with_the_real_model(tmp_path_factory, src: str, tgt: str) -> None:
+def test_properties_with_the_real_model(tmp_path_factory, tmx_dtd: etree.DTD, src: str, tgt: str) -> None:
     from align.embed import load_encoder
 
     alignment = aligned(src, tgt, False, 5, model=load_encoder("use-m3", cache=False))
@@ -174,7 +174,7 @@ def test_properties_with_the_real_model(tmp_path_factory, src: str, tgt: str) ->
         return
     check_partition(alignment)
     workdir = tmp_path_factory.mktemp("real")
-    check_tmx(alignment, workdir / "out.tmx", DTD, "include")
+    check_tmx(alignment, workdir / "out.tmx", tmx_dtd, "include")
     check_text_exports(alignment, workdir)
 
 
@@ -186,10 +186,10 @@ def test_properties_with_the_real_model(tmp_path_factory, src: str, tgt: str) ->
         ("\u202eשלום\u202c. 👍🏽 Emoji\u200b.", "Hello. 👍🏽 Emoji."),
     ],
 )
-def test_examples_with_the_real_model(tmp_path: Path, src: str, tgt: str) -> None:
+def test_examples_with_the_real_model(tmp_path: Path, tmx_dtd: etree.DTD, src: str, tgt: str) -> None:
     from align.embed import load_encoder
 
     alignment = aligned(src, tgt, False, 5, model=load_encoder("use-m3", cache=False))
     check_partition(alignment)
-    check_tmx(alignment, tmp_path / "out.tmx", DTD, "include")
+    check_tmx(alignment, tmp_path / "out.tmx", tmx_dtd, "include")
     check_text_exports(alignment, tmp_path)

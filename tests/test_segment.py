@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from segment_cases import CASES, case_input
 
 from align.errors import InputError
 from align.read import read_document, read_text
 from align.segment import NewsSegmenter, get_segmenter, presegmented, segment
 from align.segment.base import LINE_BREAK, MAX_SENTENCE_CHARS, Segmenter, cut_long
+from tests.segment_cases import CASES, case_input
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

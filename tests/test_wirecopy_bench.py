@@ -6,13 +6,9 @@ import dataclasses
 import json
 import random
 import re
-import sys
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ and tests/ as packages
 
 from bench import wirecopy as bench_wirecopy
 from bench.wirecopy_data import KINDS, build, edit_passage

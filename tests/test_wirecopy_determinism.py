@@ -38,6 +38,7 @@ from align.segment import presegmented
 from align.wirecopy import crosslingual
 from align.wirecopy.crosslingual import translated_links
 from align.wirecopy.lone import DEFAULT_LONE_MODEL, FEATURES
+from bench.wirecopy_data import build
 from tests.conftest import ROOT, SAMPLES, SHARED_DATA
 from tests.hash_encoder import HashEncoder
 from tests.test_determinism import (
@@ -142,9 +143,8 @@ def test_lone_model_logit_is_the_plain_sum_in_feature_order() -> None:
 
 
 _NUMBERS = """
-import hashlib, sys
+import hashlib
 import numpy as np
-sys.path.insert(0, sys.argv[1])
 from tests.hash_encoder import HashEncoder
 from tests.test_wirecopy_determinism import _links, _synthetic_collection
 from align.wirecopy.lone import DEFAULT_LONE_MODEL
@@ -173,7 +173,7 @@ def test_wire_copy_numbers_do_not_depend_on_the_blas_kernel() -> None:
     this CPU runs (Haswell's float32 products rounded by call shape): the same bits."""
     digests = {}
     for kernel in _kernels():
-        result = subprocess.run([sys.executable, "-c", _NUMBERS, str(ROOT)], capture_output=True, text=True,
+        result = subprocess.run([sys.executable, "-c", _NUMBERS], capture_output=True, text=True,
                                 env=_env(None, kernel), cwd=ROOT, check=False)
         assert result.returncode == 0, result.stderr
         digests[kernel] = result.stdout.strip()
@@ -200,9 +200,6 @@ def _sample_docs() -> list:
 def _generated_docs(n_articles: int, seed: int) -> list:
     if not (SHARED_DATA / "tomsawyer-val").is_dir():
         pytest.skip("shared data not present")
-    sys.path.insert(0, str(ROOT))
-    from bench.wirecopy_data import build
-
     return list(build(n_articles=n_articles, seed=seed).documents)
 
 
@@ -311,9 +308,6 @@ def test_dedup_of_a_generated_collection_is_the_same_bytes_everywhere(tmp_path: 
     verbatim, edited and translated copies and distractors (dozens of clusters)."""
     if not (SHARED_DATA / "tomsawyer-val").is_dir():
         pytest.skip("shared data not present")
-    sys.path.insert(0, str(ROOT))
-    from bench.wirecopy_data import build
-
     folder = build(n_articles=300, seed=0).write(tmp_path / "collection")
     files = sorted(folder.glob("*.txt"))
     assert len(files) == 300

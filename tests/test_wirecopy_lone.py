@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ as a package
 
 from align.wirecopy import WireCopyConfig
 from align.wirecopy.lone import DEFAULT_LONE_MODEL, FEATURES, LoneModel, best_per_sentence, lone_features

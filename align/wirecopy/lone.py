@@ -23,12 +23,12 @@ numpy's ``exp`` has its own SIMD code on some CPUs, so either could move a pair
 across the threshold on another machine. The default coefficients were fitted by logistic regression
 on the wire-copy benchmark's one-sentence candidates (five seeds, both parallel sets)
 and the threshold set where the fitted model keeps 95 % precision on them;
-``python bench/wirecopy_lone.py`` refits them and prints the held-out figures
+``python -m bench.wirecopy_lone`` refits them and prints the held-out figures
 (each seed scored by a model fitted on the other four).
 
 The coefficients are the bundled use-m3 encoder's: another encoder spreads its cosines
 and margins differently, so with ``--model NAME`` refit them with
-``python bench/wirecopy_lone.py --model NAME`` and pass the printed model as
+``python -m bench.wirecopy_lone --model NAME`` and pass the printed model as
 ``WireCopyConfig(lone=...)``.
 """
 
@@ -120,5 +120,5 @@ def best_per_sentence(pairs: Sequence[tuple[Hashable, str, Hashable, str]], prob
     return np.array([best[ka][1] == tb and best[kb][1] == ta for ka, ta, kb, tb in pairs], bool)
 
 
-# fitted by ``python bench/wirecopy_lone.py`` (see the module docstring)
+# fitted by ``python -m bench.wirecopy_lone`` (see the module docstring)
 DEFAULT_LONE_MODEL = LoneModel(weights=(12.3648, 7.839, 7.048, 0.8141, 0.668), bias=-30.9108, threshold=0.216)

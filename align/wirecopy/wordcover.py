@@ -14,7 +14,7 @@ cosine and the margin tell: over ten seeds
 (each of the five fitting seeds scored by a model fitted on the other four, five more
 never fitted on), the lone-pair model takes 150 of 181 true candidates for 10 false
 ones with coverage, 142 for 9 without it; the fixed bars it replaced took 129 for 7
-(``python bench/wirecopy_lone.py [--drop coverage]``).
+(``python -m bench.wirecopy_lone [--drop coverage]``).
 
 Only the words of the pairs scored are embedded, in one encoder call (cached like any
 text); the finder scores only the lone pairs its model could take at full coverage.
