@@ -32,7 +32,6 @@ SAMPLES = ROOT / "samples"
 SRC = next(SAMPLES.glob("000_*.txt"))  # German
 TGT = next(SAMPLES.glob("001_*.txt"))  # English, partly its original
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-DTD = SHARED_DATA / "tmx14.dtd"
 DEV_GOLD = SHARED_DATA / "textberg-dev" / "dev.defr"
 
 BEAD_LINE = re.compile(r"^\[(\d+(,\d+)*)?\]:\[(\d+(,\d+)*)?\]:\d+(\.\d+)?$")
@@ -113,14 +112,12 @@ def test_demo_succeeds_and_summary_names_both_outputs(demo_run, reference: Align
     assert f"{matched} matched beads" in done.stdout
 
 
-def test_demo_tmx_is_valid_against_the_dtd(demo_run) -> None:
-    if not DTD.is_file():
-        pytest.skip(f"TMX DTD not found at {DTD} (../shared/data is absent)")
+def test_demo_tmx_is_valid_against_the_dtd(demo_run, tmx_dtd) -> None:
     from lxml import etree
 
     done, tmx, _ = demo_run
     assert done.returncode == 0, done.stderr
-    dtd = etree.DTD(str(DTD))
+    dtd = tmx_dtd
     tree = etree.parse(str(tmx), etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False))
     assert dtd.validate(tree), dtd.error_log.filter_from_errors()
 

@@ -22,9 +22,6 @@ from align.export.tsv import COLUMNS, escape_field, unescape_field
 from align.types import Alignment, Bead, Document, Sentence
 from tests.privileges import run_python
 
-DTD_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "tmx14.dtd"
-if not DTD_PATH.exists():  # the shared folder sits beside the project root
-    DTD_PATH = Path("/work/shared/data/tmx14.dtd")
 
 FIXED_DATE = "20250102T030405Z"
 
@@ -81,8 +78,7 @@ def joined(sentences: list[str], ids: tuple[int, ...]) -> str:
     return " ".join(sentences[i] for i in ids)
 
 
-def dtd_valid(path: Path) -> tuple[bool, str]:
-    dtd = etree.DTD(str(DTD_PATH))
+def dtd_valid(path: Path, dtd: etree.DTD) -> tuple[bool, str]:
     tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
     ok = dtd.validate(tree)
     return ok, str(dtd.error_log.filter_from_errors())
@@ -96,19 +92,19 @@ def one_line(err: BaseException) -> bool:
 
 
 @pytest.mark.parametrize("unmatched", ["skip", "include"])
-def test_tmx_validates_against_dtd(tmp_path: Path, alignment: Alignment, unmatched: str) -> None:
+def test_tmx_validates_against_dtd(tmp_path: Path, alignment: Alignment, unmatched: str, tmx_dtd) -> None:
     out = tmp_path / "out.tmx"
     export(alignment, out, unmatched=unmatched, creationdate=FIXED_DATE)
-    ok, log = dtd_valid(out)
+    ok, log = dtd_valid(out, tmx_dtd)
     assert ok, log
 
 
-def test_tmx_empty_alignment_is_valid(tmp_path: Path) -> None:
+def test_tmx_empty_alignment_is_valid(tmp_path: Path, tmx_dtd) -> None:
     empty = Alignment(make_doc([], "de"), make_doc([], "en"), ())
     out = tmp_path / "empty.tmx"
     result = export(empty, out)
     assert result.units == 0
-    assert dtd_valid(out)[0]
+    assert dtd_valid(out, tmx_dtd)[0]
     assert read_tmx(out) == []
 
 
@@ -235,7 +231,7 @@ def test_tmx_every_tuv_has_xml_lang(tmp_path: Path, alignment: Alignment) -> Non
     assert all(t.get("{http://www.w3.org/XML/1998/namespace}lang") in ("de", "en") for t in tuvs)
 
 
-def test_tmx_large_alignment_streams(tmp_path: Path) -> None:
+def test_tmx_large_alignment_streams(tmp_path: Path, tmx_dtd) -> None:
     n = 5000
     src = make_doc([f"Satz {i} & <b>" for i in range(n)], "de")
     tgt = make_doc([f"Sentence {i}" for i in range(n)], "en")
@@ -244,7 +240,7 @@ def test_tmx_large_alignment_streams(tmp_path: Path) -> None:
     assert export(a, out).units == n
     units = read_tmx(out)
     assert len(units) == n and units[-1]["tuvs"][0]["text"] == f"Satz {n - 1} & <b>"
-    assert dtd_valid(out)[0]
+    assert dtd_valid(out, tmx_dtd)[0]
 
 
 # ---------------------------------------------------------------------------- read_tmx
