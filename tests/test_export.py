@@ -14,7 +14,7 @@ from lxml import etree
 from align.errors import AlignError, InputError, OutputError
 from align.evaluate import read_beads
 from align.export import FORMATS, Exporter, ExportResult, atomic_output, export, format_for_path, get_exporter, read_tmx
-import align.files as atomic_mod
+import align.files.atomic as atomic_mod
 from align.export.beads import check_beads, format_bead
 from align.export.moses import moses_paths
 from align.export.tmx import tmx_date, xml_safe

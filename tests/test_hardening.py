@@ -620,7 +620,7 @@ def test_disk_full_device(tmp_path: Path) -> None:
 
 def test_disk_full_regular_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """ENOSPC halfway through a regular file: one line saying the disk is full, no file, no temp file."""
-    from align import files as atomic
+    from align.files import atomic
 
     real_fdopen = os.fdopen
 

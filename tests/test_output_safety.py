@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from align.errors import OutputError
-from align import files as atomic
+from align.files import atomic
 from align.files import atomic_output, atomic_outputs, check_outputs
 from tests.conftest import SAMPLES
 from tests.privileges import without_override_rights
