@@ -9,8 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-# The 16 languages of Universal Sentence Encoder Multilingual v3.
-ENCODER_LANGS = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
+from align.embed.usem3.model import LANGUAGES as ENCODER_LANGS
 
 
 @lru_cache(maxsize=1)

@@ -61,7 +61,7 @@ def _usable_cpus() -> int:
 
 
 class USEM3Encoder(AdditiveEncoder):
-    """Universal Sentence Encoder Multilingual v3 (512-d, 16 languages), offline, numpy.
+    """Universal Sentence Encoder Multilingual v3 (512-d, 16 languages: :data:`~align.embed.usem3.model.LANGUAGES`), offline, numpy.
 
     ``threads``: worker threads for the forward pass (default: the usable CPUs). Each
     worker runs whole micro-batches with single-threaded BLAS (via ``threadpoolctl``;

@@ -48,6 +48,8 @@ NUM_CHUNKS = 17  # the embedding table is stored as 17 interleaved uint8 chunks
 VOCAB_ROWS = 7530  # rows per chunk
 UNK, BOS, EOS = 0, 1, 2
 
+#: The model's languages: 16 in Google's list, 15 codes here because simplified and
+#: traditional Chinese share ``zh``. The one list: language checks and detection read it.
 LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
 """Base codes of the model's 16 training languages (zh covers zh-cn and zh-tw). Kept here,
 beside the model, so a caller that only checks a language code (the CLI, before every
