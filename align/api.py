@@ -11,23 +11,20 @@ settings that produced the result.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Callable
 
 import numpy as np
 
 from align import __version__
 from align.embed import Encoder, load_encoder
-from align.embed.base import part_owners
 from align.errors import InputError
 from align.hints import clause_ends, paragraph_breaks
 from align.read import read_document, read_text
-from align.search import SearchConfig, align_windows
-from align.search.refine import part_band, refine_beads
+from align.search import SearchConfig, align_windows, refine_alignment
 from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
-from align.types import Alignment, Bead, Document
+from align.types import Alignment, Document
 from align.settings import DEFAULT_MODEL
 
 Progress = Callable[[str], None]
@@ -99,41 +96,14 @@ def align_documents(
     del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.refine and beads:
         progress("refining at clause level")
-        beads = _refine(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config, *breaks)
+        beads = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
+                                 *breaks)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,
         "search": config.to_dict(),
     }
     return Alignment(src, tgt, tuple(beads), settings)
-
-
-def _refine(
-    beads: list[Bead],
-    parts: tuple[list[list[tuple[int, int]]], list[list[tuple[int, int]]]],
-    windows: tuple[list[np.ndarray], list[np.ndarray]],
-    config: SearchConfig,
-    src_breaks: np.ndarray | None = None,
-    tgt_breaks: np.ndarray | None = None,
-) -> list[Bead]:
-    """Sentence beads merged where a clause-level alignment shows content crossing them.
-
-    The clause level runs the same search over clauses, near the sentence path (its costs
-    are measured on the pair's own clause statistics), and only decides which cuts
-    between sentence beads survive (:func:`align.search.refine.refine_beads`).
-    """
-    src_parts, tgt_parts = parts
-    if all(len(p) == 1 for p in src_parts) and all(len(p) == 1 for p in tgt_parts):
-        return beads  # no sentence has a clause boundary: nothing to learn
-    src_owner, tgt_owner = part_owners(src_parts), part_owners(tgt_parts)
-    clause_beads = align_windows(
-        windows[0], windows[1],
-        np.array([b - a for p in src_parts for a, b in p], dtype=np.float64),
-        np.array([b - a for p in tgt_parts for a, b in p], dtype=np.float64),
-        replace(config, refine=False),
-        band=part_band(beads, src_owner, tgt_owner, config.clause_margin),
-    )
-    return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks)
 
 
 def align_texts(

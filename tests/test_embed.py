@@ -454,7 +454,7 @@ def test_parts_of_a_sentence_add_up_to_it(enc: USEM3Encoder, de_sents: list[str]
 
 
 def test_part_windows_of_whole_sentences_are_the_sentence_windows(enc: USEM3Encoder, de_sents: list[str]) -> None:
-    from align.embed.base import part_owners
+    from align.parts import part_owners
 
     parts = _parts(de_sents)
     windows, part_windows = enc.encode_with_parts(de_sents, parts, 4)

@@ -25,10 +25,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["Encoder", "AdditiveEncoder", "Parts", "check_parts", "l2_normalize", "window_texts", "part_texts", "part_owners"]
+from align.parts import Parts, part_owners
 
-Parts = Sequence[Sequence[tuple[int, int]]]
-"""Per text, character spans ``(start, end)`` that cover it in order (e.g. its clauses)."""
+__all__ = ["Encoder", "AdditiveEncoder", "check_parts", "l2_normalize", "window_texts", "part_texts"]
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -221,7 +220,3 @@ class AdditiveEncoder(Encoder):
             states, joins, part_states, part_owners(parts), max_window, windows
         )
 
-
-def part_owners(parts: Parts) -> np.ndarray:
-    """The text each part belongs to, part by part."""
-    return np.repeat(np.arange(len(parts)), [len(p) for p in parts]).astype(np.int64)

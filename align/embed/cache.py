@@ -46,7 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
-from align.embed.base import AdditiveEncoder, Encoder, Parts, check_parts
+from align.embed.base import AdditiveEncoder, Encoder, check_parts
+from align.parts import Parts
 
 __all__ = ["EmbeddingCache", "CachedEncoder", "default_cache_dir"]
 

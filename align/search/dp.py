@@ -45,7 +45,6 @@ def best_path(
     back = np.zeros((n + 1, width), dtype=np.int8)  # 0 start, 1 deletion, 2 insertion, 3+t type t
     tgt_prefix = np.concatenate(([0.0], np.cumsum(tgt_skip)))
     all_types = [(1, 0)] + list(types)
-    T = len(all_types)
     a_of = np.array([a for a, _ in all_types], dtype=np.int64)
     b_of = np.array([b for _, b in all_types], dtype=np.int64)
     # per row i and type t: the predecessor row, where column k of row i reads it, and

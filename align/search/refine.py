@@ -26,13 +26,47 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from align.parts import Parts, part_lengths, part_owners
+from align.search.aligner import align_windows
 from align.search.band import Band
+from align.settings import SearchConfig
 from align.types import Bead
 
-__all__ = ["part_band", "refine_beads"]
+__all__ = ["part_band", "refine_alignment", "refine_beads"]
+
+
+def refine_alignment(
+    beads: Sequence[Bead],
+    parts: tuple[Parts, Parts],
+    part_windows: tuple[list[np.ndarray], list[np.ndarray]],
+    config: SearchConfig,
+    src_breaks: np.ndarray | None = None,
+    tgt_breaks: np.ndarray | None = None,
+) -> list[Bead]:
+    """Sentence beads merged where a clause-level alignment shows content crossing them.
+
+    The refinement stage of the search, run after :func:`~align.search.align_windows` on
+    the sentences: ``parts`` are the two documents' clauses (per sentence, see
+    :mod:`align.parts`) and ``part_windows`` their window vectors (from
+    :meth:`align.embed.base.Encoder.encode_with_parts`). The clause level runs the same
+    search over clauses, within ``config.clause_margin`` clauses of the sentence path
+    (its costs measured on the pair's own clause statistics), and only decides which cuts
+    between sentence beads survive (:func:`refine_beads`).
+    """
+    src_parts, tgt_parts = parts
+    if all(len(p) == 1 for p in src_parts) and all(len(p) == 1 for p in tgt_parts):
+        return list(beads)  # no sentence has a clause boundary: nothing to learn
+    src_owner, tgt_owner = part_owners(src_parts), part_owners(tgt_parts)
+    clause_beads = align_windows(
+        part_windows[0], part_windows[1], part_lengths(src_parts), part_lengths(tgt_parts),
+        replace(config, refine=False),
+        band=part_band(beads, src_owner, tgt_owner, config.clause_margin),
+    )
+    return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks)
 
 
 def _is_plain(bead: Bead) -> bool:
