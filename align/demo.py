@@ -17,7 +17,7 @@ from align.files import contained_path
 from align.read import read_document
 from align.types import Alignment
 from align.wirecopy import WireCopyReport, find_wire_copy
-from align.wirecopy.render import render_json
+from align.wirecopy.report_output import render_json
 
 SRC_PATTERN, TGT_PATTERN = "000_*.txt", "001_*.txt"
 

@@ -60,7 +60,7 @@ if not __package__:  # run as a file: see bench/__init__.py
     sys.exit("bench/wirecopy.py: run it from the repository root as a module: python -m bench.wirecopy")
 
 from bench.wirecopy_data import KINDS, Benchmark, Span, TruePair, build
-from align.wirecopy.types import Cluster, Member
+from align.wirecopy.report import Cluster, Member
 
 TARGETS = {"verbatim": (0.95, 0.95), "edited": (0.95, 0.95), "translated": (0.90, 0.90)}
 
@@ -409,7 +409,7 @@ def run_scale(n: int, seed: int = 0, dup_share: float = 0.1) -> dict[str, Any]:
     """
     try:
         from align.wirecopy import WireCopyConfig
-        from align.wirecopy.index import PassageIndex
+        from align.wirecopy.lsh import PassageIndex
         from align.wirecopy.minhash import MinHasher, jaccard_containment
         from align.wirecopy.normalize import words
     except ImportError as exc:  # the stage's modules are not there (yet)

@@ -11,7 +11,7 @@ import pytest
 
 from align.errors import AlignError, InputError
 from align.index import open_index
-from align.index.render import to_dict
+from align.index.query_output import to_dict
 from bench.wirecopy_data import build
 from tests.conftest import IN_CI, SAMPLES, SHARED_DATA
 from tests.index_support import REDIS_URL, build_file_index, needs_redis

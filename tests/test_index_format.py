@@ -18,7 +18,7 @@ import pytest
 
 from align.errors import InputError
 from align.index import open_index
-from align.index.render import to_dict
+from align.index.query_output import to_dict
 from align.index.store import FORMAT
 from align.read import read_document
 from tests.index_support import REDIS_URL, build_file_index, needs_redis
@@ -118,7 +118,7 @@ def test_bulk_insertion_fills_datasketch_storage_exactly_as_its_own_insert() -> 
     the buckets that way); the result must be what datasketch's insertion session makes."""
     from datasketch import MinHashLSH
 
-    from align.wirecopy.index import PassageIndex
+    from align.wirecopy.lsh import PassageIndex
     from align.wirecopy.minhash import MinHasher
     from align.wirecopy.monolingual import sentence_words
 

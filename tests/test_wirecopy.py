@@ -294,7 +294,7 @@ def test_two_weak_pairs_on_one_diagonal_seed_a_passage_and_one_alone_does_not() 
 def test_candidate_pairs_are_the_same_in_blocks_and_row_by_row() -> None:
     """``PassageIndex.candidates`` queries the LSH a block of rows at a time (one lookup per
     band for the block); it must propose exactly the pairs that querying each row alone does."""
-    from align.wirecopy.index import PassageIndex
+    from align.wirecopy.lsh import PassageIndex
 
     rng = np.random.default_rng(2)
     vocab = [f"w{i}" for i in range(300)]

@@ -12,7 +12,7 @@ import pytest
 
 from bench import wirecopy as bench_wirecopy
 from bench.wirecopy_data import KINDS, build, edit_passage
-from align.wirecopy.types import Cluster, Member
+from align.wirecopy.report import Cluster, Member
 from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "tomsawyer-val").is_dir(), reason="shared data not present")

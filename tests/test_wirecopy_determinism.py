@@ -205,7 +205,7 @@ def _generated_docs(n_articles: int, seed: int) -> list:
 
 def _json(docs: list) -> bytes:
     from align.wirecopy import find_wire_copy
-    from align.wirecopy.render import render_json
+    from align.wirecopy.report_output import render_json
 
     return render_json(find_wire_copy(docs)).encode("utf-8")
 

@@ -91,7 +91,7 @@ def dedup(
     from align.files import atomic_output, check_outputs
     from align.read import read_document
     from align.wirecopy import WireCopyConfig, find_wire_copy
-    from align.wirecopy.render import render_json, render_text
+    from align.wirecopy.report_output import render_json, render_text
 
     check_outputs([out], inputs=files)
     max_bytes = input_limit(max_input_mb)

@@ -85,7 +85,7 @@ def index_query(
       align index query today/*.txt --add
     """
     from align.index import open_index
-    from align.index.render import render_json, render_text
+    from align.index.query_output import render_json, render_text
 
     if index and redis:
         raise AlignError("give --index or --redis, not both")

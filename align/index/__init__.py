@@ -11,7 +11,7 @@
   ``file_store.py`` (a local file; its members read through ``safe_zip.py``, which checks
   every size before inflating) and ``redis_store.py`` (Redis, through datasketch's Redis
   storage; URLs parsed and redacted by ``redis_url.py``);
-- ``render.py``: the text and JSON reports of a query.
+- ``query_output.py``: the text and JSON reports of a query.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ uncompressed:
   ``shingles[offsets[i]:offsets[i + 1]]``.
 
 The LSH buckets are not stored: loading rebuilds them from the signatures
-(:meth:`align.wirecopy.index.PassageIndex.add`, which fills datasketch's in-memory storage
+(:meth:`align.wirecopy.lsh.PassageIndex.add`, which fills datasketch's in-memory storage
 in bulk and checks it against datasketch's own insertion), so the file needs no knowledge
 of datasketch's internals and loading is faster than unpickling the buckets was. A file
 in the format-1 layout (a Python pickle) is refused, never unpickled.
@@ -45,7 +45,7 @@ from align.files import atomic_output
 from align.index.safe_zip import DAMAGE_ERRORS, Damaged, Members
 from align.index.store import FORMAT, Store, check_record, message_detail
 from align.textsafe import json_dumps, shown_path
-from align.wirecopy.index import PassageIndex
+from align.wirecopy.lsh import PassageIndex
 from align.wirecopy.minhash import MinHasher
 
 _MAGIC = "align-wirecopy-index"

@@ -19,7 +19,7 @@ import numpy as np
 from align.errors import AlignError, InputError
 from align.index.redis_url import client_detail, redact, redis_params
 from align.index.store import FORMAT, Store, check_record, message_detail
-from align.wirecopy.index import PassageIndex
+from align.wirecopy.lsh import PassageIndex
 from align.wirecopy.minhash import MinHasher
 
 
@@ -35,7 +35,7 @@ class RedisStore(Store):
     ``NAME:digests``, ``NAME:shingles``, ``NAME:lines`` and ``NAME:meta`` (settings, format, ids).
 
     The LSH keys are the passage keys' UTF-8 bytes (``prepickle=False``, see
-    :mod:`align.wirecopy.index`); ``NAME:meta`` records ``format`` :data:`FORMAT`, and an
+    :mod:`align.wirecopy.lsh`); ``NAME:meta`` records ``format`` :data:`FORMAT`, and an
     index without it (made when datasketch pickled the keys) is refused, not unpickled.
     """
 

@@ -1,7 +1,7 @@
 """The :class:`Store` interface of a persistent wire-copy index, and what its backends share.
 
 The index has two parts: datasketch's ``MinHashLSH`` buckets (through
-:class:`~align.wirecopy.index.PassageIndex`) and the metadata needed to verify and
+:class:`~align.wirecopy.lsh.PassageIndex`) and the metadata needed to verify and
 report a match (each indexed passage's shingles; each document's path, language,
 content hash and sentence spans). A :class:`Store` keeps both, behind one small
 interface, so :mod:`align.index.archive` never knows where they live (as datasketch keeps
@@ -41,7 +41,7 @@ import numpy as np
 
 from align.errors import InputError
 from align.textsafe import printable
-from align.wirecopy.index import PassageIndex
+from align.wirecopy.lsh import PassageIndex
 from align.wirecopy.minhash import MinHasher
 
 #: Format of index files and of Redis indexes. 1 (align before this change): a pickle

@@ -6,6 +6,6 @@
 """
 
 from align.wirecopy.finder import WireCopyConfig, find_wire_copy
-from align.wirecopy.types import Cluster, Member, WireCopyReport
+from align.wirecopy.report import Cluster, Member, WireCopyReport
 
 __all__ = ["Cluster", "Member", "WireCopyConfig", "WireCopyReport", "find_wire_copy"]

@@ -30,7 +30,7 @@ from align.wirecopy.mining import mining_vectors
 from align.wirecopy.monolingual import find_similar_units, passage_similarity, sentence_words
 from align.wirecopy.passages import Link, clusters_from, merge_links
 from align.wirecopy.projection import extend_by_alignment
-from align.wirecopy.types import WireCopyReport
+from align.wirecopy.report import WireCopyReport
 from align.wirecopy.wordcover import WordCoverage
 
 #: Language codes that mean "detect it": "und" is ISO 639's code for "undetermined".

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 
 from align.types import Document
-from align.wirecopy.index import PassageIndex
+from align.wirecopy.lsh import PassageIndex
 from align.wirecopy.minhash import MinHasher, jaccard_containment
 from align.wirecopy.normalize import words
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from align.types import Document
-from align.wirecopy.types import Cluster, Member
+from align.wirecopy.report import Cluster, Member
 
 
 @dataclass(frozen=True)

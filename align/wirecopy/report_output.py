@@ -9,10 +9,11 @@ name is kept, not a crash).
 from __future__ import annotations
 
 from align.textsafe import json_dumps, printable, shown_path
-from align.wirecopy.types import Cluster, WireCopyReport
+from align.wirecopy.report import Cluster, WireCopyReport
 
 
-def _snippet(text: str, width: int = 100) -> str:
+def snippet(text: str, width: int = 100) -> str:
+    """A passage on one line, cut at ``width`` characters, safe to print (shared with the index's report)."""
     flat = " ".join(text.split())
     flat = flat if len(flat) <= width else flat[: width - 1] + "…"
     return printable(flat)
@@ -23,7 +24,7 @@ def _cluster_lines(label: str, cluster: Cluster) -> list[str]:
     lines = [f"{label} {cluster.kind}, score {cluster.score:.3f}" + (f" ({extra})" if extra else "")]
     for m in cluster.members:
         lines.append(f"    {shown_path(m.doc)} [{m.lang}] chars {m.start}-{m.end}, sentences {m.first}-{m.last}")
-        lines.append(f"      {_snippet(m.text)}")
+        lines.append(f"      {snippet(m.text)}")
     return lines
 
 

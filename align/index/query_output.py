@@ -6,7 +6,7 @@ from typing import Any
 
 from align.index.archive import QueryResult
 from align.textsafe import json_dumps, printable, shown_path
-from align.wirecopy.render import _snippet
+from align.wirecopy.report_output import snippet
 
 
 def render_text(results: list[QueryResult], location: str, counts: tuple[int, int]) -> str:
@@ -27,7 +27,7 @@ def render_text(results: list[QueryResult], location: str, counts: tuple[int, in
             lines.append(f"      here:    chars {q.start}-{q.end}, sentences {q.first}-{q.last}")
             lines.append(f"      indexed: {shown_path(x.doc)} [{printable(x.lang, keep_newlines=False)}] "
                          f"chars {x.start}-{x.end}, sentences {x.first}-{x.last}")
-            lines.append(f"      {_snippet(m.text)}")
+            lines.append(f"      {snippet(m.text)}")
     return "\n".join(lines) + "\n"
 
 
