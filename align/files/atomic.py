@@ -184,16 +184,21 @@ def atomic_outputs(
                 os.fsync(handle.fileno())
                 handle.close()
         except OSError as err:
-            mapped = write_error(names, err)
-            if mapped is err:
-                raise
-            raise mapped from None
+            _raise_mapped(names, err)
         for _target, tmp, real, _directory in pending:
             try:
                 os.chmod(tmp, _final_mode(real))
             except OSError:
                 pass  # permissions are a nicety; the content is what matters
         _commit(pending)
+
+
+def _raise_mapped(target: str, err: OSError) -> None:
+    """Raise the one-line error for a failed write to ``target`` (disk full...), else ``err`` itself."""
+    mapped = write_error(target, err)
+    if mapped is err:
+        raise err
+    raise mapped from None
 
 
 def _close_quietly(handle: BinaryIO) -> None:
@@ -344,7 +349,4 @@ def _write_in_place(target: str) -> Iterator[BinaryIO]:
             yield f  # type: ignore[misc]
             f.flush()
     except OSError as err:
-        mapped = write_error(target, err)
-        if mapped is err:
-            raise
-        raise mapped from None
+        _raise_mapped(target, err)

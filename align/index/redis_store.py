@@ -107,14 +107,18 @@ class RedisStore(Store):
             config = {"type": "redis", "basename": self._key("lsh").encode(), "redis": self._params}
             self.lsh = PassageIndex(hasher, settings["threshold"], storage_config=config)
 
-    def doc_ids_for(self, digests: list[str]) -> list[int | None]:
-        if not digests:
+    def _numbers(self, part: str, keys: list[str], what: str) -> list[int | None]:
+        """The numbers stored under ``keys`` in hash ``part`` (None where absent); damage is one line."""
+        if not keys:
             return []
         with self.guard():
-            found = _ids(self.r.hmget(self._key("digests"), digests))
+            found = _ids(self.r.hmget(self._key(part), keys))
         if found is None:
-            raise self.damaged(f"a document id in {self._key('digests')} is not a number")
+            raise self.damaged(f"{what} in {self._key(part)} is not a number")
         return found
+
+    def doc_ids_for(self, digests: list[str]) -> list[int | None]:
+        return self._numbers("digests", digests, "a document id")
 
     def new_doc_ids(self, n: int) -> int:
         with self.guard():
@@ -172,13 +176,7 @@ class RedisStore(Store):
                 pipe.execute()
 
     def line_counts(self, keys: list[str]) -> list[int]:
-        if not keys:
-            return []
-        with self.guard():
-            found = _ids(self.r.hmget(self._key("lines"), keys))
-        if found is None:
-            raise self.damaged(f"a count in {self._key('lines')} is not a number")
-        return [x or 0 for x in found]
+        return [x or 0 for x in self._numbers("lines", keys, "a count")]
 
     def counts(self) -> tuple[int, int]:
         with self.guard():
