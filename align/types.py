@@ -92,8 +92,8 @@ class Alignment:
         return len(self.beads)
 
     def export(self, path: str | None = None, fmt: str | None = None, **options: Any) -> Any:
-        """Write this alignment (format from ``fmt`` or the path's extension); see :func:`align.export.export`."""
-        from align.export import export
+        """Write this alignment (format from ``fmt`` or the path's extension); see :func:`align.exporting.export`."""
+        from align.exporting import export
 
         return export(self, path, fmt, **options)
 

@@ -12,9 +12,11 @@ format by name or by the output's extension and writes atomically (see
 
 from __future__ import annotations
 
-from align.export.base import FORMATS, Exporter, ExportResult, export, format_for_path, formats, get_exporter
+from align.export.base import Exporter, ExportResult
 from align.export.tmx import read_tmx
+from align.exporting import export, format_for_path, formats, get_exporter
 from align.files import atomic_output
+from align.plugins import FORMATS
 
 __all__ = [
     "FORMATS",

@@ -24,8 +24,8 @@ import re
 from typing import Any
 
 from align.errors import AlignError, OutputError
-from align.files import atomic_outputs, is_stdout
 from align.export.base import Exporter, ExportResult, encodable, input_paths, side_texts
+from align.files import atomic_outputs, is_stdout
 from align.types import Alignment
 
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
