@@ -11,6 +11,7 @@ settings that produced the result.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import numpy as np
@@ -25,7 +26,7 @@ from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
 from align.types import Alignment, Document
-from align.settings import DEFAULT_MODEL
+from align.settings import DEFAULT_MODEL, ReadSettings
 
 Progress = Callable[[str], None]
 
@@ -39,6 +40,38 @@ def prepare(doc: Document, presegmented: bool = False) -> Document:
     if doc.sentences:
         return doc
     return split_lines(doc) if presegmented else segment(doc)
+
+
+def reading_for(reading: ReadSettings | None, presegmented: bool) -> ReadSettings:
+    """The read settings a run uses: ``--presegmented`` means plain text, one sentence per
+    line, so it takes the ``lines`` layout and refuses any other format or layout."""
+    reading = reading or ReadSettings()
+    if not presegmented:
+        return reading
+    if reading.layout not in ("auto", "lines"):
+        raise InputError(f"--presegmented reads one sentence per line; it cannot be combined with --layout "
+                         f"{reading.layout} (leave one of them out)")
+    if reading.input_format not in ("auto", "text"):
+        raise InputError(f"--presegmented reads plain text with one sentence per line, not {reading.input_format}; "
+                         "leave out --presegmented to read the document's structure")
+    return dataclasses.replace(reading, layout="lines", input_format="text")
+
+
+def read_pair(src_path: str, tgt_path: str, src_lang: str, tgt_lang: str, *, presegmented: bool = False,
+              max_bytes: int | None = None, regular_only: bool = False,
+              reading: ReadSettings | None = None) -> tuple[Document, Document]:
+    """Read and split the two documents of a pair, as :func:`align_files` does."""
+    if src_path == "-" and tgt_path == "-":
+        raise InputError("only one of SRC and TGT can be '-' (stdin); give the other as a file")
+    reading = reading_for(reading, presegmented)
+    docs = []
+    for path, lang in ((src_path, src_lang), (tgt_path, tgt_lang)):
+        doc = read_document(path, lang, max_bytes=max_bytes, regular_only=regular_only, reading=reading)
+        if presegmented and doc.format != "text":
+            raise InputError(f"{path}: is {doc.format}, but --presegmented reads plain text with one sentence per "
+                             "line; leave out --presegmented to read the document's structure")
+        docs.append(prepare(doc, presegmented))
+    return docs[0], docs[1]
 
 
 def has_words(texts: list[str]) -> np.ndarray:
@@ -130,6 +163,7 @@ def align_files(
     presegmented: bool = False,
     max_bytes: int | None = None,
     regular_only: bool = False,
+    reading: ReadSettings | None = None,
     **options,
 ) -> Alignment:
     """Align two files (``"-"`` reads stdin); ``options`` as for :func:`align_documents`.
@@ -137,9 +171,10 @@ def align_files(
     ``max_bytes`` and ``regular_only`` are passed to :func:`~align.read.read_document`:
     the input size limit (default ``$ALIGN_MAX_INPUT_MB`` or 256 MB) and whether FIFOs
     and devices are refused (a batch does, since it reads each file again for its hash).
+    ``reading`` says how files become text (format, plain-text layout; by default from
+    the extension or content, and the layout found per document).
     """
-    if src_path == "-" and tgt_path == "-":
-        raise InputError("only one of SRC and TGT can be '-' (stdin); give the other as a file")
-    src = prepare(read_document(src_path, src_lang, max_bytes=max_bytes, regular_only=regular_only), presegmented)
-    tgt = prepare(read_document(tgt_path, tgt_lang, max_bytes=max_bytes, regular_only=regular_only), presegmented)
-    return align_documents(src, tgt, paragraphs=not presegmented, **options)
+    src, tgt = read_pair(src_path, tgt_path, src_lang, tgt_lang, presegmented=presegmented, max_bytes=max_bytes,
+                         regular_only=regular_only, reading=reading)
+    alignment = align_documents(src, tgt, paragraphs=not presegmented, **options)
+    return dataclasses.replace(alignment, settings={**alignment.settings, "read": reading_for(reading, presegmented).to_dict()})

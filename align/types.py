@@ -14,12 +14,44 @@ from typing import Any, Iterator
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """One sentence of a document: its 0-based id and its span in the decoded text."""
+    """One sentence of a document: its 0-based id and its span in the document's text.
+
+    ``kind`` is ``"text"`` for a sentence of prose, or the kind of the block it was taken
+    from when that block holds lines that are not prose (``"code"``, ``"table"``: see
+    :data:`UNIT_KINDS`); those lines are aligned like sentences but marked, so that
+    exports and filters can leave them out of a translation memory.
+    """
 
     id: int
     start: int
     end: int
     text: str
+    kind: str = "text"
+
+
+#: Kinds of block a reader finds in a document (see :class:`Block`).
+BLOCK_KINDS = ("heading", "paragraph", "item", "cell", "quote", "code", "table")
+#: Block kinds whose lines are units as they stand: never split into sentences nor joined.
+UNIT_KINDS = ("code", "table")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of a structured document: a heading, paragraph, list item, table cell,
+    quote, code block or table, with its span in the document's text.
+
+    Readers of structured input (wrapped plain text, HTML, DOCX, PDF, Markdown) build the
+    document's text from its blocks, one after another with a blank line between them, so
+    a block boundary is a line break: a hard sentence boundary and a paragraph break for
+    the search. ``source`` is the block's span in the reader's own input (the decoded file
+    for text formats) when there is one, so a sentence can be traced back to where it
+    stands in the file; None for formats whose source is not text (DOCX, PDF).
+    """
+
+    kind: str
+    start: int
+    end: int
+    source: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +62,15 @@ class Document:
     from Python); ``encoding`` records how the bytes were decoded so that reports can say so;
     ``replaced_bytes`` counts the bytes of a mostly-UTF-8 file that were not UTF-8 and became
     U+FFFD (see :mod:`align.read`), so that a caller can tell a clean read from a repaired one.
+
+    ``format`` is the input format the text was extracted from (``text``, ``html``,
+    ``markdown``, ``docx``, ``pdf``) and ``layout`` how its lines were read (``lines``:
+    every line break is a boundary, the text is the file's text exactly; ``paragraphs``
+    or ``wrapped``: lines joined into paragraphs; ``blocks``: the structure came from
+    markup). When ``blocks`` is not empty, ``text`` is the extracted text the blocks
+    make (see :class:`Block`), and every span refers to it. ``notes`` say how the reader
+    read it when that was its own choice (the layout ``auto`` picked and why), for the
+    command line to show.
     """
 
     text: str
@@ -38,6 +79,10 @@ class Document:
     sentences: tuple[Sentence, ...] = ()
     encoding: str = "utf-8"
     replaced_bytes: int = 0
+    blocks: tuple[Block, ...] = ()
+    format: str = "text"
+    layout: str = "lines"
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -96,6 +141,21 @@ class Alignment:
         from align.exporting import export
 
         return export(self, path, fmt, **options)
+
+    def content(self, bead: Bead) -> str:
+        """What a bead holds: ``"code"`` or ``"table"`` when every sentence on both sides is
+        of that kind, ``"identical"`` when both sides have the same words (commands, names,
+        numbers left untranslated), else ``"text"``. Exports record it so that a translation
+        memory can leave the first three out."""
+        if not bead.is_match:
+            return "text"
+        sides = [self.src.sentences[i] for i in bead.src] + [self.tgt.sentences[j] for j in bead.tgt]
+        kinds = {s.kind for s in sides}
+        if len(kinds) == 1 and next(iter(kinds)) != "text":
+            return next(iter(kinds))
+        src = " ".join(self.src.sentences[i].text for i in bead.src).split()
+        tgt = " ".join(self.tgt.sentences[j].text for j in bead.tgt).split()
+        return "identical" if src == tgt else "text"
 
     def pairs(self, include_unmatched: bool = False) -> Iterator[tuple[Bead, str, str]]:
         """Yield ``(bead, source text, target text)``; sentences of a side are joined by a space."""

@@ -308,7 +308,11 @@ def test_segment_jsonl_spans_index_the_file_text(tmp_path: Path, kind: str) -> N
     file_text = path.read_bytes().decode("utf-8-sig")
     done = run_align("segment", path, "--lang", "de", "--jsonl", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    records = [json.loads(line) for line in done.stdout.splitlines()]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    head, records = lines[0], lines[1:]
+    # one paragraph (or sentence) per line: read as it stands, no blocks, spans into the file's text
+    assert head["type"] == "document" and head["layout"] == "lines" and head["blocks"] == 0
+    assert all(r["type"] == "sentence" and r["kind"] == "text" and r["block"] is None for r in records)
     assert [r["id"] for r in records] == list(range(len(records)))
     assert len(records) >= 3
     previous_end = 0

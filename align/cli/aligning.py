@@ -10,9 +10,13 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from align.cli.app import progress_printer
+from align.cli.app import progress_printer, say_notes
 from align.cli.checks import check_languages
 from align.cli.options import (
+    HtmlKeepAll,
+    InputFormat,
+    Layout,
+    LayoutChoice,
     DEFAULTS,
     MaxAlign,
     MaxInputMb,
@@ -39,7 +43,10 @@ def _align(src: str, tgt: str, src_lang: str, tgt_lang: str, settings: AlignSett
     """The alignment every command here writes, made one way."""
     from align.api import align_files
 
-    return align_files(src, tgt, src_lang, tgt_lang, **settings.api_options(), progress=progress)
+    alignment = align_files(src, tgt, src_lang, tgt_lang, **settings.api_options(), progress=progress)
+    for doc in (alignment.src, alignment.tgt):
+        say_notes(doc)
+    return alignment
 
 
 def pair(
@@ -65,6 +72,9 @@ def pair(
         help="Also draw the similarity heat-map with the path (.png/.svg/.pdf; needs align[plot]).",
     )] = None,
     max_input_mb: MaxInputMb = None,
+    input_format: InputFormat = DEFAULTS.read.input_format,
+    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
+    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
 ) -> None:
     """Align SRC with its translation TGT.
 
@@ -86,7 +96,8 @@ def pair(
     fmt = fmt or format_for_path(out) or "tmx"
     get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb)
+                              no_cache=no_cache, max_input_mb=max_input_mb,
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
     check_languages(model, src_lang, tgt_lang)
     outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
     if plot is not None:
@@ -137,6 +148,9 @@ def report(
     refine: Refine = DEFAULTS.search.refine,
     no_cache: NoCache = not DEFAULTS.cache,
     max_input_mb: MaxInputMb = None,
+    input_format: InputFormat = DEFAULTS.read.input_format,
+    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
+    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
 
@@ -159,7 +173,8 @@ def report(
     # a missing collection file fails now, not after the alignment; none of them may be the output
     check_outputs([out], inputs=(src, tgt, *collection_paths(collection or [])))
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb)
+                              no_cache=no_cache, max_input_mb=max_input_mb,
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     wire = None
@@ -185,6 +200,9 @@ def plot(
     refine: Refine = DEFAULTS.search.refine,
     no_cache: NoCache = not DEFAULTS.cache,
     max_input_mb: MaxInputMb = None,
+    input_format: InputFormat = DEFAULTS.read.input_format,
+    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
+    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
 ) -> None:
     """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.
 
@@ -202,7 +220,8 @@ def plot(
     check_plot_target(out)
     check_outputs([out], inputs=(src, tgt))
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb)
+                              no_cache=no_cache, max_input_mb=max_input_mb,
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     plot_alignment(alignment, out, cache=settings.cache, title=title)

@@ -14,12 +14,15 @@ import sys
 import time
 import traceback
 import warnings
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import typer
 
 from align.errors import AlignError, AlignWarning, Interrupted
-from align.textsafe import printable
+from align.textsafe import printable, shown_path
+
+if TYPE_CHECKING:
+    from align.types import Document
 
 app = typer.Typer(
     name="align",
@@ -62,6 +65,13 @@ def progress_printer() -> Callable[[str], None]:
 def warn(message: str) -> None:
     """A one-line warning from the command line itself (the checks before the work)."""
     typer.echo(f"align: warning: {message}", err=True)
+
+
+def say_notes(doc: Document) -> None:
+    """How a document was read, when the reader chose it (the plain-text layout ``auto``
+    picked): one ``align: FILE: ...`` line each, so a user sees why sentences were joined."""
+    for message in doc.notes:
+        typer.echo(f"align: {printable(shown_path(doc.name), keep_newlines=False)}: {message}", err=True)
 
 
 _python_showwarning = warnings.showwarning

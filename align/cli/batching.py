@@ -9,6 +9,10 @@ import typer
 from align.cli.app import progress_printer, state
 from align.cli.checks import check_manifest_languages
 from align.cli.options import (
+    HtmlKeepAll,
+    InputFormat,
+    Layout,
+    LayoutChoice,
     DEFAULTS,
     MaxAlign,
     MaxInputMb,
@@ -52,6 +56,9 @@ def batch(
     )] = 1,
     no_cache: NoCache = not DEFAULTS.cache,
     max_input_mb: MaxInputMb = None,
+    input_format: InputFormat = DEFAULTS.read.input_format,
+    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
+    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
 ) -> None:
     """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
 
@@ -70,7 +77,8 @@ def batch(
     get_exporter(fmt)  # an unknown format fails before any work
     ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb)
+                              no_cache=no_cache, max_input_mb=max_input_mb,
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
     pairs = read_manifest(manifest, max_bytes=input_limit(max_input_mb))
     check_manifest_languages(model, manifest, pairs)
     options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings)

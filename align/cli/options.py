@@ -19,7 +19,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from align.settings import DEFAULT_MODEL, AlignSettings, SearchConfig
+from align.plugins import READERS
+from align.settings import DEFAULT_MODEL, AlignSettings, ReadSettings, SearchConfig
 
 DEFAULTS = AlignSettings()
 
@@ -30,6 +31,21 @@ def finite(value: float) -> float:
     if not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a number; give a value such as 0.6")
     return value
+
+
+class LayoutChoice(str, Enum):
+    auto = "auto"
+    lines = "lines"
+    paragraphs = "paragraphs"
+    wrapped = "wrapped"
+
+
+def input_format(value: str) -> str:
+    """Refuse an input format no reader is registered for, listing the known ones."""
+    name = value.strip().lower()
+    if name != "auto" and name not in READERS:
+        raise typer.BadParameter(f"{value!r} is not an input format; use auto, {', '.join(READERS.names())}")
+    return name
 
 
 class Unmatched(str, Enum):
@@ -51,6 +67,19 @@ Presegmented = Annotated[bool, typer.Option(
 MaxInputMb = Annotated[Optional[float], typer.Option(
     "--max-input-mb", metavar="MB",
     help="Refuse an input larger than MB megabytes (default: $ALIGN_MAX_INPUT_MB, else 256); stops /dev/zero or a runaway pipe.",
+)]
+
+InputFormat = Annotated[str, typer.Option(
+    "--input-format", metavar="FORMAT", callback=input_format,
+    help=f"auto (from the file's extension, else its content), {READERS.help()}.",
+)]
+Layout = Annotated[LayoutChoice, typer.Option(
+    "--layout",
+    help="Plain text: auto (decided per document, said on stderr), lines (every line break ends a sentence), "
+         "paragraphs (blank lines separate paragraphs), wrapped (join hard-wrapped lines).",
+)]
+HtmlKeepAll = Annotated[bool, typer.Option(
+    "--html-keep-all", help="HTML: keep every block (a manual), not only the main text with boilerplate removed (an article).",
 )]
 
 # --- how to align ------------------------------------------------------------------------
@@ -84,8 +113,15 @@ def input_limit(max_input_mb: Optional[float]) -> int:
     return max_input_bytes(max_input_mb)
 
 
+def read_settings(input_format: str = "auto", layout: LayoutChoice | str = "auto",
+                  html_keep_all: bool = False) -> ReadSettings:
+    """How files are read, from the reading options (:class:`~align.settings.ReadSettings`)."""
+    return ReadSettings(input_format=input_format, layout=getattr(layout, "value", layout), html_keep_all=html_keep_all)
+
+
 def align_settings(
     *, model: str, presegmented: bool, max_align: int, refine: bool, no_cache: bool, max_input_mb: Optional[float],
+    input_format: str = "auto", layout: LayoutChoice | str = "auto", html_keep_all: bool = False,
 ) -> AlignSettings:
     """The settings a run is made with, from the options every aligning command shares."""
     return AlignSettings(
@@ -94,4 +130,5 @@ def align_settings(
         presegmented=presegmented,
         cache=not no_cache,
         max_input_bytes=input_limit(max_input_mb),
+        read=read_settings(input_format, layout, html_keep_all),
     )

@@ -21,9 +21,9 @@ from functools import cache
 
 from align.errors import InputError
 from align.read import check_lang
-from align.segment.base import MAX_SENTENCE_CHARS, Segmenter
+from align.segment.base import MAX_SENTENCE_CHARS, Segmenter, cut_long, line_spans, spans_from_cuts
 from align.segment.news import NewsSegmenter
-from align.types import Document, Sentence
+from align.types import UNIT_KINDS, Document, Sentence
 
 __all__ = ["NewsSegmenter", "Segmenter", "get_segmenter", "presegmented", "segment"]
 
@@ -47,11 +47,34 @@ def get_segmenter(lang: str) -> Segmenter:
 def segment(doc: Document) -> Document:
     """Return a copy of ``doc`` whose ``sentences`` are found by the language's segmenter.
 
-    Each sentence's ``text`` is ``doc.text[start:end]``; ids are 0-based and in order.
+    Each sentence's ``text`` is ``doc.text[start:end]``; ids are 0-based and in order. A
+    document with blocks (:mod:`align.extract`) is split block by block: prose blocks by
+    the segmenter, code and table blocks line by line, each line a unit of that kind
+    (never cut at a full stop: ``print(x.y)`` is not two sentences).
     """
-    spans = get_segmenter(doc.lang).split(doc.text)
-    sentences = tuple(Sentence(i, s, e, doc.text[s:e]) for i, (s, e) in enumerate(spans))
+    if not doc.blocks:
+        spans = [(s, e, "text") for s, e in get_segmenter(doc.lang).split(doc.text)]
+    else:
+        spans = _block_spans(doc)
+    sentences = tuple(Sentence(i, s, e, doc.text[s:e], kind) for i, (s, e, kind) in enumerate(spans))
     return dataclasses.replace(doc, sentences=sentences)
+
+
+def _block_spans(doc: Document) -> list[tuple[int, int, str]]:
+    """Sentence spans of a document with blocks, with the kind of each."""
+    segmenter = get_segmenter(doc.lang)
+    spans: list[tuple[int, int, str]] = []
+    for block in doc.blocks:
+        text = doc.text[block.start:block.end]
+        if block.kind in UNIT_KINDS:
+            for a, b in line_spans(text):
+                line = text[a:b]
+                for s, e in spans_from_cuts(line, []):
+                    for p, q in cut_long(line, s, e):
+                        spans.append((block.start + a + p, block.start + a + q, block.kind))
+        else:
+            spans.extend((block.start + s, block.start + e, "text") for s, e in segmenter.split(text))
+    return spans
 
 
 def presegmented(doc: Document) -> Document:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
@@ -109,7 +111,7 @@ def prepare_document(doc: Document) -> Document:
     (``und``/``auto``), and split into sentences if it is not already."""
     if doc.lang in AUTO:
         lang, _ = detect(doc.text)
-        doc = Document(doc.text, lang, doc.path, doc.sentences, doc.encoding)
+        doc = dataclasses.replace(doc, lang=lang)
     return doc if doc.sentences else segment(doc)
 
 
