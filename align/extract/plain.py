@@ -64,8 +64,10 @@ _NEAR_FULL = 0.8
 # and how many there must be at least, to read a document as wrapped.
 _WRAPPED_SHARE = 0.5
 _WRAPPED_MIN = 3
-# Wider than this, lines are not a wrapping width but paragraphs (one per line).
+# Wider than this, lines are not a wrapping width but paragraphs (one per line); narrower
+# than the minimum, they are verse or a column of words.
 _MAX_WRAP_WIDTH = 200
+_MIN_WRAP_WIDTH = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +165,8 @@ def is_table(line: Line) -> bool:
     body = line.body
     if _BORDER.fullmatch(body) and any(ch in body for ch in "-=_─━═+|"):
         return True
-    return bool(_BOX.search(body)) or body.count("|") >= 2 or len(_COLUMN_GAP.findall(body)) >= 2
+    return (bool(_BOX.search(body)) or (body.startswith("|") and body.count("|") >= 2)
+            or len(_COLUMN_GAP.findall(body)) >= 2)
 
 
 def is_code(line: Line) -> bool:
@@ -215,33 +218,58 @@ def _prose_pair(a: Line, b: Line) -> bool:
 
 
 def choose_layout(lines: list[Line]) -> Layout:
-    """``wrapped`` when most breaks between two lines of prose are forced by one width
-    (at least :data:`_WRAPPED_MIN` of them), else ``lines``.
+    """``wrapped`` when most breaks between two lines of prose fall in mid-sentence where
+    the next word would not have fitted (at least :data:`_WRAPPED_MIN` of them), else
+    ``lines``.
 
-    One paragraph per line gives few such breaks (blank lines between paragraphs) or
-    breaks after lines of every length; wrapped text gives runs of lines that end where
-    the next word would not fit. The width must be one a writer wraps at (at most
-    :data:`_MAX_WRAP_WIDTH` characters).
+    Wrapped text gives runs of lines that end where the next word would not fit, mostly
+    in the middle of a sentence. One paragraph or one sentence per line gives lines that
+    end a sentence (however equal their lengths), few breaks between non-blank lines, or
+    breaks after lines of every length; a poem's lines end early. The width must be one a
+    writer wraps at (between :data:`_MIN_WRAP_WIDTH` and :data:`_MAX_WRAP_WIDTH`).
     """
     width = _wrap_width(lines)
     pairs = [(a, b) for a, b in zip(lines, lines[1:]) if _prose_pair(a, b)]
-    forced = sum(_forced(a, b, width) for a, b in pairs)
-    wrapped = 0 < width <= _MAX_WRAP_WIDTH and forced >= _WRAPPED_MIN and forced >= _WRAPPED_SHARE * len(pairs)
+    forced = sum(_forced(a, b, width) and not _SENTENCE_END.search(a.body) for a, b in pairs)
+    wrapped = (_MIN_WRAP_WIDTH <= width <= _MAX_WRAP_WIDTH and forced >= _WRAPPED_MIN
+               and forced >= _WRAPPED_SHARE * len(pairs))
     return Layout("wrapped" if wrapped else "lines", width, forced, len(pairs), chosen=True)
 
 
 def _joins(a: Line, b: Line, width: int, item_column: int | None, first: bool) -> bool:
-    """Whether the break between ``a`` and ``b`` only wraps a paragraph (wrapped layout)."""
-    if b.blank or a.blank or is_item(b) or is_table(a) or is_table(b) or is_code(a) or is_code(b):
+    """Whether the break between ``a`` and ``b`` only wraps a paragraph (wrapped layout).
+
+    A line that looks like code (a command's synopsis full of brackets and bars) still
+    continues the paragraph when the width forced the break in mid-sentence: a wrapped
+    synopsis is one unit, not one per line. Table lines never join.
+    """
+    if b.blank or a.blank or is_table(a) or is_table(b):
+        return False
+    forced = _forced(a, b, width)
+    if (is_code(a) or is_code(b) or is_item(b)) and not (forced and not _SENTENCE_END.search(a.body)):
         return False
     if b.indent != a.indent:
         hanging = item_column is not None and b.indent == item_column
-        first_line_indent = first and b.indent < a.indent and a.indent - b.indent <= 8
-        if not (hanging or first_line_indent):
+        # a paragraph's first line set off: indented (books) or hanging (a man page's synopsis)
+        first_line = first and forced and (b.indent < a.indent <= b.indent + 8 or a.indent < b.indent)
+        if not (hanging or first_line):
             return False
-    if _forced(a, b, width):
+    if forced:
         return True
     return a.width >= _NEAR_FULL * width and not _SENTENCE_END.search(a.body)
+
+
+def _wraps_on(line: Line, after: Line | None, width: int) -> bool:
+    """A line the width broke in mid-sentence, continued on the next line at the same or a
+    deeper indentation: prose, however much it looks like code (a wrapped synopsis)."""
+    return (after is not None and not after.blank and after.indent >= line.indent and _forced(line, after, width)
+            and not _SENTENCE_END.search(line.body))
+
+
+def _continues(a: Line, b: Line, width: int) -> bool:
+    """``b`` starts like a list item ("10. Juli", "- und") but only continues ``a``: the
+    width forced the break in the middle of a sentence."""
+    return _forced(a, b, width) and not _SENTENCE_END.search(a.body)
 
 
 def _item_column(line: Line) -> int:
@@ -269,21 +297,22 @@ def _group(lines: list[Line], layout: str, width: int) -> list[tuple[str, list[L
             continue
         before = lines[i - 1] if i else None
         after = lines[i + 1] if i + 1 < len(lines) else None
-        unit = "table" if is_table(line) else "code" if is_code(line) else None
+        unit = "table" if is_table(line) else "code" if is_code(line) and not _wraps_on(line, after, width) else None
+        if current and kind in ("paragraph", "item", "heading") and unit != "table":
+            if layout == "paragraphs":
+                joins = kind != "heading" and unit is None and (
+                    not is_item(line) or _continues(current[-1], line, width))
+            else:
+                joins = kind != "heading" and _joins(current[-1], line, width, item_column, len(current) == 1)
+            if joins:
+                current.append(line)
+                continue
         if unit:
             if not (current and kind == unit):
                 close()
                 kind = unit
             current.append(line)
             continue
-        if current and kind in ("paragraph", "item", "heading"):
-            if layout == "paragraphs":
-                joins = not is_item(line) and kind != "heading"
-            else:
-                joins = kind != "heading" and _joins(current[-1], line, width, item_column, len(current) == 1)
-            if joins:
-                current.append(line)
-                continue
         close()
         if is_item(line):
             kind, item_column = "item", _item_column(line)
