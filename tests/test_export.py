@@ -345,7 +345,7 @@ def test_jsonl_content(tmp_path: Path, alignment: Alignment) -> None:
             assert alignment.src.text[start:end] == SRC_SENTENCES[i]
         for (start, end), j in zip(record["tgt_spans"], bead.tgt):
             assert alignment.tgt.text[start:end] == TGT_SENTENCES[j]
-    assert set(records[0]) == {"src_ids", "tgt_ids", "score", "src", "tgt", "src_spans", "tgt_spans"}
+    assert set(records[0]) == {"src_ids", "tgt_ids", "score", "src", "tgt", "src_spans", "tgt_spans", "kind"}
 
 
 def test_jsonl_nan_score_and_skip(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ Each line::
 
     {"src_ids": [3, 4], "tgt_ids": [5], "score": 0.812, "src": "Satz drei. Satz vier.",
      "tgt": "Sentences three and four.", "src_spans": [[120, 130], [131, 142]],
-     "tgt_spans": [[98, 123]]}
+     "tgt_spans": [[98, 123]], "kind": "text"}
 
 ``src``/``tgt`` are the sentences of a side joined by one space; the spans are each
 sentence's ``[start, end)`` character offsets in its document's decoded text, so
@@ -15,7 +15,9 @@ escapes, which JSON allows and Python's :mod:`json` reads back unchanged. NEL (U
 and the Unicode line and paragraph separators (U+2028, U+2029) are written as ``\\uXXXX``
 escapes too: JSON allows them raw, but readers that split lines the Unicode way
 (``str.splitlines``, older JavaScript) would cut a record in two. Unmatched beads are
-included by default (``unmatched="skip"`` leaves them out).
+included by default (``unmatched="skip"`` leaves them out). ``kind`` is what the bead
+holds (:meth:`align.types.Alignment.content`): ``text``, or ``code``/``table``/``identical``
+for commands, table rows and lines left untranslated, which a translation memory may leave out.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class JsonlExporter(Exporter):
                 "tgt": tgt_text,
                 "src_spans": [[src_s[i].start, src_s[i].end] for i in bead.src],
                 "tgt_spans": [[tgt_s[j].start, tgt_s[j].end] for j in bead.tgt],
+                "kind": alignment.content(bead),
             }
             line = json.dumps(record, ensure_ascii=False, allow_nan=False).translate(_LINE_SEPARATORS)
             out.write((line + "\n").encode("utf-8", errors="backslashreplace"))

@@ -26,6 +26,9 @@ Choices, and why:
   before the variants; ``header`` takes ``(note|prop|ude)*``, which is where the
   alignment settings go (``x-align-<key>``; TMX reserves the ``x-`` prefix for
   user-defined prop types).
+- A unit whose sides are code, table rows or the same words in both languages (commands,
+  names left untranslated) gets ``<prop type="x-align-kind">code</prop>`` (``table``,
+  ``identical``), so a TM import can leave it out; ordinary text has no such prop.
 - A multi-sentence side is one ``seg``: its sentences joined by a single space, which is
   what a translation memory wants (one unit, one segment per language).
 - ``tuv+`` allows a unit with one variant, so ``unmatched="include"`` writes an
@@ -197,6 +200,9 @@ class TmxExporter(Exporter):
         _prop(tu, "x-align-score", format_score(bead.score))
         _prop(tu, "x-align-src-ids", ",".join(map(str, bead.src)))
         _prop(tu, "x-align-tgt-ids", ",".join(map(str, bead.tgt)))
+        kind = alignment.content(bead)
+        if kind != "text":  # code, table rows, untranslated lines: a TM may filter them out
+            _prop(tu, "x-align-kind", kind)
         for ids, lang, text in ((bead.src, src_lang, src_text), (bead.tgt, tgt_lang, tgt_text)):
             if ids:
                 tuv = etree.SubElement(tu, "tuv", {XML_LANG: clean(lang)})
