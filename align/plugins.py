@@ -23,6 +23,8 @@ __all__ = ["ENCODERS", "ENGINES", "FORMATS", "READERS", "STORES"]
 #: Input formats (``--input-format``): how a file becomes blocks of text (:mod:`align.extract`).
 READERS: Registry[Any] = Registry("input format", "--input-format")
 READERS.add("text", "align.extract.text:TextReader")
+READERS.add("docx", "align.extract.docx:DocxReader")
+READERS.add("pdf", "align.extract.pdf:PdfReader")
 
 #: Output formats, in the order help texts list them.
 FORMATS: Registry[Any] = Registry("output format", "--format")

@@ -325,8 +325,10 @@ def _group(lines: list[Line], layout: str, width: int) -> list[tuple[str, list[L
     return groups
 
 
-def read_plain(text: str, layout: str = "auto") -> tuple[Layout, list[Piece]]:
-    """Read a decoded plain text in ``layout`` (one of :data:`LAYOUTS`).
+def read_plain(text: str, layout: str = "auto", typeset: bool = False) -> tuple[Layout, list[Piece]]:
+    """Read a decoded plain text in ``layout`` (one of :data:`LAYOUTS`); ``typeset``: the
+    lines were set by a typesetter (a PDF's text layer), so line-end hyphens are joined as
+    :func:`~align.extract.hyphen.join_hyphenated` does for typeset text.
 
     Returns the layout used (``auto`` resolved, with its figures) and the blocks; for the
     ``lines`` layout the list of blocks is empty: the text is used as it stands, every
@@ -348,6 +350,6 @@ def read_plain(text: str, layout: str = "auto") -> tuple[Layout, list[Piece]]:
         if kind in ("code", "table"):
             body = "\n".join(line.text for line in group)
         else:
-            body = join_hyphenated([line.body for line in group], counts)
+            body = join_hyphenated([line.body for line in group], counts, typeset)
         pieces.append(Piece(kind, body, (group[0].start, group[-1].end)))
     return chosen, pieces

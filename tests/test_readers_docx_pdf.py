@@ -1,0 +1,315 @@
+"""The DOCX and PDF readers (align/extract/docx.py, wordml.py, pdf.py) on files made here:
+the blocks and their kinds, every word of the body once, what is not running text left out
+(headers, footers, page numbers), line-end hyphens joined, paragraphs whole across page
+breaks; bad files refused with one line; a German/English pair in each format aligned."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml import parse_xml
+from reportlab.lib import pdfencrypt
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+from align.read import read_document
+from align.segment import segment
+from align.types import Document
+from tests.test_cli import run_align
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _blocks(doc: Document) -> list[tuple[str, str]]:
+    return [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text))
+
+
+def _one_line_refusal(path: Path, *needles: str) -> str:
+    """``align segment PATH`` fails with exactly one line on stderr that contains ``needles``."""
+    done = run_align("segment", path, "--lang", "de", cwd=path.parent)
+    assert done.returncode != 0
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("align: error: ") and path.name in lines[0], lines[0]
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+# --- DOCX --------------------------------------------------------------------------------
+
+
+def _make_docx(path: Path) -> None:
+    """Headings, a paragraph with a soft line break, a bulleted and a numbered list, a table
+    with a merged cell and two paragraphs in one cell, tracked changes, header and footer."""
+    d = docx.Document()
+    section = d.sections[0]
+    section.header.paragraphs[0].text = "Kopfzeile Vertraulich"
+    section.footer.paragraphs[0].text = "Fußzeile Firmenname"
+    d.add_heading("Einrichtung des Dienstes", level=1)
+    p = d.add_paragraph("Der Dienst startet beim")
+    p.add_run().add_break()  # a soft line break: not a boundary
+    p.add_run("Hochfahren des Rechners.")
+    d.add_paragraph("Zuerst die Pakete holen", style="List Bullet")
+    d.add_paragraph("Dann die Datei prüfen", style="List Number")
+    d.add_heading("Übersicht", level=2)
+    table = d.add_table(rows=3, cols=2)
+    table.cell(0, 0).text = "Name"
+    table.cell(0, 1).text = "Wert"
+    table.cell(1, 0).text = "Anschluss"
+    table.cell(1, 1).text = "achtzig"
+    merged = table.cell(2, 0).merge(table.cell(2, 1))
+    merged.text = "Zusammengelegte Zeile"
+    merged.add_paragraph("Zweiter Absatz darin")
+    vertical = d.add_table(rows=2, cols=1)
+    vertical.cell(0, 0).merge(vertical.cell(1, 0)).text = "Senkrecht verbunden"
+    p = d.add_paragraph("Geändert wurde ")
+    p._p.append(parse_xml(f'<w:del {W_NS} w:id="1" w:author="a"><w:r><w:delText>Entferntes </w:delText></w:r></w:del>'))
+    p._p.append(parse_xml(f'<w:ins {W_NS} w:id="2" w:author="a"><w:r><w:t>Hinzugefügtes.</w:t></w:r></w:ins>'))
+    d.add_paragraph("Ende des Dokuments.")
+    d.save(str(path))
+
+
+DOCX_BLOCKS = [
+    ("heading", "Einrichtung des Dienstes"),
+    ("paragraph", "Der Dienst startet beim Hochfahren des Rechners."),
+    ("item", "Zuerst die Pakete holen"),
+    ("item", "Dann die Datei prüfen"),
+    ("heading", "Übersicht"),
+    ("cell", "Name"),
+    ("cell", "Wert"),
+    ("cell", "Anschluss"),
+    ("cell", "achtzig"),
+    ("cell", "Zusammengelegte Zeile"),
+    ("cell", "Zweiter Absatz darin"),
+    ("cell", "Senkrecht verbunden"),
+    ("paragraph", "Geändert wurde Hinzugefügtes."),
+    ("paragraph", "Ende des Dokuments."),
+]
+
+
+def test_docx_blocks_in_body_order_with_kinds(tmp_path: Path) -> None:
+    path = tmp_path / "doc.docx"
+    _make_docx(path)
+    doc = read_document(str(path), "de")
+    assert doc.format == "docx"
+    assert _blocks(doc) == DOCX_BLOCKS
+    # every body word exactly once (merged cells once); header, footer, deletion absent
+    assert _words(doc.text) == _words(" ".join(text for _, text in DOCX_BLOCKS))
+    for absent in ("Kopfzeile", "Fußzeile", "Entferntes"):
+        assert absent not in doc.text
+    assert any("left out 2 header/footer paragraphs" in note for note in doc.notes), doc.notes
+    # the soft line break joined one sentence, not two fragments
+    sentences = [s.text for s in segment(doc).sentences]
+    assert "Der Dienst startet beim Hochfahren des Rechners." in sentences
+
+
+def test_docx_is_found_by_its_content_without_an_extension(tmp_path: Path) -> None:
+    path = tmp_path / "doc.docx"
+    _make_docx(path)
+    bare = tmp_path / "upload"
+    bare.write_bytes(path.read_bytes())
+    assert _blocks(read_document(str(bare), "de")) == DOCX_BLOCKS
+
+
+def test_bad_docx_files_are_refused_with_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.docx"
+    junk.write_bytes(b"PK\x03\x04 this was cut off in the download")
+    _one_line_refusal(junk, "not a readable zip file")
+    import zipfile
+
+    other = tmp_path / "other.docx"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("content.xml", "<x/>")
+    _one_line_refusal(other, "not a Word document")
+    old = tmp_path / "old.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    _one_line_refusal(old, ".doc", "save it as .docx")
+    encrypted = tmp_path / "secret.docx"
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100 + "EncryptedPackage".encode("utf-16-le"))
+    _one_line_refusal(encrypted, "encrypted")
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+HEADER = "Benutzerhandbuch Beispielprogramm"
+# Each page: lines of body text, "" for a paragraph's space, ("h", text) for a heading.
+PAGES: list[list[object]] = [
+    [("h", "Einrichtung"), "",
+     "Nach der Installation legt das Programm eine Konfigurations-",
+     "datei im Heimatverzeichnis an. In dieser Datei stehen alle",
+     "Einstellungen, die beim Start des Programms gelesen werden.", "",
+     "Der zweite Absatz beschreibt, wie sich die Einstellungen ändern",
+     "lassen. Jede Zeile der Datei enthält einen Namen und einen Wert,"],
+    ["die durch ein Gleichheitszeichen getrennt sind. Kommentare",
+     "beginnen mit einem Rautezeichen und werden beim Lesen der Datei",
+     "übersprungen, so wie leere Zeilen.", "",
+     "Nach jeder Änderung muss das Programm neu gestartet werden, damit",
+     "es die neuen Werte liest."],
+    ["Der letzte Absatz ist kurz."],
+]
+PDF_BLOCKS = [
+    ("heading", "Einrichtung"),
+    ("paragraph", ("Nach der Installation legt das Programm eine Konfigurationsdatei im Heimatverzeichnis an. "
+                   "In dieser Datei stehen alle Einstellungen, die beim Start des Programms gelesen werden.")),
+    ("paragraph", ("Der zweite Absatz beschreibt, wie sich die Einstellungen ändern lassen. Jede Zeile der Datei "
+                   "enthält einen Namen und einen Wert, die durch ein Gleichheitszeichen getrennt sind. Kommentare "
+                   "beginnen mit einem Rautezeichen und werden beim Lesen der Datei übersprungen, so wie leere "
+                   "Zeilen.")),
+    ("paragraph", "Nach jeder Änderung muss das Programm neu gestartet werden, damit es die neuen Werte liest."),
+    ("paragraph", "Der letzte Absatz ist kurz."),
+]
+
+
+def _make_pdf(path: Path, pages: list[list[object]], encrypt: object = None, header: bool = True) -> None:
+    """A typeset-like PDF: header and footer drawn first (as page templates do), then the
+    body lines at a fixed leading, a paragraph's space between paragraphs."""
+    canvas = Canvas(str(path), pagesize=A4, encrypt=encrypt)
+    for number, lines in enumerate(pages, 1):
+        canvas.setFont("Helvetica", 9)
+        if header:
+            canvas.drawString(72, 800, HEADER)
+        canvas.drawCentredString(297, 40, f"Seite {number} von {len(pages)}")
+        canvas.drawRightString(523, 800, f"- {number} -")
+        y = 760.0
+        for line in lines:
+            if line == "":
+                y -= 10
+            elif isinstance(line, tuple):
+                canvas.setFont("Helvetica-Bold", 16)
+                canvas.drawString(72, y, line[1])
+                y -= 22
+            else:
+                canvas.setFont("Helvetica", 11)
+                canvas.drawString(72, y, str(line))
+                y -= 14
+        canvas.showPage()
+    canvas.save()
+
+
+def test_pdf_drops_running_header_and_page_numbers_and_joins_lines(tmp_path: Path) -> None:
+    path = tmp_path / "handbuch.pdf"
+    _make_pdf(path, PAGES)
+    doc = read_document(str(path), "de")
+    assert doc.format == "pdf"
+    assert _blocks(doc) == PDF_BLOCKS
+    assert "Benutzerhandbuch" not in doc.text and "Seite" not in doc.text
+    assert "Konfigurationsdatei" in doc.text and "Konfigurations-" not in doc.text
+    assert _words(doc.text) == _words(" ".join(text for _, text in PDF_BLOCKS))
+    assert "dropped 9 running header/footer and page number lines" in doc.notes
+    assert "joined 1 words hyphenated at line ends" in doc.notes
+    # the paragraph that runs over the page break is whole sentences, not fragments
+    sentences = [s.text for s in segment(doc).sentences]
+    assert ("Jede Zeile der Datei enthält einen Namen und einen Wert, die durch ein Gleichheitszeichen "
+            "getrennt sind.") in sentences
+
+
+def test_pdf_keeps_a_hyphen_that_belongs_to_the_word(tmp_path: Path) -> None:
+    """A compound's own hyphen at a line end ("Ein-" / "und Ausgabe", "APT-" / "Bibliothek")
+    stays; only the hyphenation of one word is dropped."""
+    path = tmp_path / "bindestrich.pdf"
+    _make_pdf(path, [["Die Befehle steuern die Ein- und Ausgabe sowie den Zugriff auf die APT-",
+                      "Bibliothek, die alle Programme gemeinsam benutzen, und die Paket-",
+                      "verwaltung des Systems."]], header=False)
+    doc = read_document(str(path), "de")
+    assert doc.text == ("Die Befehle steuern die Ein- und Ausgabe sowie den Zugriff auf die APT-Bibliothek, "
+                        "die alle Programme gemeinsam benutzen, und die Paketverwaltung des Systems.")
+
+
+def test_bad_pdf_files_are_refused_with_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"<html>404 Not Found</html>\n")
+    _one_line_refusal(junk, "not a PDF file")
+    locked = tmp_path / "locked.pdf"
+    _make_pdf(locked, PAGES, encrypt=pdfencrypt.StandardEncryption("geheim", ownerPassword="owner"))
+    _one_line_refusal(locked, "encrypted", "remove the password")
+    scan = tmp_path / "scan.pdf"
+    canvas = Canvas(str(scan), pagesize=A4)
+    canvas.rect(72, 72, 400, 600, fill=1)  # a page that is only a picture
+    canvas.showPage()
+    canvas.save()
+    _one_line_refusal(scan, "no text layer", "OCR")
+    cut = tmp_path / "cut.pdf"
+    _make_pdf(cut, PAGES)
+    cut.write_bytes(cut.read_bytes()[:300])
+    _one_line_refusal(cut, "PDF")
+
+
+def test_pdf_without_a_password_for_opening_is_read(tmp_path: Path) -> None:
+    """A PDF restricted only by an owner password (an empty user password) opens as usual."""
+    path = tmp_path / "restricted.pdf"
+    _make_pdf(path, PAGES, encrypt=pdfencrypt.StandardEncryption("", ownerPassword="owner", canCopy=0))
+    assert _blocks(read_document(str(path), "de")) == PDF_BLOCKS
+
+
+# --- a German/English pair in each format, aligned end to end ------------------------------
+
+PAIR = [
+    ("Installation des Programms", "Installing the program"),
+    ("Das Programm wird mit dem Paketverwalter installiert.", "The program is installed with the package manager."),
+    ("Danach steht es allen Benutzern des Systems zur Verfügung.",
+     "After that it is available to all users of the system."),
+    ("Die Einstellungen stehen in einer Konfigurationsdatei im Heimatverzeichnis.",
+     "The settings are kept in a configuration file in the home directory."),
+    ("Sie können diese Datei mit jedem beliebigen Texteditor bearbeiten.",
+     "You can edit this file with any text editor you like."),
+    ("Wenn ein Fehler auftritt, schreibt das Programm eine Meldung in das Protokoll.",
+     "If an error occurs, the program writes a message to the log."),
+    ("Lesen Sie bitte das Protokoll, bevor Sie einen Fehlerbericht senden.",
+     "Please read the log before you send a bug report."),
+    ("Neue Versionen erscheinen zweimal im Jahr.", "New versions are released twice a year."),
+    ("Ältere Versionen werden nicht mehr gepflegt.", "Older versions are no longer maintained."),
+]
+# heading, then paragraphs of these sentences (indexes into PAIR)
+PARAGRAPHS = [(1, 2), (3, 4), (5, 6), (7, 8)]
+
+
+def _pair_docx(path: Path, side: int) -> None:
+    d = docx.Document()
+    d.sections[0].header.paragraphs[0].text = ("Handbuch", "Manual")[side]
+    d.add_heading(PAIR[0][side], level=1)
+    for para in PARAGRAPHS:
+        d.add_paragraph(" ".join(PAIR[i][side] for i in para))
+    d.save(str(path))
+
+
+def _pair_pdf(path: Path, side: int) -> None:
+    """Typeset by reportlab's paragraph layout (lines wrapped at the frame's width)."""
+    styles = getSampleStyleSheet()
+    story: list[object] = [Paragraph(PAIR[0][side], styles["Heading1"])]
+    for n, para in enumerate(PARAGRAPHS):
+        story.append(Paragraph(" ".join(PAIR[i][side] for i in para), styles["BodyText"]))
+        if n == 1:
+            story.append(PageBreak())  # two pages, so that the running header is seen as one
+
+    def page(canvas: Canvas, _doc: object) -> None:
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(72, 810, ("Handbuch", "Manual")[side])
+        canvas.drawString(297, 30, str(canvas.getPageNumber()))
+
+    SimpleDocTemplate(str(path), pagesize=A4, leftMargin=150, rightMargin=150).build(
+        story, onFirstPage=page, onLaterPages=page)
+
+
+@pytest.mark.parametrize(("make", "ext"), [(_pair_docx, "docx"), (_pair_pdf, "pdf")])
+def test_pair_in_each_format_aligns_sentence_by_sentence(tmp_path: Path, make, ext: str) -> None:
+    de, en = tmp_path / f"de.{ext}", tmp_path / f"en.{ext}"
+    make(de, 0)
+    make(en, 1)
+    done = run_align("pair", de, en, "-s", "de", "-t", "en", "--format", "tsv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    header, *lines = done.stdout.splitlines()
+    assert header.split("\t")[3:] == ["src_text", "tgt_text"]
+    rows = [tuple(line.split("\t")[3:]) for line in lines]
+    assert rows == PAIR, done.stdout
