@@ -5,7 +5,10 @@ breaks; bad files refused with one line; a German/English pair in each format al
 
 from __future__ import annotations
 
+import gzip
 import re
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 from align.read import read_document
 from align.segment import segment
 from align.types import Document
+from tests.conftest import IN_CI
 from tests.test_cli import run_align
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -313,3 +317,33 @@ def test_pair_in_each_format_aligns_sentence_by_sentence(tmp_path: Path, make, e
     assert header.split("\t")[3:] == ["src_text", "tgt_text"]
     rows = [tuple(line.split("\t")[3:]) for line in lines]
     assert rows == PAIR, done.stdout
+
+
+# --- a real typeset document: the apt-get man page set as PDF by groff ----------------------
+
+MAN_PAGES = {"de": Path("/usr/share/man/de/man8/apt-get.8.gz"), "en": Path("/usr/share/man/man8/apt-get.8.gz")}
+
+
+@pytest.mark.skipif(not IN_CI and (shutil.which("gropdf") is None or not all(p.exists() for p in MAN_PAGES.values())),
+                    reason="needs groff's PDF output and manpages-de (.ci/run installs them)")
+def test_the_apt_get_man_page_as_pdf_reads_as_clean_sentences(tmp_path: Path) -> None:
+    """groff's PDF of apt-get(8), German and English: the running header ("APT-GET(8) APT
+    APT-GET(8)") and footer ("APT 2.x  date  page") of every page gone, paragraphs whole
+    across page breaks, and the two sides give nearly as many sentences (a reader that cut
+    paragraphs at line ends or page breaks would not)."""
+    counts = {}
+    for lang, man in MAN_PAGES.items():
+        pdf = tmp_path / f"apt-get.{lang}.pdf"
+        pdf.write_bytes(subprocess.run(["groff", "-k", "-t", "-man", "-Tpdf"], input=gzip.decompress(man.read_bytes()),
+                                       capture_output=True, check=True).stdout)
+        doc = read_document(str(pdf), lang)
+        assert "APT-GET(8)" not in doc.text
+        assert not re.search(r"^APT \d", doc.text, re.MULTILINE), "the footer is left"
+        assert any(note.startswith("dropped ") for note in doc.notes), doc.notes
+        sentences = [s.text for s in segment(doc).sentences]
+        counts[lang] = len(sentences)
+        # a sentence that runs from the first page onto the second (groff 1.22-1.23, A4/letter)
+        whole = {"de": "Die Datei /etc/apt/sources.list wird benutzt, um die gewünschten Pakete zu finden.",
+                 "en": "The /etc/apt/sources.list file is used to locate the desired packages."}[lang]
+        assert whole in sentences
+    assert abs(counts["de"] - counts["en"]) <= 0.1 * counts["en"], counts
