@@ -23,6 +23,8 @@ __all__ = ["ENCODERS", "ENGINES", "FORMATS", "READERS", "STORES"]
 #: Input formats (``--input-format``): how a file becomes blocks of text (:mod:`align.extract`).
 READERS: Registry[Any] = Registry("input format", "--input-format")
 READERS.add("text", "align.extract.text:TextReader")
+READERS.add("html", "align.extract.html:HtmlReader")
+READERS.add("markdown", "align.extract.markdown:MarkdownReader")
 
 #: Output formats, in the order help texts list them.
 FORMATS: Registry[Any] = Registry("output format", "--format")
