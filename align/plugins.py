@@ -25,6 +25,8 @@ READERS: Registry[Any] = Registry("input format", "--input-format")
 READERS.add("text", "align.extract.text:TextReader")
 READERS.add("docx", "align.extract.docx:DocxReader")
 READERS.add("pdf", "align.extract.pdf:PdfReader")
+READERS.add("html", "align.extract.html:HtmlReader")
+READERS.add("markdown", "align.extract.markdown:MarkdownReader")
 
 #: Output formats, in the order help texts list them.
 FORMATS: Registry[Any] = Registry("output format", "--format")
