@@ -10,7 +10,7 @@ Checklist (issue item -> test):
    - Ctrl-C / kill during pair, dedup . test_signal_leaves_no_partial_output[...] (SIGINT, SIGTERM, SIGKILL; while
                                         aligning and while writing)
    - corrupted cache entry ............ test_corrupted_cache_entries_are_recomputed_by_the_real_model
-                                        (and tests/test_embed.py::test_corrupted_entry_is_recomputed)
+                                        (and tests/test_embed_cache.py::test_corrupted_entry_is_recomputed)
    - full disk ........................ test_disk_full_device, test_disk_full_regular_file; on a real full
                                         tmpfs for pair, dedup, report, batch and index add:
                                         tests/test_bad_input_commands.py::test_full_disk_is_reported_and_leaves_the_previous_file
