@@ -20,8 +20,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 #: instead of skipping, so a broken set-up cannot pass silently.
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
-# the index tests' shared set-up (the ``redis_name`` fixture)
-pytest_plugins = ["tests.index_support"]
+# shared fixtures: the index tests' (``redis_name``), the exporter tests' (``alignment``)
+# and the embedding tests' (``de_sents``, ``en_sents``, ``enc``)
+pytest_plugins = ["tests.index_support", "tests.export_support", "tests.embed_support"]
 
 # A test run started in the background by a shell (a CI script, ``cmd &``) inherits Ctrl-C
 # ignored, and every command the tests start would inherit that too; the tests that send

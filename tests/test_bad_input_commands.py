@@ -1,6 +1,6 @@
 """Issue 6, item 1 for every command that takes files, plus the faults of item 4 on a real file system.
 
-``tests/test_hardening.py`` goes through item 1 with ``align pair``; this file does the same
+``tests/test_hardening_bad_input.py`` goes through item 1 with ``align pair``; this file does the same
 for ``segment``, ``eval``, ``dedup``, ``report``, ``batch`` and ``index add``/``index query``
 (and ``pair``'s target side, so the matrix is complete): each bad file in each file
 argument, then the language, model, output and format cases that apply to each command.
@@ -9,10 +9,10 @@ the problem and what to do, nothing on stdout, and no output file (nor temporary
 folder) left behind.
 
 The matrix runs the real entry point :func:`align.cli.main` in this process (the model then
-loads once for the whole file); ``tests/test_hardening.py`` shows the same path through a
+loads once for the whole file); ``tests/test_hardening_bad_input.py`` shows the same path through a
 fresh ``python -m align``. Where the machine allows it (root, ``mount``), a small tmpfs gives a
 real read-only folder and a real full disk; otherwise those tests are skipped and
-``test_hardening.py``'s /dev/full and simulated-ENOSPC tests remain.
+``test_hardening_faults.py``'s /dev/full and simulated-ENOSPC tests remain.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pytest
 from lxml import etree
 
 from align import cli
-from tests.test_hardening import png_image
+from tests.hardening_support import png_image
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
