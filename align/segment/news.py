@@ -11,9 +11,13 @@ pysbd is quadratic). What it lacks, this module adds:
   Kahl``) stays one sentence. We hide quote marks from it (each becomes a space, so offsets
   do not move), then put back a closing quote that directly follows a sentence end into
   that sentence (``He said: "Go."`` | ``Then …``).
-* **No sentence starts with a lower-case letter or a comma, semicolon or colon**
-  (``"Will they come?" he asked.``, ``He shouted "Stop!"; then …``): a boundary before one
-  is dropped.
+* **No sentence starts with a comma, semicolon, colon or closing bracket**
+  (``He shouted "Stop!"; then …``), **nor with a lower-case letter** (``"Will they come?"
+  he asked.``) unless a period ends a word that is no abbreviation (``… benutzt.
+  dselect-upgrade folgt …``): manuals start sentences with commands and values.
+* **Technical text** (:mod:`align.segment.technical`): no end inside a token
+  (``SYSTEMD.EXEC(5)``, ``/etc/apt/sources.list``, ``user@example.org``), one after a
+  token that ends a sentence (``See README.md. It …``), none after ``e.g.``, ``z. B.``.
 * **Abbreviations** missing from its lists (``Abs.``, ``Jh.``, ``Hrsg.``, ``Ms.``, ``Wed.``…),
   titles in every Latin-script language (``Dr.``, ``Prof.``, ``Gen.``, ``M.``), and initials
   (``G. O. Dyhrenfurth``): no boundary after them.
@@ -42,6 +46,7 @@ import re
 
 import sentencex
 
+from align.segment import german, technical
 from align.segment.base import Segmenter, spans_from_cuts
 
 __all__ = ["NewsSegmenter"]
@@ -49,7 +54,8 @@ __all__ = ["NewsSegmenter"]
 # Quote marks hidden from sentencex. Every character maps to a space, so offsets in the
 # masked line equal offsets in the original.
 _QUOTES = "\"“”„‟«»‹›‚「」『』＂〝〞"
-_MASK = str.maketrans({ch: " " for ch in _QUOTES})
+# List bullets too: sentencex does not split a text that starts with one (technical.py).
+_MASK = str.maketrans({ch: " " for ch in _QUOTES + technical.LIST_BULLETS})
 # Single quotes double as apostrophes: hide them only where they are not inside a word.
 _SINGLE_QUOTE = re.compile(r"(?<!\w)['’‘`´]|['’‘`´](?!\w)")
 # What sentencex must not see, each replaced by one character so offsets stay put: lone
@@ -70,8 +76,12 @@ _FALLBACK_END = re.compile(r"[.!?…]+(?=\s)|[。！？]+")
 _CLOSERS = ")]}”」』）］》〉"
 _AMBIGUOUS_CLOSERS = "\"'’‘“«»‹›＂"
 _QUOTES_AND_CLOSERS = frozenset(_QUOTES + _CLOSERS + _AMBIGUOUS_CLOSERS)
-# A "sentence" starting with one of these continues the previous one: "Stop!"; then …
-_CONTINUATION_PUNCTUATION = frozenset(",;:،，；：、")
+# A "sentence" starting with one of these continues the previous one: "Stop!"; then …,
+# "(… Unfälle usw. ) dürfen …".
+_CONTINUATION_PUNCTUATION = frozenset(",;:،，；：、)]}）］")
+# Emphasis marks of plain-text and Markdown (_word!_, *word.*): part of the sentence they
+# close when space, a quote or the end of the line follows them.
+_EMPHASIS = "_*"
 # Characters skipped before looking at the first letter of the next sentence.
 _OPENERS = "\"'“”„‟«»‹›‚‘’([{¿¡「『（［《〈-–—*•"
 
@@ -104,27 +114,6 @@ _NOUN_CAPITALISING = frozenset({"de", "lb"})
 _QUOTATIVE_PARTICLE = frozenset({"ja", "ko"})
 
 _ELLIPSES = ("...", "…")
-# German ordinal candidates: a stand-alone number of 1–3 digits with a period, followed by
-# a space. sentencex sometimes splits after them (am 10. | Juli) and sometimes not
-# (Platz 3. Das); the rule in _is_german_ordinal decides both ways.
-_GERMAN_NUMBER_DOT = re.compile(r"(?<!\S)\d{1,3}\.(?=\s)")
-# Words after which a number is an ordinal: articles, determiners, and prepositions fused
-# with an article. Not bare prepositions and conjunctions: "stieg auf 150. Die Polizei …"
-# and "zwischen 100 und 150. Das …" end sentences, and their ordinals ("ab 1. Januar",
-# "1. und 2. Klasse") are recognised by the noun that follows.
-_GERMAN_ORDINAL_PRECEDERS = frozenset(
-    "am im vom zum zur beim ins ans der die das den dem des ein eine einer eines einem einen "
-    "dieser diese dieses diesem diesen jeder jede jedes jedem jeden sein seine seinem seinen "
-    "seiner seines ihr ihre ihrem ihren ihrer ihres unser unsere unserem unseren unserer "
-    "euer eure eurem euren eurer".split()
-)
-_GERMAN_ORDINAL_NOUNS = frozenset(
-    "Januar Jänner Februar Feber März April Mai Juni Juli August September Oktober November "
-    "Dezember Jan Feb Mär Mrz Apr Jun Jul Aug Sep Sept Okt Nov Dez Jh Jhd Jhdt Jahrhundert "
-    "Jahrhunderts Jahrtausend Jahrtausends Jahrestag Jahrestages Geburtstag Geburtstages "
-    "Todestag Mal Stock Etage Klasse Liga Bundesliga Runde Spieltag Kapitel Auflage "
-    "Ausgabe Sitzung Lesung Armee Division Flotte Symphonie Sinfonie".split()
-)
 
 
 # How far the rules look at the words around a candidate boundary (see _token_before).
@@ -132,12 +121,14 @@ _MAX_TOKEN = 64
 
 
 def _mask_for_sentencex(line: str) -> str:
-    """What sentencex sees: quote marks (not apostrophes) and other whitespace as spaces.
+    """What sentencex sees: quote marks (not apostrophes), list bullets and other whitespace
+    as spaces, and a capital after every word-final period (so that it offers a boundary
+    there unless it takes the word before for an abbreviation; see technical.py).
 
     Every replacement is one character for one, so offsets stay the same.
     """
     masked = _OTHER_SPACE.sub(" ", _SINGLE_QUOTE.sub(" ", line.translate(_MASK)))
-    return _SURROGATE.sub("\ufffd", masked)
+    return technical.capitalise_after_periods(_SURROGATE.sub("\ufffd", masked))
 
 
 def _sentencex_ends(lang: str, masked: str) -> list[int]:
@@ -158,12 +149,19 @@ def _sentencex_ends(lang: str, masked: str) -> list[int]:
 
 
 def _extend_closers(line: str, end: int) -> int:
-    """Move a sentence end past closing quotes and brackets that directly follow it."""
+    """Move a sentence end past closing quotes, brackets and emphasis marks that directly follow it."""
     n = len(line)
     while end < n:
         ch = line[end]
         if ch in _CLOSERS:
             end += 1
+        elif ch in _EMPHASIS:
+            stop = end
+            while stop < n and line[stop] in _EMPHASIS:
+                stop += 1
+            if stop < n and not line[stop].isspace() and line[stop] not in _QUOTES_AND_CLOSERS:
+                break  # an_identifier or *bold* text of the next sentence
+            end = stop
         elif ch in _AMBIGUOUS_CLOSERS:
             after = line[end + 1] if end + 1 < n else " "
             if after.isalnum():
@@ -232,7 +230,9 @@ class NewsSegmenter(Segmenter):
 
     def __init__(self, lang: str) -> None:
         self.lang = lang.split("-")[0].lower()
-        self._abbreviations = _UNIVERSAL_ABBREVIATIONS | _ABBREVIATIONS.get(self.lang, frozenset())
+        self._abbreviations = (
+            _UNIVERSAL_ABBREVIATIONS | technical.ABBREVIATIONS | _ABBREVIATIONS.get(self.lang, frozenset())
+        )
         self._german = self.lang == "de"
         self._ellipsis_ends = self.lang not in _NOUN_CAPITALISING
         self._quotative_particle = self.lang in _QUOTATIVE_PARTICLE
@@ -243,7 +243,8 @@ class NewsSegmenter(Segmenter):
     def split_line(self, line: str) -> list[tuple[int, int]]:
         candidates = set(_sentencex_ends(self.lang, _mask_for_sentencex(line)))
         if self._german:
-            candidates.update(m.end() for m in _GERMAN_NUMBER_DOT.finditer(line))
+            candidates.update(german.number_dot_ends(line))
+        candidates.update(technical.extra_candidates(line))
         cuts: list[int] = []
         for end in sorted(candidates):
             if end <= 0:
@@ -258,33 +259,31 @@ class NewsSegmenter(Segmenter):
         following = _word_after(line, cut)
         if not following:
             return False  # nothing but closing marks or space follows: not a new sentence
-        if following[0].islower() or following[0] in _CONTINUATION_PUNCTUATION:
+        raw_token, token_start = _token_before(line, end)
+        if technical.inside_token(line, token_start, end, cut):
+            return False  # SYSTEMD.|EXEC(5), www.debian.|org, APT::Get.|Assume-Yes
+        token = raw_token.lstrip(_OPENERS)
+        word = token[:-1]
+        if following[0] in _CONTINUATION_PUNCTUATION:
             return False
+        if following[0].islower():
+            # "Will they come?" he asked. / ca. zehn — but: … durch. apt-cache verändert …
+            previous = _previous_token(line, token_start)
+            return technical.lowercase_may_start(line, end, cut, word, previous, self._abbreviations)
         if self._quotative_particle and _quote_then_letter(line, end):
             return False
-        token, token_start = _token_before(line, end)
-        token = token.lstrip(_OPENERS)
         if token.endswith(_ELLIPSES):
             return self._ellipsis_ends
         if not token.endswith("."):
             return True
-        word = token[:-1]
-        if word in self._abbreviations:
-            return False
+        if word in self._abbreviations or technical.is_spaced_abbreviation(
+            line, token, token_start + len(raw_token) - len(token)
+        ):
+            return False  # z. B., d. h., u. a.: no end, whatever follows
         if len(word) == 1 and word.isalpha() and word.isupper():
             # An initial (G. O. Dyhrenfurth, John F. Kennedy, M. Dupont), unless it is a unit
             # after a number: "reached 40 C. That was …".
             return _previous_token(line, token_start)[:1].isdigit()
         if self._german and word.isdigit() and len(word) <= 3:
-            return not self._is_german_ordinal(line, token_start, following)
+            return not german.is_ordinal(following, _previous_token(line, token_start))
         return True
-
-    @staticmethod
-    def _is_german_ordinal(line: str, token_start: int, following: str) -> bool:
-        """Whether a German ``<number>.`` is an ordinal (``am 10. Juli``), not a sentence end."""
-        if following.rstrip(".,;:") in _GERMAN_ORDINAL_NOUNS:
-            return True
-        previous = _previous_token(line, token_start)
-        if not previous:
-            return True  # a number at the start of a line is a list item or a date, not a sentence
-        return previous.strip(".,;:()").lower() in _GERMAN_ORDINAL_PRECEDERS
