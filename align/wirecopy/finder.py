@@ -1,6 +1,6 @@
 """``find_wire_copy``: shared passages across a collection, within and across languages.
 
-1. Each document is segmented; a document without a language gets one from ``langid``.
+1. Each document is segmented; a document without a language gets one from :mod:`align.langid`.
 2. Monolingual: sentences and short windows go through MinHash/LSH, candidates are
    verified with exact shingle Jaccard / containment (``monolingual.py``).
 3. Cross-lingual: sentences are embedded and matched by margin score across languages
@@ -20,12 +20,12 @@ import numpy as np
 
 from align import __version__
 from align.errors import InputError
+from align.langid import detect
 from align.segment import segment
 from align.settings import DEFAULT_MODEL
 from align.types import Document
 from align.wirecopy.boilerplate import template_sentences
 from align.wirecopy.crosslingual import text_key, translated_links
-from align.wirecopy.langid import detect
 from align.wirecopy.lone import DEFAULT_LONE_MODEL, FEATURES, LoneModel, best_per_sentence, lone_features
 from align.wirecopy.minhash import MinHasher
 from align.wirecopy.mining import mining_vectors
