@@ -4,6 +4,10 @@
     >>> alignment = align_files("de.txt", "en.txt", "de", "en")
     >>> alignment.export("out.tmx")
 
+The declared languages are checked against the texts before any embedding (a clear
+mismatch raises :class:`~align.langcheck.LanguageMismatch`; ``lang_check=False`` skips
+the check), and a language left out (``None``) is detected (:mod:`align.langcheck`).
+
 Each stage stays usable on its own (``align.read``, ``align.segment``, ``align.embed``,
 ``align.search``, ``align.export``); these functions only chain them and record the
 settings that produced the result.
@@ -20,6 +24,7 @@ from align import __version__
 from align.embed import Encoder, load_encoder
 from align.errors import InputError
 from align.hints import clause_ends, paragraph_breaks
+from align.langcheck import UNDETERMINED, refuse_unknown_language, settle_language
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows, refine_alignment
 from align.segment import presegmented as split_lines
@@ -57,20 +62,26 @@ def reading_for(reading: ReadSettings | None, presegmented: bool) -> ReadSetting
     return dataclasses.replace(reading, layout="lines", input_format="text")
 
 
-def read_pair(src_path: str, tgt_path: str, src_lang: str, tgt_lang: str, *, presegmented: bool = False,
-              max_bytes: int | None = None, regular_only: bool = False,
-              reading: ReadSettings | None = None) -> tuple[Document, Document]:
-    """Read and split the two documents of a pair, as :func:`align_files` does."""
+def read_pair(src_path: str, tgt_path: str, src_lang: str | None = None, tgt_lang: str | None = None, *,
+              presegmented: bool = False, max_bytes: int | None = None, regular_only: bool = False,
+              reading: ReadSettings | None = None, lang_check: bool = True) -> tuple[Document, Document]:
+    """Read and split the two documents of a pair, as :func:`align_files` does.
+
+    Each document's language is settled before it is split (:func:`~align.langcheck.settle_language`):
+    a declared one is checked against the text unless ``lang_check`` is false, and one
+    left out (``None``) is detected.
+    """
     if src_path == "-" and tgt_path == "-":
         raise InputError("only one of SRC and TGT can be '-' (stdin); give the other as a file")
     reading = reading_for(reading, presegmented)
     docs = []
-    for path, lang in ((src_path, src_lang), (tgt_path, tgt_lang)):
-        doc = read_document(path, lang, max_bytes=max_bytes, regular_only=regular_only, reading=reading)
+    for side, path, lang in (("source", src_path, src_lang), ("target", tgt_path, tgt_lang)):
+        doc = read_document(path, lang or UNDETERMINED, max_bytes=max_bytes, regular_only=regular_only,
+                            reading=reading)
         if presegmented and doc.format != "text":
             raise InputError(f"{path}: is {doc.format}, but --presegmented reads plain text with one sentence per "
                              "line; leave out --presegmented to read the document's structure")
-        docs.append(prepare(doc, presegmented))
+        docs.append(prepare(settle_language(doc, lang, side, check=lang_check), presegmented))
     return docs[0], docs[1]
 
 
@@ -142,28 +153,39 @@ def align_documents(
 def align_texts(
     src_text: str,
     tgt_text: str,
-    src_lang: str,
-    tgt_lang: str,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
     *,
     presegmented: bool = False,
+    lang_check: bool = True,
     **options,
 ) -> Alignment:
-    """Align two texts given as strings; ``options`` as for :func:`align_documents`."""
-    src = prepare(read_text(src_text, src_lang), presegmented)
-    tgt = prepare(read_text(tgt_text, tgt_lang), presegmented)
-    return align_documents(src, tgt, paragraphs=not presegmented, **options)
+    """Align two texts given as strings; ``options`` as for :func:`align_documents`.
+
+    ``lang_check`` and languages left out (``None``) as for :func:`align_files`.
+    """
+    src, tgt = (
+        prepare(settle_language(read_text(text, lang or UNDETERMINED), lang, side, check=lang_check), presegmented)
+        for side, text, lang in (("source", src_text, src_lang), ("target", tgt_text, tgt_lang))
+    )
+    for side, doc, declared in (("source", src, src_lang), ("target", tgt, tgt_lang)):
+        if declared is None:
+            refuse_unknown_language(doc, options.get("model", DEFAULT_MODEL), side)
+    alignment = align_documents(src, tgt, paragraphs=not presegmented, **options)
+    return dataclasses.replace(alignment, settings={**alignment.settings, "lang_check": lang_check})
 
 
 def align_files(
     src_path: str,
     tgt_path: str,
-    src_lang: str,
-    tgt_lang: str,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
     *,
     presegmented: bool = False,
     max_bytes: int | None = None,
     regular_only: bool = False,
     reading: ReadSettings | None = None,
+    lang_check: bool = True,
     **options,
 ) -> Alignment:
     """Align two files (``"-"`` reads stdin); ``options`` as for :func:`align_documents`.
@@ -173,8 +195,19 @@ def align_files(
     and devices are refused (a batch does, since it reads each file again for its hash).
     ``reading`` says how files become text (format, plain-text layout; by default from
     the extension or content, and the layout found per document).
+
+    ``lang_check`` (on by default): a document clearly in another language than the one
+    declared for it raises :class:`~align.langcheck.LanguageMismatch` before any
+    embedding (mixed and short texts never do; see :mod:`align.langcheck`). A language
+    left out (``None``) is detected, and the document's ``notes`` say so; with the bundled
+    model, a detected language it does not know raises :class:`InputError`.
     """
     src, tgt = read_pair(src_path, tgt_path, src_lang, tgt_lang, presegmented=presegmented, max_bytes=max_bytes,
-                         regular_only=regular_only, reading=reading)
+                         regular_only=regular_only, reading=reading, lang_check=lang_check)
+    for side, doc, declared in (("source", src, src_lang), ("target", tgt, tgt_lang)):
+        if declared is None:
+            refuse_unknown_language(doc, options.get("model", DEFAULT_MODEL), side)
     alignment = align_documents(src, tgt, paragraphs=not presegmented, **options)
-    return dataclasses.replace(alignment, settings={**alignment.settings, "read": reading_for(reading, presegmented).to_dict()})
+    return dataclasses.replace(alignment, settings={**alignment.settings,
+                                                    "read": reading_for(reading, presegmented).to_dict(),
+                                                    "lang_check": lang_check})

@@ -118,7 +118,9 @@ class AlignSettings:
     ``search`` the aligner's settings; ``presegmented`` means one sentence per line, kept as
     given; ``cache`` whether embeddings are read from and written to the on-disk cache;
     ``max_input_bytes`` the largest input read (None: ``$ALIGN_MAX_INPUT_MB`` or the
-    default, see :func:`align.read.max_input_bytes`); ``read`` how files become text.
+    default, see :func:`align.read.max_input_bytes`); ``read`` how files become text;
+    ``lang_check`` whether a document clearly in another language than the one declared
+    for it is refused before any work (:mod:`align.langcheck`).
     """
 
     model: str = DEFAULT_MODEL
@@ -127,6 +129,7 @@ class AlignSettings:
     cache: bool = True
     max_input_bytes: int | None = None
     read: ReadSettings = field(default_factory=ReadSettings)
+    lang_check: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,10 +140,12 @@ class AlignSettings:
         return {
             "model": self.model, "config": self.search, "presegmented": self.presegmented,
             "cache": self.cache, "max_bytes": self.max_input_bytes, "reading": self.read,
+            "lang_check": self.lang_check,
         }
 
     def result_key(self) -> dict[str, Any]:
-        """The settings that can change a result (not the cache nor the input limit, which
-        change only speed or what is accepted): what a finished batch pair is checked against."""
+        """The settings that can change a result (not the cache, the input limit nor the
+        language check, which change only speed or what is accepted): what a finished batch
+        pair is checked against."""
         return {"model": self.model, "presegmented": self.presegmented, "search": self.search.to_dict(),
                 "read": self.read.to_dict()}

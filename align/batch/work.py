@@ -26,6 +26,7 @@ from align.embed import Encoder
 from align.errors import AlignError, AlignWarning, ModelError
 from align.export import get_exporter
 from align.export.moses import moses_paths
+from align.langcheck import LanguageMismatch
 from align.settings import AlignSettings
 
 
@@ -158,6 +159,11 @@ def _align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> Pair
         )
     except ModelError as err:
         return PairOutcome(spec, "failed", str(err), seconds=time.perf_counter() - start, fatal=True)
+    except LanguageMismatch as err:  # the way out is the manifest's column, not -s/-t
+        column = "src_lang" if err.side == "source" else "tgt_lang"
+        reason = err.message(f"write {err.detected} in the manifest's {column}, or give --no-lang-check to keep "
+                             f"{err.declared}")
+        return PairOutcome(spec, "failed", reason, seconds=time.perf_counter() - start)
     except AlignError as err:
         return PairOutcome(spec, "failed", str(err), seconds=time.perf_counter() - start)
     except Exception as err:  # noqa: BLE001

@@ -10,8 +10,8 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from align.cli.app import progress_printer, say_notes
-from align.cli.checks import check_languages
+from align.cli.app import progress_printer, say_notes, warn
+from align.cli.checks import check_languages, same_language
 from align.cli.options import (
     HtmlKeepAll,
     InputFormat,
@@ -22,6 +22,7 @@ from align.cli.options import (
     MaxInputMb,
     Model,
     NoCache,
+    NoLangCheck,
     Presegmented,
     Refine,
     Src,
@@ -38,22 +39,35 @@ from align.plugins import FORMATS
 from align.settings import DEFAULT_MODEL, AlignSettings
 
 
-def _align(src: str, tgt: str, src_lang: str, tgt_lang: str, settings: AlignSettings,
+def _load_langid(src_lang: str | None, tgt_lang: str | None, no_lang_check: bool) -> None:
+    """Start loading the language identifier beside the start-up work when it will be used
+    (a language to check or to detect): about 0.7 s that then costs no waiting."""
+    if not no_lang_check or src_lang is None or tgt_lang is None:
+        from align.langid import prefetch
+
+        prefetch()
+
+
+def _align(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None, settings: AlignSettings,
            progress: Callable[[str], None]):
-    """The alignment every command here writes, made one way."""
+    """The alignment every command here writes, made one way (a language left out is
+    detected, and the document's note says so)."""
     from align.api import align_files
 
     alignment = align_files(src, tgt, src_lang, tgt_lang, **settings.api_options(), progress=progress)
     for doc in (alignment.src, alignment.tgt):
         say_notes(doc)
+    if (src_lang is None or tgt_lang is None) and same_language(alignment.src.lang, alignment.tgt.lang):
+        warn(f"both sides are in the same language ({alignment.src.lang}, {alignment.tgt.lang}); "
+             "aligned anyway (check --src-lang and --tgt-lang if this is a translation)")
     return alignment
 
 
 def pair(
     src: Src,
     tgt: Tgt,
-    src_lang: SrcLang,
-    tgt_lang: TgtLang,
+    src_lang: SrcLang = None,
+    tgt_lang: TgtLang = None,
     presegmented: Presegmented = DEFAULTS.presegmented,
     model: Model = DEFAULT_MODEL,
     fmt: Annotated[Optional[str], typer.Option(
@@ -75,6 +89,7 @@ def pair(
     input_format: InputFormat = DEFAULTS.read.input_format,
     layout: Layout = LayoutChoice(DEFAULTS.read.layout),
     html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
+    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
 ) -> None:
     """Align SRC with its translation TGT.
 
@@ -82,11 +97,13 @@ def pair(
     Examples:
       align pair de.txt en.txt --src-lang de --tgt-lang en -o de-en.tmx
       align pair de.txt en.txt -s de -t en --format tsv
+      align pair de.txt en.txt -o de-en.tmx        (languages detected from the texts)
       align pair dev.de dev.fr -s de -t fr --presegmented --format beads -o dev.beads
     """
     from align.embed import prefetch
 
     prefetch(model)  # loads beside the checks, reading and segmenting below
+    _load_langid(src_lang, tgt_lang, no_lang_check)
     from align.export import export, format_for_path, get_exporter
     from align.export.moses import moses_paths
     from align.files import check_outputs
@@ -97,7 +114,8 @@ def pair(
     get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                               no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
+                              no_lang_check=no_lang_check)
     check_languages(model, src_lang, tgt_lang)
     outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
     if plot is not None:
@@ -129,8 +147,8 @@ def pair(
 def report(
     src: Src,
     tgt: Tgt,
-    src_lang: SrcLang,
-    tgt_lang: TgtLang,
+    src_lang: SrcLang = None,
+    tgt_lang: TgtLang = None,
     presegmented: Presegmented = DEFAULTS.presegmented,
     model: Model = DEFAULT_MODEL,
     out: Annotated[Optional[str], typer.Option(
@@ -151,6 +169,7 @@ def report(
     input_format: InputFormat = DEFAULTS.read.input_format,
     layout: Layout = LayoutChoice(DEFAULTS.read.layout),
     html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
+    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
 
@@ -166,6 +185,7 @@ def report(
     from align.embed import prefetch
 
     prefetch(model)
+    _load_langid(src_lang, tgt_lang, no_lang_check)
     from align.files import check_outputs
     from align.report import collection_paths, collection_wire_copy, write_report
 
@@ -174,7 +194,8 @@ def report(
     check_outputs([out], inputs=(src, tgt, *collection_paths(collection or [])))
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                               no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
+                              no_lang_check=no_lang_check)
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     wire = None
@@ -188,11 +209,11 @@ def report(
 def plot(
     src: Src,
     tgt: Tgt,
-    src_lang: SrcLang,
-    tgt_lang: TgtLang,
     out: Annotated[str, typer.Option(
         "--output", "-o", metavar="FILE", help="The picture to write: .png, .svg or .pdf.",
     )],
+    src_lang: SrcLang = None,
+    tgt_lang: TgtLang = None,
     presegmented: Presegmented = DEFAULTS.presegmented,
     model: Model = DEFAULT_MODEL,
     title: Annotated[Optional[str], typer.Option("--title", help="Title above the heat-map.")] = None,
@@ -203,6 +224,7 @@ def plot(
     input_format: InputFormat = DEFAULTS.read.input_format,
     layout: Layout = LayoutChoice(DEFAULTS.read.layout),
     html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
+    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
 ) -> None:
     """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.
 
@@ -213,6 +235,7 @@ def plot(
       align plot de.txt en.txt -s de -t en -o de-en.png
       align plot dev.de dev.fr -s de -t fr --presegmented -o dev.svg
     """
+    _load_langid(src_lang, tgt_lang, no_lang_check)
     from align.files import check_outputs
     from align.plot import check_plot_target, plot_alignment
 
@@ -221,7 +244,8 @@ def plot(
     check_outputs([out], inputs=(src, tgt))
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                               no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
+                              no_lang_check=no_lang_check)
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     plot_alignment(alignment, out, cache=settings.cache, title=title)

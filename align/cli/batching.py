@@ -18,6 +18,7 @@ from align.cli.options import (
     MaxInputMb,
     Model,
     NoCache,
+    NoLangCheck,
     Refine,
     Unmatched,
     UnmatchedOpt,
@@ -59,11 +60,13 @@ def batch(
     input_format: InputFormat = DEFAULTS.read.input_format,
     layout: Layout = LayoutChoice(DEFAULTS.read.layout),
     html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
+    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
 ) -> None:
     """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
 
     Relative paths in MANIFEST are relative to its folder. A pair that fails is listed
-    with its reason and the others go on; the exit status is 1 if any failed.
+    with its reason and the others go on (a pair whose text is clearly not in its
+    manifest language fails too, unless --no-lang-check); the exit status is 1 if any failed.
 
     \b
     Examples:
@@ -78,7 +81,8 @@ def batch(
     ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
     settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
                               no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all)
+                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
+                              no_lang_check=no_lang_check)
     pairs = read_manifest(manifest, max_bytes=input_limit(max_input_mb))
     check_manifest_languages(model, manifest, pairs)
     options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings)

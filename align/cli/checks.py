@@ -16,19 +16,22 @@ if TYPE_CHECKING:
     from align.batch.manifest import PairSpec
 
 
-def check_languages(model: str, src_lang: str, tgt_lang: str) -> None:
+def check_languages(model: str, src_lang: str | None, tgt_lang: str | None) -> None:
     """Refuse a language the bundled model was not trained on; warn when both sides share one.
 
     use-m3 embeds any text, but outside its languages the vectors are noise and the
     alignment would look plausible while being wrong. A sentence-transformers model's
-    languages are not known here, so only the code itself is checked for those.
+    languages are not known here, so only the code itself is checked for those. A
+    language left out (None) is detected later, from the text, and checked then
+    (:func:`align.langcheck.refuse_unknown_language`).
     """
     from align.read import check_lang
 
     for option, lang in (("--src-lang", src_lang), ("--tgt-lang", tgt_lang)):
-        check_lang(lang)
-        refuse_unknown_to_model(model, lang, option)
-    if same_language(src_lang, tgt_lang):
+        if lang is not None:
+            check_lang(lang)
+            refuse_unknown_to_model(model, lang, option)
+    if src_lang is not None and tgt_lang is not None and same_language(src_lang, tgt_lang):
         warn(f"both sides are in the same language ({src_lang}, {tgt_lang}); "
              "aligning anyway (check --src-lang and --tgt-lang if this is a translation)")
 

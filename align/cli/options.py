@@ -57,8 +57,17 @@ class Unmatched(str, Enum):
 
 Src = Annotated[str, typer.Argument(metavar="SRC", help="Source text file ('-' for stdin).")]
 Tgt = Annotated[str, typer.Argument(metavar="TGT", help="Target text file ('-' for stdin).")]
-SrcLang = Annotated[str, typer.Option("--src-lang", "-s", metavar="LANG", help="Source language code, e.g. de.")]
-TgtLang = Annotated[str, typer.Option("--tgt-lang", "-t", metavar="LANG", help="Target language code, e.g. en.")]
+# None: detected from the text, and said on stderr (align.langcheck).
+SrcLang = Annotated[Optional[str], typer.Option(
+    "--src-lang", "-s", metavar="LANG", help="Source language code, e.g. de (default: detected from the text).",
+)]
+TgtLang = Annotated[Optional[str], typer.Option(
+    "--tgt-lang", "-t", metavar="LANG", help="Target language code, e.g. en (default: detected from the text).",
+)]
+NoLangCheck = Annotated[bool, typer.Option(
+    "--no-lang-check",
+    help="Align even when a text is clearly not in the language given for it (by default refused before any work).",
+)]
 Lang = Annotated[str, typer.Option("--lang", "-l", metavar="LANG", help="Language of every file; auto detects each.")]
 Presegmented = Annotated[bool, typer.Option(
     "--presegmented", help="One sentence per line, kept exactly as given (ids are 0-based line numbers).",
@@ -122,6 +131,7 @@ def read_settings(input_format: str = "auto", layout: LayoutChoice | str = "auto
 def align_settings(
     *, model: str, presegmented: bool, max_align: int, refine: bool, no_cache: bool, max_input_mb: Optional[float],
     input_format: str = "auto", layout: LayoutChoice | str = "auto", html_keep_all: bool = False,
+    no_lang_check: bool = False,
 ) -> AlignSettings:
     """The settings a run is made with, from the options every aligning command shares."""
     return AlignSettings(
@@ -131,4 +141,5 @@ def align_settings(
         cache=not no_cache,
         max_input_bytes=input_limit(max_input_mb),
         read=read_settings(input_format, layout, html_keep_all),
+        lang_check=not no_lang_check,
     )
