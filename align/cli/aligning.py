@@ -1,7 +1,8 @@
 """The commands that align a pair of files: ``pair``, ``report`` and ``plot``.
 
 All three make the alignment the same way, from the same options
-(:func:`align.cli.options.align_settings`), and differ only in what they write.
+(:func:`align.cli.options.takes_align_settings` declares them and hands each command the
+settings), and differ only in what they write.
 """
 
 from __future__ import annotations
@@ -13,30 +14,18 @@ import typer
 from align.cli.app import progress_printer, say_notes, warn
 from align.cli.checks import check_languages, same_language
 from align.cli.options import (
-    HtmlKeepAll,
-    InputFormat,
-    Layout,
-    LayoutChoice,
-    DEFAULTS,
-    MaxAlign,
-    MaxInputMb,
-    Model,
-    NoCache,
-    NoLangCheck,
-    Presegmented,
-    Refine,
     Src,
     SrcLang,
     Tgt,
     TgtLang,
     Unmatched,
     UnmatchedOpt,
-    align_settings,
     finite,
+    takes_align_settings,
 )
 from align.errors import AlignError
 from align.plugins import FORMATS
-from align.settings import DEFAULT_MODEL, AlignSettings
+from align.settings import AlignSettings
 
 
 def _load_langid(src_lang: str | None, tgt_lang: str | None, no_lang_check: bool) -> None:
@@ -63,13 +52,12 @@ def _align(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None, setti
     return alignment
 
 
+@takes_align_settings
 def pair(
     src: Src,
     tgt: Tgt,
     src_lang: SrcLang = None,
     tgt_lang: TgtLang = None,
-    presegmented: Presegmented = DEFAULTS.presegmented,
-    model: Model = DEFAULT_MODEL,
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", metavar="FORMAT",
         help=f"{FORMATS.help()} (default: from OUT's extension; tmx on stdout).",
@@ -77,19 +65,13 @@ def pair(
     out: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout.",
     )] = None,
-    max_align: MaxAlign = DEFAULTS.search.max_align,
-    refine: Refine = DEFAULTS.search.refine,
     unmatched: UnmatchedOpt = Unmatched.skip,
-    no_cache: NoCache = not DEFAULTS.cache,
     plot: Annotated[Optional[str], typer.Option(
         "--plot", metavar="FILE",
         help="Also draw the similarity heat-map with the path (.png/.svg/.pdf; needs align[plot]).",
     )] = None,
-    max_input_mb: MaxInputMb = None,
-    input_format: InputFormat = DEFAULTS.read.input_format,
-    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
-    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
-    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
+    *,
+    settings: AlignSettings,
 ) -> None:
     """Align SRC with its translation TGT.
 
@@ -102,8 +84,8 @@ def pair(
     """
     from align.embed import prefetch
 
-    prefetch(model)  # loads beside the checks, reading and segmenting below
-    _load_langid(src_lang, tgt_lang, no_lang_check)
+    prefetch(settings.model)  # loads beside the checks, reading and segmenting below
+    _load_langid(src_lang, tgt_lang, not settings.lang_check)
     from align.export import export, format_for_path, get_exporter
     from align.export.moses import moses_paths
     from align.files import check_outputs
@@ -112,11 +94,7 @@ def pair(
         raise AlignError(f"cannot tell the output format from {out!r}; give --format ({', '.join(FORMATS.names())})")
     fmt = fmt or format_for_path(out) or "tmx"
     get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
-    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
-                              no_lang_check=no_lang_check)
-    check_languages(model, src_lang, tgt_lang)
+    check_languages(settings.model, src_lang, tgt_lang)
     outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
     if plot is not None:
         from align.plot import check_plot_target
@@ -144,13 +122,12 @@ def pair(
         )
 
 
+@takes_align_settings
 def report(
     src: Src,
     tgt: Tgt,
     src_lang: SrcLang = None,
     tgt_lang: TgtLang = None,
-    presegmented: Presegmented = DEFAULTS.presegmented,
-    model: Model = DEFAULT_MODEL,
     out: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="OUT", help="The HTML file to write; default stdout.",
     )] = None,
@@ -162,14 +139,8 @@ def report(
         "--low-score", min=0.0, max=1.0, callback=finite, help="Mark matched beads scoring below this.",
     )] = 0.5,
     title: Annotated[Optional[str], typer.Option("--title", help="Page title (default: the two file names).")] = None,
-    max_align: MaxAlign = DEFAULTS.search.max_align,
-    refine: Refine = DEFAULTS.search.refine,
-    no_cache: NoCache = not DEFAULTS.cache,
-    max_input_mb: MaxInputMb = None,
-    input_format: InputFormat = DEFAULTS.read.input_format,
-    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
-    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
-    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
+    *,
+    settings: AlignSettings,
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
 
@@ -184,28 +155,25 @@ def report(
     """
     from align.embed import prefetch
 
-    prefetch(model)
-    _load_langid(src_lang, tgt_lang, no_lang_check)
+    prefetch(settings.model)
+    _load_langid(src_lang, tgt_lang, not settings.lang_check)
     from align.files import check_outputs
     from align.report import collection_paths, collection_wire_copy, write_report
 
-    check_languages(model, src_lang, tgt_lang)
+    check_languages(settings.model, src_lang, tgt_lang)
     # a missing collection file fails now, not after the alignment; none of them may be the output
     check_outputs([out], inputs=(src, tgt, *collection_paths(collection or [])))
-    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
-                              no_lang_check=no_lang_check)
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     wire = None
     if collection:
-        wire = collection_wire_copy(alignment, collection, model=model, cache=settings.cache, progress=progress,
+        wire = collection_wire_copy(alignment, collection, model=settings.model, cache=settings.cache, progress=progress,
                                     max_bytes=settings.max_input_bytes)
     size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title)
     progress(f"wrote {out or 'stdout'} ({size:,} bytes, {len(alignment.beads)} beads)")
 
 
+@takes_align_settings
 def plot(
     src: Src,
     tgt: Tgt,
@@ -214,17 +182,9 @@ def plot(
     )],
     src_lang: SrcLang = None,
     tgt_lang: TgtLang = None,
-    presegmented: Presegmented = DEFAULTS.presegmented,
-    model: Model = DEFAULT_MODEL,
     title: Annotated[Optional[str], typer.Option("--title", help="Title above the heat-map.")] = None,
-    max_align: MaxAlign = DEFAULTS.search.max_align,
-    refine: Refine = DEFAULTS.search.refine,
-    no_cache: NoCache = not DEFAULTS.cache,
-    max_input_mb: MaxInputMb = None,
-    input_format: InputFormat = DEFAULTS.read.input_format,
-    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
-    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
-    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
+    *,
+    settings: AlignSettings,
 ) -> None:
     """Draw the sentence-similarity heat-map of SRC and TGT with the alignment path over it.
 
@@ -235,17 +195,13 @@ def plot(
       align plot de.txt en.txt -s de -t en -o de-en.png
       align plot dev.de dev.fr -s de -t fr --presegmented -o dev.svg
     """
-    _load_langid(src_lang, tgt_lang, no_lang_check)
+    _load_langid(src_lang, tgt_lang, not settings.lang_check)
     from align.files import check_outputs
     from align.plot import check_plot_target, plot_alignment
 
-    check_languages(model, src_lang, tgt_lang)
+    check_languages(settings.model, src_lang, tgt_lang)
     check_plot_target(out)
     check_outputs([out], inputs=(src, tgt))
-    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
-                              no_lang_check=no_lang_check)
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     plot_alignment(alignment, out, cache=settings.cache, title=title)

@@ -8,29 +8,14 @@ import typer
 
 from align.cli.app import progress_printer, state
 from align.cli.checks import check_manifest_languages
-from align.cli.options import (
-    HtmlKeepAll,
-    InputFormat,
-    Layout,
-    LayoutChoice,
-    DEFAULTS,
-    MaxAlign,
-    MaxInputMb,
-    Model,
-    NoCache,
-    NoLangCheck,
-    Refine,
-    Unmatched,
-    UnmatchedOpt,
-    align_settings,
-    input_limit,
-)
+from align.cli.options import Unmatched, UnmatchedOpt, takes_align_settings
 from align.errors import Interrupted
 from align.plugins import ENGINES, FORMATS
-from align.settings import DEFAULT_MODEL
+from align.settings import AlignSettings
 from align.textsafe import printable
 
 
+@takes_align_settings
 def batch(
     manifest: Annotated[str, typer.Argument(
         metavar="MANIFEST", help="TSV (src, tgt, src_lang, tgt_lang[, id]; no header) or JSONL.",
@@ -41,12 +26,6 @@ def batch(
     fmt: Annotated[str, typer.Option(
         "--format", "-f", metavar="FORMAT", help=f"{FORMATS.help()} (as for pair).",
     )] = "tmx",
-    presegmented: Annotated[bool, typer.Option(
-        "--presegmented", help="One sentence per line in every file, kept exactly as given.",
-    )] = DEFAULTS.presegmented,
-    model: Model = DEFAULT_MODEL,
-    max_align: MaxAlign = DEFAULTS.search.max_align,
-    refine: Refine = DEFAULTS.search.refine,
     unmatched: UnmatchedOpt = Unmatched.skip,
     engine: Annotated[str, typer.Option(
         "--engine", "-e", metavar="ENGINE",
@@ -55,12 +34,8 @@ def batch(
     workers: Annotated[int, typer.Option(
         "--workers", "-w", min=1, metavar="N", help="Worker processes (local) or actors (ray), each loading the model once.",
     )] = 1,
-    no_cache: NoCache = not DEFAULTS.cache,
-    max_input_mb: MaxInputMb = None,
-    input_format: InputFormat = DEFAULTS.read.input_format,
-    layout: Layout = LayoutChoice(DEFAULTS.read.layout),
-    html_keep_all: HtmlKeepAll = DEFAULTS.read.html_keep_all,
-    no_lang_check: NoLangCheck = not DEFAULTS.lang_check,
+    *,
+    settings: AlignSettings,
 ) -> None:
     """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
 
@@ -79,12 +54,8 @@ def batch(
 
     get_exporter(fmt)  # an unknown format fails before any work
     ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
-    settings = align_settings(model=model, presegmented=presegmented, max_align=max_align, refine=refine,
-                              no_cache=no_cache, max_input_mb=max_input_mb,
-                              input_format=input_format, layout=layout, html_keep_all=html_keep_all,
-                              no_lang_check=no_lang_check)
-    pairs = read_manifest(manifest, max_bytes=input_limit(max_input_mb))
-    check_manifest_languages(model, manifest, pairs)
+    pairs = read_manifest(manifest, max_bytes=settings.max_input_bytes)
+    check_manifest_languages(settings.model, manifest, pairs)
     options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings)
     try:
         summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=progress_printer(),

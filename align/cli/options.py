@@ -8,14 +8,17 @@ DEFAULT_MODEL``, and :func:`align_settings` is the one place where these options
 the :class:`~align.settings.AlignSettings` a run is made with.
 
 A new search option: one field of :class:`~align.settings.SearchConfig`, one alias here,
-one line in :func:`align_settings`, and the alias in the commands that align.
+one line in :func:`align_settings` and one in :data:`ALIGNING_OPTIONS` (which gives it to
+every aligning command).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -143,3 +146,43 @@ def align_settings(
         read=read_settings(input_format, layout, html_keep_all),
         lang_check=not no_lang_check,
     )
+
+
+#: The options every aligning command takes (``pair``, ``report``, ``plot``, ``batch``), in
+#: the order ``--help`` lists them after the command's own: name, declaration, default.
+ALIGNING_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("presegmented", Presegmented, DEFAULTS.presegmented),
+    ("model", Model, DEFAULT_MODEL),
+    ("max_align", MaxAlign, DEFAULTS.search.max_align),
+    ("refine", Refine, DEFAULTS.search.refine),
+    ("no_cache", NoCache, not DEFAULTS.cache),
+    ("max_input_mb", MaxInputMb, None),
+    ("input_format", InputFormat, DEFAULTS.read.input_format),
+    ("layout", Layout, LayoutChoice(DEFAULTS.read.layout)),
+    ("html_keep_all", HtmlKeepAll, DEFAULTS.read.html_keep_all),
+    ("no_lang_check", NoLangCheck, not DEFAULTS.lang_check),
+)
+
+
+def takes_align_settings(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``command`` (which takes ``settings: AlignSettings``) every option of
+    :data:`ALIGNING_OPTIONS` instead, and call it with the settings they make.
+
+    Why: the aligning commands used to list these ten options and the call of
+    :func:`align_settings` each, so a new one meant five edits; now it is one line of
+    :data:`ALIGNING_OPTIONS` (and its field in :mod:`align.settings`). typer reads a
+    command's parameters from its signature, so the wrapper's signature is the command's
+    own parameters followed by these options.
+    """
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "settings"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=declared)
+             for name, declared, default in ALIGNING_OPTIONS]
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name, _, _ in ALIGNING_OPTIONS}
+        return command(*args, settings=align_settings(**values), **kwargs)
+
+    run.__signature__ = inspect.Signature(own + added)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in own + added}
+    return run
