@@ -347,3 +347,101 @@ def test_the_apt_get_man_page_as_pdf_reads_as_clean_sentences(tmp_path: Path) ->
                  "en": "The /etc/apt/sources.list file is used to locate the desired packages."}[lang]
         assert whole in sentences
     assert abs(counts["de"] - counts["en"]) <= 0.1 * counts["en"], counts
+
+
+# --- paragraphs spaced by less than a line, code, list items: set by reportlab's platypus ---
+
+
+def _fill_line(words: str, font: str, size: float, width: float) -> str:
+    """As many of ``words`` (repeated) as fill one line of ``width`` points to 95-100%."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out: list[str] = []
+    pool = words.split()
+    while stringWidth(" ".join(out + [pool[len(out) % len(pool)]]) + ".", font, size) < width:
+        out.append(pool[len(out) % len(pool)])
+    assert stringWidth(" ".join(out) + ".", font, size) >= 0.95 * width
+    return " ".join(out) + "."
+
+
+def _typeset_pdf(path: Path, width: float = 300) -> list[tuple[str, str]]:
+    """A page as word processors and typesetting libraries set it: Helvetica 10 pt at a
+    12.5 pt leading, 4 pt between paragraphs (a paragraph's space well under a line), a
+    paragraph of exactly one full line, a code block in Courier, bulleted items whose
+    lines wrap to the text's column. Returns the blocks it must read as."""
+    from reportlab.lib.enums import TA_JUSTIFY
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Preformatted
+
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=12.5, spaceAfter=4,
+                          alignment=TA_JUSTIFY)
+    item = ParagraphStyle("item", body, leftIndent=14, bulletIndent=2)
+    code = ParagraphStyle("code", body, fontName="Courier", fontSize=9, leading=11, leftIndent=20)
+    one_line = _fill_line("Configuration item of the program for the answer to every question", "Helvetica", 10,
+                          width)
+    blocks = [
+        ("paragraph", ("The program reads its settings when it starts. Every setting has a name and a value, "
+                       "and the values given on the command line win over those in the files.")),
+        ("paragraph", one_line),
+        ("paragraph", ("The files are read in the order of their names, and a later file changes what an "
+                       "earlier one said. A file that cannot be read is reported and left out.")),
+        ("code", "program --answer no\nprogram --list-settings"),
+        ("paragraph", ("These two commands show what the program would do, without doing it; the second "
+                       "prints every setting with the file that gave it its value.")),
+        ("item", ("The first item of the list is long enough to wrap onto a second line of the page, "
+                  "at the column of the item's own text.")),
+        ("item", "The second item of the list is also long enough to wrap onto a second line of the page."),
+        ("paragraph", "The last paragraph ends the page and the example."),
+    ]
+    story: list[object] = []
+    for kind, text in blocks:
+        if kind == "code":
+            story.append(Preformatted(text, code))
+        else:
+            story.append(Paragraph(text, item if kind == "item" else body, bulletText="•" if kind == "item" else None))
+    SimpleDocTemplate(str(path), pagesize=A4, leftMargin=72, rightMargin=A4[0] - 72 - width).build(story)
+    return blocks
+
+
+def test_pdf_paragraphs_spaced_by_less_than_a_line_code_and_items(tmp_path: Path) -> None:
+    """Paragraph breaks come from the page's own leading: a space 4 pt above the 12.5 pt
+    leading (1.32 lines, under the old 1.4 lines) ends a paragraph, so a one-line
+    paragraph that fills its line is not joined to the next; a block in a monospaced font
+    is code, line by line, and not joined to the paragraph after it; a bullet (drawn by
+    reportlab as WinAnsi code 0x7F) starts an item whose wrapped lines join it."""
+    path = tmp_path / "spaced.pdf"
+    expected = _typeset_pdf(path)
+    doc = read_document(str(path), "en")
+    # a code block is one block per line (each line a unit); an item keeps its bullet
+    lines = [(kind, line) for kind, text in expected for line in (text.split("\n") if kind == "code" else [text])]
+    assert [(kind, re.sub(r"^• ", "", text)) for kind, text in _blocks(doc)] == lines
+    assert "\x7f" not in doc.text
+
+
+def test_pdf_tag_at_the_top_of_a_page_starts_a_new_block(tmp_path: Path) -> None:
+    """A list of options (a tag, its text indented under it) in a document whose
+    paragraphs are spaced: the next tag at the top of a page, left of the last line of the
+    page before, is a new block, not the next line of a paragraph whose first line was
+    indented (a page break leaves no space to measure)."""
+    path = tmp_path / "options.pdf"
+    canvas = Canvas(str(path), pagesize=A4)
+    canvas.setFont("Helvetica", 10)
+    y = 760.0
+    for _ in range(4):  # spaced paragraphs: 12 pt leading, 6 pt between them
+        for line in ("This paragraph introduces the options of the program and what each",
+                     "of them changes when the program runs."):
+            canvas.drawString(72, y, line)
+            y -= 12
+        y -= 6
+    canvas.drawString(72, y, "--assume-no")
+    canvas.drawString(90, y - 12, "Automatic no to all prompts. Configuration Item: APT::Get::Assume-No.")
+    canvas.showPage()
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(72, 760, "--no-show-upgraded")
+    canvas.drawString(90, 748, "Do not show a list of all packages that are to be upgraded.")
+    canvas.showPage()
+    canvas.save()
+    doc = read_document(str(path), "en")
+    texts = [text for _, text in _blocks(doc)]
+    assert "Automatic no to all prompts. Configuration Item: APT::Get::Assume-No." in texts, texts
+    assert "--no-show-upgraded" in texts, texts
