@@ -171,8 +171,8 @@ def test_br_keeps_short_lines_apart_and_ends_a_run_in_heading(tmp_path: Path) ->
         ("paragraph", "Stadtbibliothek"), ("paragraph", "Hauptstraße 5"), ("paragraph", "4051 Basel"),
         ("heading", "Öffnungszeiten"), ("paragraph", "Die Bibliothek ist von Montag bis Samstag geöffnet."),
         ("paragraph", "Erster Absatz."), ("paragraph", "Zweiter Absatz."),
-        ("paragraph", "Wer einen Ausweis beantragen möchte, bringt einen amtlichen Ausweis mit, der nicht "
-                      "älter als zehn Jahre sein darf, und ein aktuelles Foto."),
+        ("paragraph", ("Wer einen Ausweis beantragen möchte, bringt einen amtlichen Ausweis mit, der nicht "
+                       "älter als zehn Jahre sein darf, und ein aktuelles Foto.")),
     ]
 
 

@@ -15,15 +15,18 @@ Two ways to read a page (``ReadSettings.html_keep_all``, ``--html-keep-all``):
   block counts: ``h1``-``h6`` headings, ``p``/``div`` paragraphs, ``li``/``dt``/``dd``
   items, ``td``/``th`` cells, ``pre`` code, ``blockquote`` quotes. Inline markup is
   flattened into text; ``script``, ``style``, ``template``, ``noscript`` and the
-  ``head`` are dropped. A ``<br>`` inside a paragraph is a line break that joins as a
-  space (HTML wraps lines with it as text files wrap with newlines), not a boundary,
-  except in ``pre``, whose lines are kept.
+  ``head`` are dropped. A ``<br>`` inside a paragraph joins wrapped prose as a space, but
+  keeps the lines of a run of short lines apart and ends a bold run-in heading
+  (:mod:`align.extract.html_lines`); in ``pre`` every line is kept.
 
 Pages that look like a manual rendered by groff (``groff -Thtml``, ``man -Thtml``:
 the generator says so, and there is no ``<article>``/``<main>``) are read keep-all in
 either mode: trafilatura keeps their paragraphs but drops every section heading (NAME,
 BESCHREIBUNG, OPTIONEN; measured on Debian's apt-get(8), German and English), and a
-manual has no boilerplate to remove.
+manual has no boilerplate to remove. In them every ``<br>`` is an explicit break (groff
+writes one only at ``.br`` and in no-fill blocks), a table row is one line (grohtml's
+layout of a tag beside its text) and groff's table of contents is left out, so that the
+blocks are the lines of the text rendering.
 
 The text reaches this reader decoded (:mod:`align.decode`); character references
 (``&uuml;``) are resolved by the parser and white space is collapsed when the blocks are
@@ -47,9 +50,10 @@ import re
 from typing import Any
 
 from align.errors import InputError
+from align.extract import html_lines as lines
 from align.extract.base import Extraction, Reader
 from align.extract.blocks import Piece, clean_inline
-from align.extract.html_lines import BOLD, BOLD_TAGS, BREAK, EMPHASIS_TAGS, ITALIC, PLAIN, groff_contents, run_pieces
+from align.extract.html_lines import looks_like_manual
 from align.settings import ReadSettings
 
 __all__ = ["HtmlReader", "article_pieces", "keep_all_pieces", "looks_like_manual", "parse_html", "sniff_html"]
@@ -102,8 +106,6 @@ _ALMOST_NOTHING = 0.05
 # Above this share of its words in pieces that span several of the page's blocks, article
 # extraction returned the page's text run together (see :func:`run_together`).
 _RUN_TOGETHER = 0.5
-# Markup that only frames the page, never the text: a page with it is a designed site.
-_ARTICLE_MARKUP = ("article", "main")
 
 
 def sniff_html(head: bytes) -> bool:
@@ -211,11 +213,11 @@ class _Walker:
         def add(text: str | None) -> None:
             if text:
                 if self.html:
-                    run.append(BOLD if depth["bold"] else ITALIC if depth["italic"] else PLAIN)
+                    run.append(lines.BOLD if depth["bold"] else lines.ITALIC if depth["italic"] else lines.PLAIN)
                 run.append(text)
 
         def flush() -> None:
-            out.extend(run_pieces(run, kinds[-1], every_break))
+            out.extend(lines.run_pieces(run, kinds[-1], every_break))
             run.clear()
 
         walk = etree.iterwalk(root, events=("start", "end"))
@@ -250,11 +252,11 @@ class _Walker:
                     bits |= _OPENED_BLOCK
                 elif tag in self.breaks:
                     # a line break: html_lines decides whether it wraps or keeps lines apart
-                    run.append(BREAK if self.html else " ")
-                if self.html and tag in BOLD_TAGS:
+                    run.append(lines.BREAK if self.html else " ")
+                if self.html and tag in lines.BOLD_TAGS:
                     bits |= _OPENED_BOLD
                     depth["bold"] += 1
-                elif self.html and tag in EMPHASIS_TAGS:
+                elif self.html and tag in lines.EMPHASIS_TAGS:
                     bits |= _OPENED_ITALIC
                     depth["italic"] += 1
                 opened.append(bits)
@@ -290,7 +292,7 @@ def keep_all_pieces(root: Any, manual: bool = False) -> list[Piece]:
     and the table of contents is left out, as in the text rendering of the same page."""
     if not manual:
         return _KEEP_ALL.pieces(root)
-    return _KEEP_ALL.pieces(root, every_break=True, rows=True, skip=frozenset(groff_contents(root)))
+    return _KEEP_ALL.pieces(root, every_break=True, rows=True, skip=frozenset(lines.groff_contents(root)))
 
 
 def _quiet_trafilatura() -> None:
@@ -350,22 +352,6 @@ def article_pieces(root: Any) -> list[Piece]:
     # iterwalk does not report comments, so their tails would be lost: strip them first
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     return _ARTICLE.pieces(tree)
-
-
-def looks_like_manual(root: Any) -> bool:
-    """A page rendered from a manual by groff (``groff -Thtml``, ``man -Thtml``): its
-    generator says so and it has no ``<article>`` or ``<main>``.
-
-    Such pages are read keep-all even in article mode: on Debian's man pages (German
-    from manpages-de and their English originals) trafilatura drops every section
-    heading (NAME, BESCHREIBUNG, OPTIONEN) and whole option lists, while every block is
-    real text (see the measurements in the commit that introduced this).
-    """
-    generator = " ".join(m.get("content") or "" for m in root.iter("meta")
-                         if (m.get("name") or "").lower() == "generator").lower()
-    if "groff" not in generator:
-        return False
-    return not any(next(root.iter(tag), None) is not None for tag in _ARTICLE_MARKUP)
 
 
 def _words(text: str) -> list[str]:

@@ -32,7 +32,8 @@ from typing import Any
 
 from align.extract.blocks import Piece, clean_inline
 
-__all__ = ["BOLD", "BOLD_TAGS", "BREAK", "EMPHASIS_TAGS", "ITALIC", "PLAIN", "groff_contents", "run_pieces"]
+__all__ = ["BOLD", "BOLD_TAGS", "BREAK", "EMPHASIS_TAGS", "ITALIC", "PLAIN", "groff_contents", "looks_like_manual",
+           "run_pieces"]
 
 
 class _Mark:
@@ -58,6 +59,8 @@ ITALIC = _Mark("italic")
 EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})
 BOLD_TAGS = frozenset({"b", "strong"})
 
+# Markup that only frames the page, never the text: a page with it is a designed site.
+_ARTICLE_MARKUP = ("article", "main")
 # A run of at least this many lines, each ended by a <br> shorter than _SHORT_LINE
 # characters, keeps its lines apart (see the module docstring).
 _MIN_LINES = 3
@@ -65,7 +68,7 @@ _SHORT_LINE = 50
 
 
 class _Line:
-    __slots__ = ("text", "plain", "bold")
+    __slots__ = ("bold", "plain", "text")
 
     def __init__(self) -> None:
         self.text: list[str] = []
@@ -128,6 +131,22 @@ def run_pieces(run: list[Any], kind: str, every_break: bool) -> list[Piece]:
         else:
             out.append(Piece(kind, " ".join(line.clean() for line in group)))
     return out
+
+
+def looks_like_manual(root: Any) -> bool:
+    """A page rendered from a manual by groff (``groff -Thtml``, ``man -Thtml``): its
+    generator says so and it has no ``<article>`` or ``<main>``.
+
+    Such pages are read keep-all even in article mode: on Debian's man pages (German
+    from manpages-de and their English originals) trafilatura drops every section
+    heading (NAME, BESCHREIBUNG, OPTIONEN) and whole option lists, while every block is
+    real text (see the measurements in the commit that introduced this).
+    """
+    generator = " ".join(m.get("content") or "" for m in root.iter("meta")
+                         if (m.get("name") or "").lower() == "generator").lower()
+    if "groff" not in generator:
+        return False
+    return not any(next(root.iter(tag), None) is not None for tag in _ARTICLE_MARKUP)
 
 
 def groff_contents(root: Any) -> list[Any]:
