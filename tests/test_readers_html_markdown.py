@@ -156,6 +156,72 @@ def test_br_joins_a_paragraph_but_breaks_a_pre(tmp_path: Path) -> None:
     ]
 
 
+def test_br_keeps_short_lines_apart_and_ends_a_run_in_heading(tmp_path: Path) -> None:
+    """A run of short <br> lines (an address) keeps its lines apart; a bold first line
+    ended by <br> is a heading; an empty line is a paragraph break; long lines wrapped with
+    <br> (prose) are still joined."""
+    page = tmp_path / "br.html"
+    page.write_text("<html><body><p>Stadtbibliothek<br>Hauptstraße 5<br>4051 Basel</p>"
+                    "<p><b>Öffnungszeiten</b><br>Die Bibliothek ist von Montag bis Samstag geöffnet.</p>"
+                    "<p>Erster Absatz.<br><br>Zweiter Absatz.</p>"
+                    "<p>Wer einen Ausweis beantragen möchte, bringt einen amtlichen<br>"
+                    "Ausweis mit, der nicht älter als zehn Jahre sein darf, und ein<br>"
+                    "aktuelles Foto.</p></body></html>", encoding="utf-8")
+    assert _blocks(page, html_keep_all=True) == [
+        ("paragraph", "Stadtbibliothek"), ("paragraph", "Hauptstraße 5"), ("paragraph", "4051 Basel"),
+        ("heading", "Öffnungszeiten"), ("paragraph", "Die Bibliothek ist von Montag bis Samstag geöffnet."),
+        ("paragraph", "Erster Absatz."), ("paragraph", "Zweiter Absatz."),
+        ("paragraph", ("Wer einen Ausweis beantragen möchte, bringt einen amtlichen Ausweis mit, der nicht "
+                       "älter als zehn Jahre sein darf, und ein aktuelles Foto.")),
+    ]
+
+
+GROFF_PAGE = """<!-- Creator     : groff version 1.22.4 -->
+<html><head><meta name="generator" content="groff -Thtml, see www.gnu.org"><title>RHEIN</title></head>
+<body>
+<h1 align="center">RHEIN</h1>
+<a href="#NAME">NAME</a><br>
+<a href="#BESCHREIBUNG">BESCHREIBUNG</a><br>
+<hr>
+<h2>NAME<a name="NAME"></a></h2>
+<p style="margin-left:11%; margin-top: 1em">rhein - schwimmt flussabwärts</p>
+<h2>BESCHREIBUNG<a name="BESCHREIBUNG"></a></h2>
+<p style="margin-left:11%; margin-top: 1em"><b>Das erste Feld (</b><i>ufer</i><b>).</b> <br>
+Dieses Feld nennt das Ufer, an dem man einsteigt. Es ist
+ein Pflichtfeld.</p>
+<p style="margin-left:17%; margin-top: 1em">Ufer: links <br>
+Strecke: vom Tinguely-Museum bis zur Dreirosenbrücke,
+etwa zwei Kilometer flussabwärts <br>
+Dauer: zwanzig Minuten</p>
+<table width="100%" border="0" rules="none" frame="void" cellspacing="0" cellpadding="0">
+<tr valign="top" align="left"><td width="11%"></td><td width="3%">
+<p><b>-q</b></p></td><td width="3%"></td><td width="83%">
+<p>Schwimmt leise. Niemand merkt es.</p></td></tr>
+</table>
+</body></html>
+"""
+
+
+def test_groff_page_lines_headings_tags_and_no_contents(tmp_path: Path) -> None:
+    """A page groff rendered: every <br> is an explicit line break (the no-fill block's
+    lines stay apart, however long), the run-in heading before a <br> is a heading, a
+    table row (groff's layout of a tag that fits beside its text) is one line as in the
+    text rendering, and the table of contents is left out."""
+    page = tmp_path / "rhein.html"
+    page.write_text(GROFF_PAGE, encoding="utf-8")
+    expected = [
+        ("heading", "RHEIN"), ("heading", "NAME"), ("paragraph", "rhein - schwimmt flussabwärts"),
+        ("heading", "BESCHREIBUNG"), ("heading", "Das erste Feld (ufer)."),
+        ("paragraph", "Dieses Feld nennt das Ufer, an dem man einsteigt. Es ist ein Pflichtfeld."),
+        ("paragraph", "Ufer: links"),
+        ("paragraph", "Strecke: vom Tinguely-Museum bis zur Dreirosenbrücke, etwa zwei Kilometer flussabwärts"),
+        ("paragraph", "Dauer: zwanzig Minuten"),
+        ("paragraph", "-q Schwimmt leise. Niemand merkt es."),
+    ]
+    assert _blocks(page) == expected
+    assert _blocks(page, html_keep_all=True) == expected
+
+
 def test_page_without_main_text_falls_back_to_every_block(tmp_path: Path) -> None:
     """A page of short link entries: article extraction finds (almost) nothing, so every
     block is kept, and the note says why."""

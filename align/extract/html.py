@@ -15,15 +15,18 @@ Two ways to read a page (``ReadSettings.html_keep_all``, ``--html-keep-all``):
   block counts: ``h1``-``h6`` headings, ``p``/``div`` paragraphs, ``li``/``dt``/``dd``
   items, ``td``/``th`` cells, ``pre`` code, ``blockquote`` quotes. Inline markup is
   flattened into text; ``script``, ``style``, ``template``, ``noscript`` and the
-  ``head`` are dropped. A ``<br>`` inside a paragraph is a line break that joins as a
-  space (HTML wraps lines with it as text files wrap with newlines), not a boundary,
-  except in ``pre``, whose lines are kept.
+  ``head`` are dropped. A ``<br>`` inside a paragraph joins wrapped prose as a space, but
+  keeps the lines of a run of short lines apart and ends a bold run-in heading
+  (:mod:`align.extract.html_lines`); in ``pre`` every line is kept.
 
 Pages that look like a manual rendered by groff (``groff -Thtml``, ``man -Thtml``:
 the generator says so, and there is no ``<article>``/``<main>``) are read keep-all in
 either mode: trafilatura keeps their paragraphs but drops every section heading (NAME,
 BESCHREIBUNG, OPTIONEN; measured on Debian's apt-get(8), German and English), and a
-manual has no boilerplate to remove.
+manual has no boilerplate to remove. In them every ``<br>`` is an explicit break (groff
+writes one only at ``.br`` and in no-fill blocks), a table row is one line (grohtml's
+layout of a tag beside its text) and groff's table of contents is left out, so that the
+blocks are the lines of the text rendering.
 
 The text reaches this reader decoded (:mod:`align.decode`); character references
 (``&uuml;``) are resolved by the parser and white space is collapsed when the blocks are
@@ -47,8 +50,10 @@ import re
 from typing import Any
 
 from align.errors import InputError
+from align.extract import html_lines as lines
 from align.extract.base import Extraction, Reader
 from align.extract.blocks import Piece, clean_inline
+from align.extract.html_lines import looks_like_manual
 from align.settings import ReadSettings
 
 __all__ = ["HtmlReader", "article_pieces", "keep_all_pieces", "looks_like_manual", "parse_html", "sniff_html"]
@@ -101,8 +106,6 @@ _ALMOST_NOTHING = 0.05
 # Above this share of its words in pieces that span several of the page's blocks, article
 # extraction returned the page's text run together (see :func:`run_together`).
 _RUN_TOGETHER = 0.5
-# Markup that only frames the page, never the text: a page with it is a designed site.
-_ARTICLE_MARKUP = ("article", "main")
 
 
 def sniff_html(head: bytes) -> bool:
@@ -194,19 +197,28 @@ class _Walker:
                 parts.append(node.tail or "")
         return "".join(parts)
 
-    def pieces(self, root: Any) -> list[Piece]:
+    def pieces(self, root: Any, every_break: bool = False, rows: bool = False,
+               skip: frozenset[Any] = frozenset()) -> list[Piece]:
+        """The pieces of ``root``. ``every_break``: every ``<br>`` keeps its lines apart;
+        ``rows``: a table row is one block, its cells joined by spaces; ``skip``: elements
+        left out (both for pages groff rendered, see :mod:`align.extract.html_lines`)."""
         from lxml import etree
 
         out: list[Piece] = []
-        run: list[str] = []
+        run: list[Any] = []
         kinds: list[str] = ["paragraph"]  # the kind of each open block, innermost last
-        opened: list[bool] = []  # for each open element: did it open a block?
+        opened: list[int] = []  # for each open element: what it opened (the _OPENED_* bits)
+        depth = {"bold": 0, "italic": 0, "row": 0}
+
+        def add(text: str | None) -> None:
+            if text:
+                if self.html:
+                    run.append(lines.BOLD if depth["bold"] else lines.ITALIC if depth["italic"] else lines.PLAIN)
+                run.append(text)
 
         def flush() -> None:
-            text = "".join(run)
+            out.extend(lines.run_pieces(run, kinds[-1], every_break))
             run.clear()
-            if text.strip():
-                out.append(Piece(kinds[-1], text))
 
         walk = etree.iterwalk(root, events=("start", "end"))
         for event, el in walk:
@@ -214,44 +226,73 @@ class _Walker:
             if not isinstance(tag, str):  # never reported: comments are stripped before (their tails kept)
                 continue
             if event == "start":
-                if tag in self.dropped or (self.html and _hidden(el)):
+                if tag in self.dropped or (self.html and _hidden(el)) or el in skip:
                     walk.skip_subtree()
-                    opened.append(False)
+                    opened.append(0)
                     continue
                 if self._is_code_block(el):
                     flush()
                     out.append(Piece("code", self.code_text(el)))
                     walk.skip_subtree()
-                    opened.append(False)
+                    opened.append(0)
                     continue
                 kind = self.fixed.get(tag)
                 if kind is None and tag in self.neutral:
                     kind = kinds[-1]
-                if kind is not None:
+                bits = 0
+                if kind is not None and rows and depth["row"]:
+                    bits = _OPENED_SPACE  # a cell, or a paragraph in one, inside a row read as one line
+                    run.append(" ")
+                elif kind is not None:
+                    if rows and tag == "tr":
+                        kind, bits = kinds[-1], _OPENED_ROW
+                        depth["row"] += 1
                     flush()
                     kinds.append(kind)
+                    bits |= _OPENED_BLOCK
                 elif tag in self.breaks:
-                    run.append(" ")  # a line break inside a paragraph wraps it, like a newline in text
-                opened.append(kind is not None)
-                run.append(el.text or "")
+                    # a line break: html_lines decides whether it wraps or keeps lines apart
+                    run.append(lines.BREAK if self.html else " ")
+                if self.html and tag in lines.BOLD_TAGS:
+                    bits |= _OPENED_BOLD
+                    depth["bold"] += 1
+                elif self.html and tag in lines.EMPHASIS_TAGS:
+                    bits |= _OPENED_ITALIC
+                    depth["italic"] += 1
+                opened.append(bits)
+                add(el.text)
             else:
-                if opened.pop():
+                bits = opened.pop()
+                depth["bold"] -= bool(bits & _OPENED_BOLD)
+                depth["italic"] -= bool(bits & _OPENED_ITALIC)
+                depth["row"] -= bool(bits & _OPENED_ROW)
+                if bits & _OPENED_SPACE:
+                    run.append(" ")
+                if bits & _OPENED_BLOCK:
                     flush()
                     kinds.pop()
                 if el is not root:
-                    run.append(el.tail or "")
+                    add(el.tail)
         flush()
         return out
 
+
+# What an open element started, for its end (the bits of _Walker.pieces' ``opened``).
+_OPENED_BLOCK, _OPENED_SPACE, _OPENED_BOLD, _OPENED_ITALIC, _OPENED_ROW = 1, 2, 4, 8, 16
 
 _KEEP_ALL = _Walker(_FIXED_KINDS, _NEUTRAL_BLOCKS, _CODE_BLOCKS, _DROPPED, frozenset({"br"}), html=True)
 _ARTICLE = _Walker(_TRAFILATURA_KINDS, _TRAFILATURA_NEUTRAL, frozenset(), _TRAFILATURA_DROPPED,
                    frozenset({"lb"}), html=False)
 
 
-def keep_all_pieces(root: Any) -> list[Piece]:
-    """Every block of the page, in document order (the keep-all reading)."""
-    return _KEEP_ALL.pieces(root)
+def keep_all_pieces(root: Any, manual: bool = False) -> list[Piece]:
+    """Every block of the page, in document order (the keep-all reading). ``manual``: a
+    page groff rendered (:func:`looks_like_manual`): every ``<br>`` keeps its lines apart,
+    a table row (groff's layout of a tag and its text, or a row of a table) is one line,
+    and the table of contents is left out, as in the text rendering of the same page."""
+    if not manual:
+        return _KEEP_ALL.pieces(root)
+    return _KEEP_ALL.pieces(root, every_break=True, rows=True, skip=frozenset(lines.groff_contents(root)))
 
 
 def _quiet_trafilatura() -> None:
@@ -311,22 +352,6 @@ def article_pieces(root: Any) -> list[Piece]:
     # iterwalk does not report comments, so their tails would be lost: strip them first
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     return _ARTICLE.pieces(tree)
-
-
-def looks_like_manual(root: Any) -> bool:
-    """A page rendered from a manual by groff (``groff -Thtml``, ``man -Thtml``): its
-    generator says so and it has no ``<article>`` or ``<main>``.
-
-    Such pages are read keep-all even in article mode: on Debian's man pages (German
-    from manpages-de and their English originals) trafilatura drops every section
-    heading (NAME, BESCHREIBUNG, OPTIONEN) and whole option lists, while every block is
-    real text (see the measurements in the commit that introduced this).
-    """
-    generator = " ".join(m.get("content") or "" for m in root.iter("meta")
-                         if (m.get("name") or "").lower() == "generator").lower()
-    if "groff" not in generator:
-        return False
-    return not any(next(root.iter(tag), None) is not None for tag in _ARTICLE_MARKUP)
 
 
 def _words(text: str) -> list[str]:
@@ -392,12 +417,13 @@ class HtmlReader(Reader):
             raise InputError(f"{source}: has no HTML markup; give an HTML page, or --input-format text "
                              "to read it as plain text")
         root = parse_html(data, source)
-        every = [p for p in keep_all_pieces(root) if clean_inline(p.text)]
+        manual = looks_like_manual(root)
+        every = [p for p in keep_all_pieces(root, manual) if clean_inline(p.text)]
         if not every:
             raise InputError(f"{source}: no text found in this HTML page; check that it is the right file")
         if settings.html_keep_all:
             return Extraction(every, "blocks", ())
-        if looks_like_manual(root):
+        if manual:
             return Extraction(every, "blocks", ("a manual rendered by groff: every block kept",))
         main = [p for p in article_pieces(root) if clean_inline(p.text)]
         total = sum(len(_words(p.text)) for p in every)
