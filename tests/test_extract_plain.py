@@ -268,3 +268,97 @@ def test_real_man_page_wrapped_gives_the_wide_renderings_sentences(tmp_path: Pat
     assert len(missing) <= 0.02 * len(prose), missing[:5]
     today = [s for s in _sentences(wrapped, lang, "lines") if len(s.split()) >= 4 and s[-1] in ".:!?"]
     assert sum(s not in reference for s in today) > 0.3 * len(today)  # what line-by-line reading gave
+
+
+# --- no-fill lines among wrapped prose (man pages at 78 columns) ------------------------------
+
+_PROSE = ("The preferences file controls which versions of packages will be selected for installation "
+          "when several versions are available from the configured sources, and it is read at start.")
+
+
+def _wrapped_at(text: str, width: int, indent: int) -> str:
+    return textwrap.fill(text, width, initial_indent=" " * indent, subsequent_indent=" " * indent)
+
+
+def test_field_records_stay_apart_however_long() -> None:
+    """Two lines that both start with a field name are records (apt preferences, control
+    files, a program's field list), even when the first is long enough to look wrapped."""
+    doc = "\n".join([
+        _wrapped_at(_PROSE, 78, 7), "",
+        "           Explanation: Uninstall or do not install any Debian-originated",
+        "           Explanation: package versions other than those in the stable",
+        "           Package: *",
+        "           Pin: release a=stable",
+        "", _wrapped_at(_PROSE, 78, 7), ""])
+    texts = [t for _, t in _blocks(doc, "wrapped")]
+    assert "Explanation: Uninstall or do not install any Debian-originated" in texts
+    assert "Explanation: package versions other than those in the stable" in texts
+    assert "Package: *" in texts and texts.count(" ".join(_PROSE.split())) == 2
+
+
+def _justify(text: str, width: int, indent: int) -> list[str]:
+    """``text`` wrapped and justified as groff does: spaces added between words until every
+    line but the last is ``width`` wide."""
+    lines = textwrap.wrap(text, width - indent)
+    out = []
+    for line in lines[:-1]:
+        words = line.split()
+        gaps, extra = len(words) - 1, width - indent - len(line)
+        out.append(" " * indent + "".join(w + " " * (1 + extra // gaps + (i < extra % gaps))
+                                          for i, w in enumerate(words[:-1])) + words[-1])
+    return out + [" " * indent + lines[-1]]
+
+
+def test_justified_text_joins_only_full_lines() -> None:
+    """In justified text every wrapped line ends at the width: a no-fill line that ends
+    short of it is no wrap however long (gzip's -l field list, dpkg's debug-level table), and
+    the wide gaps of a justified line are no table columns."""
+    long_words = ("Allgemeine Hilfe zur Benutzung von GNU-Software: https://www.gnu.org/gethelp/ und "
+                  "weitere Verweise stehen im Handbuch der Programme.")
+    doc = "\n".join([*_justify(_PROSE, 78, 7), "", *_justify(_PROSE, 78, 7), "",
+                     "                    1   Generally helpful progress information",
+                     "                    2   Invocation and status of maintainer scripts",
+                     "", *_justify(long_words, 78, 7), ""])
+    blocks = _blocks(doc, "wrapped")
+    texts = [" ".join(t.split()) for _, t in blocks]
+    assert texts.count(" ".join(_PROSE.split())) == 2
+    assert "1 Generally helpful progress information" in texts
+    assert "2 Invocation and status of maintainer scripts" in texts
+    assert blocks[-1][0] == "paragraph" and texts[-1] == long_words
+
+
+def test_synopsis_bars_are_no_table() -> None:
+    """A synopsis's continuation line starting with a bar separates alternatives: it is
+    no table row; a row of two cells is."""
+    from align.extract.plain import Line, is_table
+
+    def line(text: str) -> Line:
+        return Line(0, len(text), text, 0)
+
+    assert not is_table(line("| source pkg [{=pkg_version_number | /target_release}]...  |"))
+    assert not is_table(line("| {-v | --version} |"))
+    assert is_table(line("| Name   | Wert    |"))
+
+
+def test_box_rows_wrapped_over_lines_are_one_row() -> None:
+    """tbl wraps a long cell over several lines between ├──┼──┤ borders: the row is one
+    table line with each cell's text joined."""
+    table = """\
+       ┌────────────┬─────────────────────┐
+       │Setting     │ Meaning             │
+       ├────────────┼─────────────────────┤
+       │OnBootSec=  │ Defines a timer     │
+       │            │ relative to when    │
+       │            │ the machine was     │
+       │            │ booted up.          │
+       ├────────────┼─────────────────────┤
+       │OnCalendar= │ Defines realtime    │
+       │            │ timers.             │
+       └────────────┴─────────────────────┘
+"""
+    doc = "\n".join([_wrapped_at(_PROSE, 78, 7), "", table])
+    rows = [s.text for s in segment(read_document_text(doc, "wrapped")).sentences if s.kind == "table"]
+    assert [" ".join(r.split()) for r in rows if "│" in r and "─" not in r] == [
+        "│Setting │ Meaning │",
+        "│OnBootSec= │ Defines a timer relative to when the machine was booted up. │",
+        "│OnCalendar= │ Defines realtime timers. │"]

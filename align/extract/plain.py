@@ -58,8 +58,17 @@ _CODE_CHARS = frozenset("{}[]()<>=;$|&\\/#*_~^`@")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'»«“”„‘’›‹)\]]*$")
 # How full a line must be, as a share of the width, to count as wrapped when the next
 # word would have fitted (writers who wrap by an optimal-fit program, like fmt, or by
-# hand, leave lines a little short of the width).
+# hand, leave lines a little short of the width). Not in justified text, whose wrapped
+# lines all end at the width (:func:`_justified`).
 _NEAR_FULL = 0.8
+# A record's field name at the start of a line: "Package: *", "Reverse Depends:",
+# "compressed size: 1234" (mail headers, Debian control files, apt preferences, a
+# program's field list): one to three words, the last ending in a colon, then a space or
+# the line's end.
+_FIELD = re.compile(r"(?:[^\W\d][\w&/.-]*[ \t]){0,2}[^\W\d][\w&/.-]*:(?:[ \t]|$)")
+# A pipe table row's cell separators: bars outside brackets and braces (a synopsis's
+# "[{=version | /release}]" alternatives are no cells).
+_BRACKETED = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}")
 # auto: the share of breaks between lines of prose that must be forced by the width,
 # and how many there must be at least, to read a document as wrapped.
 _WRAPPED_SHARE = 0.5
@@ -160,13 +169,38 @@ def is_item(line: Line) -> bool:
     return bool(_ITEM.match(line.body))
 
 
-def is_table(line: Line) -> bool:
-    """A table border, a row of boxed cells, or columns set apart by long runs of spaces."""
+def _pipe_row(body: str) -> bool:
+    """A row of pipe-table cells: starts with a bar and has at least two cells, i.e. three
+    bars outside brackets ("| Name | Wert |"). A synopsis's continuation line
+    ("| source pkg [{=version | /release}]... |") starts with a bar too, but its other bars
+    separate alternatives inside brackets: one "cell", no table."""
+    if not body.startswith("|"):
+        return False
+    flat = body
+    while True:
+        shorter = _BRACKETED.sub("", flat)
+        if shorter == flat:
+            break
+        flat = shorter
+    return flat.count("|") >= 3
+
+
+def is_table(line: Line, justified_width: int = 0) -> bool:
+    """A table border, a row of boxed cells, or columns set apart by long runs of spaces.
+    ``justified_width``: the text is justified at this width, so a line exactly that wide
+    owes its runs of spaces to justification ("Allgemeine      Hilfe      zur"), not to
+    columns."""
     body = line.body
     if _BORDER.fullmatch(body) and any(ch in body for ch in "-=_─━═+|"):
         return True
-    return (bool(_BOX.search(body)) or (body.startswith("|") and body.count("|") >= 2)
-            or len(_COLUMN_GAP.findall(body)) >= 2)
+    if _BOX.search(body) or _pipe_row(body):
+        return True
+    return len(_COLUMN_GAP.findall(body)) >= 2 and not (justified_width and line.width == justified_width)
+
+
+def is_field(line: Line) -> bool:
+    """The line starts with a record's field name ("Package: *", "Reverse Depends:")."""
+    return bool(_FIELD.match(line.body))
 
 
 def is_code(line: Line) -> bool:
@@ -210,6 +244,17 @@ def _forced(line: Line, after: Line, width: int) -> bool:
     return line.width + 1 + _first_word(after) > width
 
 
+def _justified(lines: list[Line], width: int) -> bool:
+    """The text is justified: most lines that the width broke in mid-sentence end exactly
+    at the width (a formatter that justifies pads every wrapped line to it, as ``man``
+    does for many pages; ragged text ends only about one line in a word's length there).
+    Then a line short of the width ended where the writer broke it: a line of a no-fill
+    block (an example, a field list), however long."""
+    forced = [a for a, b in zip(lines, lines[1:])
+              if _prose_pair(a, b) and _forced(a, b, width) and not _SENTENCE_END.search(a.body)]
+    return len(forced) >= _WRAPPED_MIN and sum(a.width == width for a in forced) > 0.5 * len(forced)
+
+
 def _prose_pair(a: Line, b: Line) -> bool:
     """Two consecutive lines that could be one paragraph: same indentation, neither a
     list item start (for the second), table or code line."""
@@ -236,14 +281,17 @@ def choose_layout(lines: list[Line]) -> Layout:
     return Layout("wrapped" if wrapped else "lines", width, forced, len(pairs), chosen=True)
 
 
-def _joins(a: Line, b: Line, width: int, item_column: int | None, first: bool) -> bool:
+def _joins(a: Line, b: Line, width: int, item_column: int | None, first: bool, justified: bool = False) -> bool:
     """Whether the break between ``a`` and ``b`` only wraps a paragraph (wrapped layout).
 
     A line that looks like code (a command's synopsis full of brackets and bars) still
     continues the paragraph when the width forced the break in mid-sentence: a wrapped
-    synopsis is one unit, not one per line. Table lines never join.
+    synopsis is one unit, not one per line. Table lines never join, nor two lines that
+    both start with a field name (records: "Package: *" / "Pin: release a=stable"); in
+    ``justified`` text only a line the width forced or filled continues on the next.
     """
-    if b.blank or a.blank or is_table(a) or is_table(b):
+    full = width if justified else 0
+    if b.blank or a.blank or is_table(a, full) or is_table(b, full) or (is_field(a) and is_field(b)):
         return False
     forced = _forced(a, b, width)
     if (is_code(a) or is_code(b) or is_item(b)) and not (forced and not _SENTENCE_END.search(a.body)):
@@ -254,9 +302,9 @@ def _joins(a: Line, b: Line, width: int, item_column: int | None, first: bool) -
         first_line = first and forced and (b.indent < a.indent <= b.indent + 8 or a.indent < b.indent)
         if not (hanging or first_line):
             return False
-    if forced:
+    if forced or (justified and a.width >= width):
         return True
-    return a.width >= _NEAR_FULL * width and not _SENTENCE_END.search(a.body)
+    return not justified and a.width >= _NEAR_FULL * width and not _SENTENCE_END.search(a.body)
 
 
 def _wraps_on(line: Line, after: Line | None, width: int) -> bool:
@@ -284,6 +332,7 @@ def _group(lines: list[Line], layout: str, width: int) -> list[tuple[str, list[L
     current: list[Line] = []
     kind = "paragraph"
     item_column: int | None = None
+    justified = layout == "wrapped" and _justified(lines, width)
 
     def close() -> None:
         nonlocal current
@@ -297,13 +346,14 @@ def _group(lines: list[Line], layout: str, width: int) -> list[tuple[str, list[L
             continue
         before = lines[i - 1] if i else None
         after = lines[i + 1] if i + 1 < len(lines) else None
-        unit = "table" if is_table(line) else "code" if is_code(line) and not _wraps_on(line, after, width) else None
+        unit = "table" if is_table(line, width if justified else 0) else "code" if is_code(line) and not _wraps_on(line, after, width) else None
         if current and kind in ("paragraph", "item", "heading") and unit != "table":
             if layout == "paragraphs":
                 joins = kind != "heading" and unit is None and (
                     not is_item(line) or _continues(current[-1], line, width))
             else:
-                joins = kind != "heading" and _joins(current[-1], line, width, item_column, len(current) == 1)
+                joins = kind != "heading" and _joins(current[-1], line, width, item_column, len(current) == 1,
+                                                    justified)
             if joins:
                 current.append(line)
                 continue
@@ -323,6 +373,52 @@ def _group(lines: list[Line], layout: str, width: int) -> list[tuple[str, list[L
         current.append(line)
     close()
     return groups
+
+
+_CELL_BAR = frozenset("│┃║|")
+
+
+def _box_rows(group: list[Line], counts) -> list[str]:
+    """A table's lines, a box row's lines made one: where a cell's text runs over several
+    lines (``tbl`` wraps a long cell, and rows are separated by ``├──┼──┤`` borders), the
+    lines between two borders whose bars stand in the same columns are one row, each cell's
+    pieces joined as a paragraph's lines are ("│OnBootSec= │ Defines a timer relative to
+    when the machine was booted up. │"). Borders and rows whose bars do not line up stay
+    as they are: without the column positions the cells cannot be told apart."""
+    out: list[str] = []
+    row: list[str] = []
+
+    def bars(text: str) -> tuple[int, ...]:
+        return tuple(i for i, ch in enumerate(text) if ch in _CELL_BAR)
+
+    def flush() -> None:
+        if len(row) > 1 and len({bars(t) for t in row}) == 1 and len(bars(row[0])) >= 2:
+            cuts = bars(row[0])
+            width = max(len(t) for t in row)
+            texts = [t.ljust(width) for t in row]
+            cells = []
+            for left, right in zip((-1, *cuts), (*cuts, width)):
+                parts = [t[left + 1:right] for t in texts]
+                words = [part.strip() for part in parts if part.strip()]
+                if not words:
+                    cells.append(parts[0].rstrip() and parts[0])
+                    continue
+                lead = parts[0][:len(parts[0]) - len(parts[0].lstrip())] if parts[0].strip() else ""
+                cells.append(lead + join_hyphenated(words, counts) + (" " if right < width and parts[0].endswith(" ") else ""))
+            first = texts[0]
+            out.append("".join(cell + (first[cut] if cut < width else "") for cell, cut in zip(cells, (*cuts, width))).rstrip())
+        else:
+            out.extend(row)
+        row.clear()
+
+    for line in group:
+        if _BORDER.fullmatch(line.body) or not _BOX.search(line.body):
+            flush()
+            out.append(line.text)
+        else:
+            row.append(line.text)
+    flush()
+    return out
 
 
 def read_plain(text: str, layout: str = "auto", typeset: bool = False) -> tuple[Layout, list[Piece]]:
@@ -347,7 +443,9 @@ def read_plain(text: str, layout: str = "auto", typeset: bool = False) -> tuple[
     counts = word_counts(text)
     pieces = []
     for kind, group in _group(lines, chosen.layout, chosen.width):
-        if kind in ("code", "table"):
+        if kind == "table":
+            body = "\n".join(_box_rows(group, counts))
+        elif kind == "code":
             body = "\n".join(line.text for line in group)
         else:
             body = join_hyphenated([line.body for line in group], counts, typeset)
