@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -145,6 +146,42 @@ def test_refinement_keeps_the_news_lead_apart_on_the_sample_pair() -> None:
     refined = align_files(str(src), str(tgt), "de", "en", config=SearchConfig(refine=True))
     assert refined.beads == plain.beads  # the English lead restates the story but is its own paragraph
     assert refined.settings["search"]["refine"] is True
+
+
+def test_an_unmatched_sentence_is_absorbed_only_when_the_lengths_allow_it() -> None:
+    """No paragraphs known (one sentence a line): the clause level links a clause of an
+    unmatched 200-character sentence with its neighbour's translation. Taking it in would
+    make the target twice the source's length (z about 5): it stays unmatched. A short
+    unmatched piece (a sentence split in two on one side) is still taken in."""
+    beads = [B([], [0]), B([0], [1]), B([1], [2])]
+    clauses = [B([0], [0, 1]), B([1], [2]), B([2], [3])]  # target clause 0 (sentence 0) goes with source 0
+    owners = ([0, 0, 1], [0, 0, 1, 2])
+    long_lead = (np.array([180.0, 300.0]), np.array([200.0, 190.0, 310.0]))
+    kept = refine_beads(beads, clauses, *owners, lengths=long_lead, absorb_z=2.58)
+    assert [(b.src, b.tgt) for b in kept] == [((), (0,)), ((0,), (1,)), ((1,), (2,))]
+    split = (np.array([180.0, 300.0]), np.array([40.0, 150.0, 310.0]))  # 40 + 150 characters for 180
+    merged = refine_beads(beads, clauses, *owners, lengths=split, absorb_z=2.58)
+    assert [(b.src, b.tgt) for b in merged] == [((0,), (0, 1)), ((1,), (2,))]
+    assert refine_beads(beads, clauses, *owners) == merged  # no lengths given: no check (the old rule)
+
+
+@pytest.mark.parametrize("refine", [True, False])
+def test_sample_pair_one_sentence_a_line_leaves_the_adaptation_unmatched(tmp_path, refine: bool) -> None:
+    """Issue 18, item 1: given one sentence a line (no paragraph hints), the German
+    article's nine translated sentences pair 1-1 with their English originals; the English
+    lead, the three Yun Sun sentences and the German closing sentences stay unmatched."""
+    from align.api import align_texts, prepare
+    from align.read import read_document
+
+    lines = []
+    for path, lang in ((SAMPLES / "000_b5ea64c99ab2f47c.txt", "de"), (SAMPLES / "001_aab225ae7d9de552.txt", "en")):
+        doc = prepare(read_document(str(path), lang))
+        lines.append("\n".join(s.text for s in doc.sentences) + "\n")
+    alignment = align_texts(lines[0], lines[1], "de", "en", presegmented=True, config=SearchConfig(refine=refine))
+    expected = [((), (0,)), ((0,), (1,)), ((1,), (2,)), ((2,), (3,)), ((3,), (4,)), ((), (5,)), ((), (6,)),
+                ((), (7,)), ((4,), (8,)), ((5,), (9,)), ((6,), (10,)), ((7,), (11,)), ((8,), (12,)),
+                ((9,), ()), ((10,), ()), ((11,), ()), ((12,), ()), ((13,), ())]
+    assert [(b.src, b.tgt) for b in alignment.beads] == expected
 
 
 @pytest.mark.parametrize("src, tgt", [

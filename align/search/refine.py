@@ -36,7 +36,7 @@ from align.search.band import Band
 from align.settings import SearchConfig
 from align.types import Bead
 
-__all__ = ["part_band", "refine_alignment", "refine_beads"]
+__all__ = ["length_z", "part_band", "refine_alignment", "refine_beads"]
 
 
 def refine_alignment(
@@ -61,12 +61,47 @@ def refine_alignment(
     if all(len(p) == 1 for p in src_parts) and all(len(p) == 1 for p in tgt_parts):
         return list(beads)  # no sentence has a clause boundary: nothing to learn
     src_owner, tgt_owner = part_owners(src_parts), part_owners(tgt_parts)
+    src_part_len, tgt_part_len = part_lengths(src_parts), part_lengths(tgt_parts)
     clause_beads = align_windows(
-        part_windows[0], part_windows[1], part_lengths(src_parts), part_lengths(tgt_parts),
+        part_windows[0], part_windows[1], src_part_len, tgt_part_len,
         replace(config, refine=False),
         band=part_band(beads, src_owner, tgt_owner, config.clause_margin),
     )
-    return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks)
+    lengths = (_sentence_lengths(src_part_len, src_owner), _sentence_lengths(tgt_part_len, tgt_owner))
+    return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks,
+                        lengths=lengths, absorb_z=config.absorb_z)
+
+
+def _sentence_lengths(part_len: np.ndarray, owner: Sequence[int]) -> np.ndarray:
+    """Characters per sentence, from its parts' lengths."""
+    owner = np.asarray(owner, np.int64)
+    return np.bincount(owner, weights=np.asarray(part_len, np.float64), minlength=int(owner.max()) + 1 if len(owner) else 0)
+
+
+def length_z(src_chars: float, tgt_chars: float, ratio: float) -> float:
+    """Gale and Church's length statistic of a bead: how many standard deviations the
+    target's length lies from ``ratio`` times the source's (variance 6.8 per character,
+    their figure), 0 for an empty bead."""
+    total = src_chars + tgt_chars / ratio
+    if total <= 0:
+        return 0.0
+    return (tgt_chars - ratio * src_chars) / float(np.sqrt(6.8 * total / 2))
+
+
+def _absorbs_plausibly(group: Sequence[Bead], lengths: tuple[np.ndarray, np.ndarray], ratio: float,
+                       absorb_z: float) -> bool:
+    """Whether merging ``group`` (consecutive beads, at least one without counterpart on a
+    side) gives a bead whose lengths the length model finds plausible (``|z| <= absorb_z``)
+    or more plausible than the matched beads alone (see ``SearchConfig.absorb_z``)."""
+    src_len, tgt_len = lengths
+
+    def z(beads: Sequence[Bead]) -> float:
+        return abs(length_z(sum(src_len[i] for b in beads for i in b.src),
+                            sum(tgt_len[j] for b in beads for j in b.tgt), ratio))
+
+    merged = z(group)
+    matched = [b for b in group if b.src and b.tgt]
+    return merged <= absorb_z or (bool(matched) and merged <= z(matched))
 
 
 def _is_plain(bead: Bead) -> bool:
@@ -95,13 +130,19 @@ def refine_beads(
     tgt_owner: Sequence[int],
     src_breaks: np.ndarray | None = None,
     tgt_breaks: np.ndarray | None = None,
+    *,
+    lengths: tuple[np.ndarray, np.ndarray] | None = None,
+    absorb_z: float = float("inf"),
 ) -> list[Bead]:
     """Merge consecutive sentence ``beads`` where ``clause_beads`` show content crossing.
 
     ``clause_beads`` align clauses; ``src_owner[c]`` / ``tgt_owner[c]`` is the sentence
     that clause ``c`` belongs to. ``*_breaks[k]`` (optional) is true when a paragraph ends
-    after sentence ``k``. A merged bead's score is the mean of its matched parts' scores
-    weighted by their sentence counts (0.0 if none matched).
+    after sentence ``k``. ``lengths`` (characters per sentence of each side) with
+    ``absorb_z``: a merge that would take in a bead without counterpart must give a bead
+    of plausible lengths (:func:`_absorbs_plausibly`); without ``lengths`` no such check.
+    A merged bead's score is the mean of its matched parts' scores weighted by their
+    sentence counts (0.0 if none matched).
     """
     beads = list(beads)
     if len(beads) < 2:
@@ -114,6 +155,9 @@ def refine_beads(
         for j in b.tgt:
             bead_of_tgt[j] = k
     protected = _protected_cuts(beads, src_breaks, tgt_breaks)
+    ratio = 1.0
+    if lengths is not None and lengths[0].sum() > 0 and lengths[1].sum() > 0:
+        ratio = float(lengths[1].sum() / lengths[0].sum())
     joined = [False] * (len(beads) - 1)  # joined[k]: the cut between beads k and k + 1 goes
     for cb in clause_beads:
         if not cb.src or not cb.tgt:
@@ -122,6 +166,10 @@ def refine_beads(
         lo, hi = min(touched), max(touched)
         if lo == hi or all(_is_plain(beads[k]) for k in touched) or any(protected[lo:hi]):
             continue
+        span = beads[lo:hi + 1]
+        if (lengths is not None and any(not (b.src and b.tgt) for b in span)
+                and not _absorbs_plausibly(span, lengths, ratio, absorb_z)):
+            continue  # an unmatched sentence of an adapted translation, not part of its neighbour
         for k in range(lo, hi):
             joined[k] = True
     out: list[Bead] = []
