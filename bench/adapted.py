@@ -33,8 +33,8 @@ from pathlib import Path
 if not __package__:  # run as a file: see bench/__init__.py
     sys.exit("bench/adapted.py: run it from the repository root as a module: python -m bench.adapted")
 
-from bench.adapted_build import Variant, build_variants  # noqa: E402
-from bench.align_quality import SETS, versions  # noqa: E402
+from bench.adapted_build import Variant, build_variants
+from bench.align_quality import SETS, versions
 
 HERE = Path(__file__).resolve().parent
 VARIANTS = ("faithful", "adapted", "adapted+moved")
@@ -49,7 +49,7 @@ SYSTEMS: dict[str, list[str] | None] = {
 
 def has_monotone(env: dict[str, str]) -> bool:
     """Whether this checkout's ``align pair`` has ``--monotone`` (issue 18 item 3)."""
-    proc = subprocess.run([sys.executable, "-m", "align", "pair", "--help"], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-m", "align", "pair", "--help"], capture_output=True, text=True, env=env, check=False)
     return "--monotone" in proc.stdout
 
 
@@ -69,7 +69,7 @@ def run_one(cmd: list[str], out: Path, gold: Path, env: dict[str, str]) -> dict:
     from align.evaluate import read_beads, score
 
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[2:5])} failed: {proc.stderr.strip()}")

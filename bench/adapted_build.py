@@ -79,11 +79,11 @@ def _first_position(gold: Sequence[BeadIds], side: int, n: int) -> list[int]:
 
 def _insert_start(rng: random.Random, n: int, count: int, at: int, min_distance: int) -> int:
     """A start for ``count`` consecutive sentences, each ``min_distance`` or more from ``at``."""
-    allowed = [s for s in range(0, n - count + 1) if s + count - 1 <= at - min_distance or s >= at + min_distance]
+    allowed = [s for s in range(n - count + 1) if s + count - 1 <= at - min_distance or s >= at + min_distance]
     if allowed:
         return rng.choice(allowed)
     # a document too short for the distance (tests): the farthest start
-    return max(range(0, max(n - count, 0) + 1), key=lambda s: min(abs(s - at), abs(s + count - 1 - at)))
+    return max(range(max(n - count, 0) + 1), key=lambda s: min(abs(s - at), abs(s + count - 1 - at)))
 
 
 def adapt(
@@ -199,7 +199,7 @@ def finish(state: _State) -> Variant:
 
 
 def build_variants(
-    src: Sequence[str], tgt: Sequence[str], gold: Sequence[BeadIds], seed: int, **kwargs: int | float,
+    src: Sequence[str], tgt: Sequence[str], gold: Sequence[BeadIds], seed: int, **kwargs: float,
 ) -> dict[str, Variant]:
     """The "adapted" and "adapted+moved" variants of one pair, deterministic for ``seed``.
 
