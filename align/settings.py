@@ -52,7 +52,7 @@ class SearchConfig:
     least ``clause_min_chars`` characters, :mod:`align.segment.clauses`) and merge
     consecutive beads where clauses cross their boundary (:mod:`align.search.refine`). It
     makes the beads the smallest units whose two sides say the same thing, as hand-made
-    gold standards do (Text+Berg dev strict F1 0.884 -> 0.910), for about a fifth more
+    gold standards do (Text+Berg dev strict F1 0.879 -> 0.914), for about a fifth more
     time: with use-m3 the clause vectors come from the sentences' own pass, and the clause
     search looks only ``clause_margin`` clauses around the sentence path. It is applied
     by the pipeline (:func:`align.api.align_documents`), not by :func:`align_windows`,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,3 +154,35 @@ def test_clause_ends_reads_the_last_mark_before_closing_quotes() -> None:
     lines = ["Literatur :", 'Er sagte: "so;"', "Ende.", "Frage?", "Liste,", "", "« Zitat » :", "ohne Zeichen"]
     doc = presegmented(read_text("\n".join(lines), "de"))
     assert clause_ends(doc).tolist() == [True, True, False, False, True, False, True, False]
+
+
+def test_rival_means_are_the_next_best_matches_of_each_sentence() -> None:
+    from align.search.aligner import _rival_means
+    from align.search.scoring import band_dots
+
+    rng = np.random.default_rng(0)
+    src = rng.normal(size=(3, 4))
+    tgt = rng.normal(size=(4, 4))
+    src /= np.linalg.norm(src, axis=1, keepdims=True)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    band = Band.full(3, 4)
+    rivals_src, rivals_tgt = _rival_means(band_dots(src, tgt, 1, 1, band), band)
+    dense = src @ tgt.T
+    expected_src = [np.sort(row)[::-1][1:4].mean() for row in dense]
+    expected_tgt = [np.sort(col)[::-1][1:4].mean() for col in dense.T]
+    assert rivals_src == pytest.approx(expected_src, abs=1e-4)  # band_dots rounds its factors (align/exact.py)
+    assert rivals_tgt == pytest.approx(expected_tgt, abs=1e-4)
+
+
+def test_a_sentence_that_matches_its_neighbours_alike_is_cheap_to_leave_out() -> None:
+    """An added sentence of an adapted translation resembles its same-topic neighbours about
+    equally: a good best match that does not stand out costs little to skip; a distinct one
+    of the same quality costs the full price."""
+    from align.search.aligner import _skip_costs
+
+    best = np.array([0.6, 0.6, 0.6, 0.6])
+    rivals = np.array([0.2, 0.2, 0.58, np.nan])  # typical, typical, no better than its rivals, no rival
+    cost = _skip_costs(best, rivals, floor=0.1, typical=0.6, cost=0.3)
+    assert cost[0] == pytest.approx(-0.3) and cost[1] == pytest.approx(-0.3)
+    assert cost[2] == pytest.approx(-0.3 * 0.02 / 0.4, abs=1e-9)  # lead 0.02 of a typical 0.4
+    assert cost[3] == pytest.approx(-0.3)

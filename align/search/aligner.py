@@ -44,13 +44,47 @@ def _random_baseline(src: np.ndarray, tgt: np.ndarray, best_src: np.ndarray, bes
 _MIN_SPREAD = 0.05  # a floor for the spread, for pairs of documents with almost nothing in common
 
 
-def _skip_costs(best: np.ndarray, floor: float, typical: float, cost: float) -> np.ndarray:
-    """Cost of leaving each sentence unmatched, from how well it matches anything nearby.
+#: How many next-best matches a sentence's best match is compared with (:func:`_rival_means`).
+_RIVALS = 3
 
-    ``cost`` is in cosine units: the full cost for a sentence whose best match is typical.
+
+def _skip_costs(best: np.ndarray, rivals: np.ndarray, floor: float, typical: float, cost: float) -> np.ndarray:
+    """Cost of leaving each sentence unmatched, from how well and how distinctly it matches
+    anything nearby.
+
+    ``cost`` is in cosine units: the full cost for a sentence whose best match is typical
+    and stands out from its rivals (``rivals``: the mean of its next-best matches, nan when
+    it has none) as much as a typical sentence's does. Why the second factor: a sentence
+    an adapted translation added (a quote, a line from elsewhere in the story) resembles
+    its same-topic neighbours about equally, so its best match is good but not distinct;
+    charging it the full price made the search take it into a neighbouring bead rather
+    than leave it out (bench/RESULTS.md, 2026-12-07).
     """
     quality = np.clip((best - floor) / max(typical - floor, 1e-6), 0.0, 1.0)
-    return -cost * quality
+    lead = best - np.where(np.isnan(rivals), floor, rivals)
+    distinct = np.clip(lead / max(float(np.median(lead)), 1e-6), 0.0, 1.0)
+    return -cost * np.minimum(quality, distinct)
+
+
+def _rival_means(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of each source and target sentence's 2nd to ``_RIVALS + 1``-th best 1-1
+    cosine within the band (nan for a sentence with no second candidate)."""
+    ok = cos > NEG / 2
+    rows = -np.sort(-np.where(ok, cos, -np.inf), axis=1)[1:, 1:1 + _RIVALS]
+    finite = np.isfinite(rows)
+    count = finite.sum(axis=1)
+    src = np.where(count > 0, np.where(finite, rows, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
+    cols = (band.lo[:, None] + np.arange(cos.shape[1])[None, :])[ok]
+    vals = cos[ok]
+    order = np.lexsort((-vals, cols))
+    cols, vals = cols[order], vals[order]
+    rank = np.arange(len(cols)) - np.searchsorted(cols, cols, side="left")
+    keep = (rank >= 1) & (rank <= _RIVALS)
+    m = band.m
+    sums = np.bincount(cols[keep], weights=vals[keep], minlength=m + 1)[1:]
+    counts = np.bincount(cols[keep], minlength=m + 1)[1:]
+    tgt = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return src, tgt
 
 
 def _best_matches(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +151,10 @@ def align_windows(
     elif band.n != n or band.m != m:
         raise ValueError(f"the band is for {band.n} x {band.m} sentences, the documents have {n} x {m}")
 
-    best_src, best_tgt = _best_matches(band_dots(src1, tgt1, 1, 1, band), band)
+    cos11 = band_dots(src1, tgt1, 1, 1, band)
+    best_src, best_tgt = _best_matches(cos11, band)
+    rivals_src, rivals_tgt = _rival_means(cos11, band)
+    del cos11
     baseline = _random_baseline(src1, tgt1, best_src, best_tgt)
     typical = float(np.median(np.concatenate([best_src, best_tgt])))
     spread = max(typical - baseline, _MIN_SPREAD)  # the unit of every cost (see SearchConfig)
@@ -139,8 +176,8 @@ def align_windows(
             words_src = _band_has(src_content, a, band, src_side=True)
             words_tgt = _band_has(tgt_content, b, band, src_side=False)
             scores[t][words_src != words_tgt] = NEG
-    src_skip = _skip_costs(best_src, baseline, typical, config.skip * spread)
-    tgt_skip = _skip_costs(best_tgt, baseline, typical, config.skip * spread)
+    src_skip = _skip_costs(best_src, rivals_src, baseline, typical, config.skip * spread)
+    tgt_skip = _skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread)
 
     path = best_path(band, types, scores, src_skip, tgt_skip)
     beads = []
