@@ -27,6 +27,7 @@ from align.hints import clause_ends, paragraph_breaks
 from align.langcheck import UNDETERMINED, refuse_unknown_language, settle_language
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows, refine_alignment
+from align.search.moved import find_moved, unmatched_ids
 from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
@@ -94,6 +95,22 @@ def has_words(texts: list[str]) -> np.ndarray:
     return np.array([any(ch.isalnum() for ch in t) for t in texts], dtype=bool)
 
 
+def _find_moved(beads: list, encoder: Encoder, src_texts: list[str], tgt_texts: list[str], src_len: np.ndarray,
+                tgt_len: np.ndarray, config: SearchConfig, progress: Progress) -> list:
+    """Moved passages among the sentences the monotone search left unmatched
+    (:mod:`align.search.moved`). Only those sentences' windows are embedded again (few
+    sentences, and the embedding cache has them): the documents' windows were freed after
+    the search, and keeping them would raise a long document's peak memory."""
+    src_ids, tgt_ids = unmatched_ids(beads)
+    if len(src_ids) < 2 or len(tgt_ids) < 2:
+        return beads
+    progress(f"looking for moved passages among {len(src_ids)} + {len(tgt_ids)} unmatched sentences")
+    k = config.max_window
+    src_windows = encoder.encode_windows([src_texts[i] for i in src_ids], k)
+    tgt_windows = encoder.encode_windows([tgt_texts[j] for j in tgt_ids], k)
+    return find_moved(beads, src_windows, tgt_windows, src_len, tgt_len, config)
+
+
 def align_documents(
     src: Document,
     tgt: Document,
@@ -142,6 +159,8 @@ def align_documents(
         progress("refining at clause level")
         beads = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
                                  *breaks)
+    if config.moved and beads:
+        beads = _find_moved(beads, encoder, src_texts, tgt_texts, src_len, tgt_len, config, progress)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,

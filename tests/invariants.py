@@ -5,7 +5,8 @@ the fuzzer can count and show failures and the tests can simply call them:
 
 - segmentation: spans index the text, are trimmed, ordered, never cross a line break, and
   cover every non-whitespace character (presegmented: one sentence per line, as given);
-- alignment: every sentence of both sides is in exactly one bead, in order;
+- alignment: every sentence of both sides is in exactly one bead, each bead a run of
+  consecutive sentences per side (beads in document order except moved passages);
 - exports: TMX is well-formed, valid against the TMX 1.4b DTD and reads back to the
   aligned text minus the characters XML forbids (which are counted); TSV, JSON Lines,
   Moses and bead files give back the texts and ids they were written from.
@@ -80,7 +81,8 @@ def check_presegmented(doc: Document) -> None:
 
 
 def check_partition(alignment: Alignment) -> None:
-    """Every sentence of both sides in exactly one bead, in document order; scores in [0, 1]."""
+    """Every sentence of both sides in exactly one bead (a run of consecutive sentences per
+    side), beads with source sentences in source order; scores in [0, 1]."""
     beads = alignment.beads
     for k, b in enumerate(beads):
         if not b.src and not b.tgt:
@@ -89,12 +91,19 @@ def check_partition(alignment: Alignment) -> None:
             _fail(f"bead {k} score {b.score!r} is not a number")
         if not (0.0 <= b.score <= 1.0):
             _fail(f"bead {k} score {b.score} outside [0, 1]")
-    src = [i for b in beads for i in b.src]
-    tgt = [j for b in beads for j in b.tgt]
-    if src != list(range(len(alignment.src.sentences))):
-        _fail(f"source ids in beads {src[:20]}... are not 0..{len(alignment.src.sentences) - 1} once each, in order")
-    if tgt != list(range(len(alignment.tgt.sentences))):
-        _fail(f"target ids in beads {tgt[:20]}... are not 0..{len(alignment.tgt.sentences) - 1} once each, in order")
+    for side, ids, n in (("source", [b.src for b in beads], len(alignment.src.sentences)),
+                         ("target", [b.tgt for b in beads], len(alignment.tgt.sentences))):
+        for k, run in enumerate(ids):
+            if run and list(run) != list(range(run[0], run[0] + len(run))):
+                _fail(f"bead {k}'s {side} ids {list(run)} are not consecutive and increasing")
+        flat = sorted(i for run in ids for i in run)
+        if flat != list(range(n)):
+            _fail(f"{side} ids in beads {flat[:20]}... are not 0..{n - 1} once each")
+    # source order: every bead with source sentences after the previous one's (moved
+    # passages stand at their source position; only target ids may be out of order)
+    starts = [b.src[0] for b in beads if b.src]
+    if starts != sorted(starts):
+        _fail(f"beads with source sentences are not in source order: {starts[:20]}...")
 
 
 def side_text(alignment: Alignment, ids: tuple[int, ...], side: str) -> str:

@@ -108,6 +108,11 @@ Refine = Annotated[bool, typer.Option(
     help="Also align clause by clause and merge beads whose clauses cross (more accurate n-m beads); "
          "--no-refine aligns sentences only, about a fifth faster.",
 )]
+Monotone = Annotated[bool, typer.Option(
+    "--monotone",
+    help="Only the monotone alignment: do not look for moved passages (unmatched runs that translate each other "
+         "elsewhere in the documents, aligned out of order).",
+)]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")]
 
 # --- outputs ---------------------------------------------------------------------------
@@ -134,12 +139,12 @@ def read_settings(input_format: str = "auto", layout: LayoutChoice | str = "auto
 def align_settings(
     *, model: str, presegmented: bool, max_align: int, refine: bool, no_cache: bool, max_input_mb: Optional[float],
     input_format: str = "auto", layout: LayoutChoice | str = "auto", html_keep_all: bool = False,
-    no_lang_check: bool = False,
+    no_lang_check: bool = False, monotone: bool = False,
 ) -> AlignSettings:
     """The settings a run is made with, from the options every aligning command shares."""
     return AlignSettings(
         model=model,
-        search=SearchConfig(max_align=max_align, refine=refine),
+        search=SearchConfig(max_align=max_align, refine=refine, moved=not monotone),
         presegmented=presegmented,
         cache=not no_cache,
         max_input_bytes=input_limit(max_input_mb),
@@ -155,6 +160,7 @@ ALIGNING_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("model", Model, DEFAULT_MODEL),
     ("max_align", MaxAlign, DEFAULTS.search.max_align),
     ("refine", Refine, DEFAULTS.search.refine),
+    ("monotone", Monotone, not DEFAULTS.search.moved),
     ("no_cache", NoCache, not DEFAULTS.cache),
     ("max_input_mb", MaxInputMb, None),
     ("input_format", InputFormat, DEFAULTS.read.input_format),

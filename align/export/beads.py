@@ -1,15 +1,17 @@
 """Bead files: the format ``align eval`` and the field's scorers (Vecalign, Bertalign) read.
 
-One bead per line, in document order, ``[src ids]:[tgt ids]:score``::
+One bead per line, ``[src ids]:[tgt ids]:score``::
 
     [0]:[0]:0.912
     [1,2]:[1]:0.805
     []:[2]:0.0
     [3]:[]:0.0
 
-Every sentence of both documents must be in exactly one bead, and the ids read in bead
-order must run 0, 1, 2, … on each side; otherwise a scorer's numbers would be quietly
-wrong. :func:`check_beads` verifies that before anything is written and raises
+Beads are in document order, except the beads of a moved passage (:mod:`align.search.moved`),
+which stand at their source position with target ids out of order. Every sentence of both
+documents must be in exactly one bead, and a bead's ids on each side must be consecutive
+and increasing; otherwise a scorer's numbers would be quietly wrong.
+:func:`check_beads` verifies that before anything is written and raises
 :class:`~align.errors.AlignError` naming the first problem. ``scores=False`` drops the
 third field (the gold-file form).
 """
@@ -26,31 +28,34 @@ from align.types import Alignment, Bead
 
 
 def _check_side(beads: Sequence[Bead], side: str, n_sentences: int) -> None:
-    expected = 0
+    what = "source" if side == "src" else "target"
+    seen = [False] * n_sentences
     for k, bead in enumerate(beads):
-        for i in getattr(bead, side):
-            if i != expected or i >= n_sentences:
-                what = "source" if side == "src" else "target"
-                if i >= n_sentences or i < 0:
-                    problem = f"bead {k} refers to {what} sentence {i}, but there are only {n_sentences}"
-                elif i < expected:
-                    problem = f"{what} sentence {i} appears again (or out of order) in bead {k}"
-                else:
-                    problem = f"{what} sentence {expected} is in no bead (bead {k} jumps to {i})"
-                raise AlignError(
-                    f"cannot write beads: {problem}; every sentence must be in exactly one bead, in document order"
-                )
-            expected += 1
-    if expected != n_sentences:
-        what = "source" if side == "src" else "target"
-        raise AlignError(
-            f"cannot write beads: {what} sentences {expected}..{n_sentences - 1} are in no bead; "
-            "every sentence must be in exactly one bead, in document order"
-        )
+        ids = getattr(bead, side)
+        for i in ids:
+            if i >= n_sentences or i < 0:
+                problem = f"bead {k} refers to {what} sentence {i}, but there are only {n_sentences}"
+            elif seen[i]:
+                problem = f"{what} sentence {i} appears again in bead {k}"
+            else:
+                seen[i] = True
+                continue
+            raise AlignError(f"cannot write beads: {problem}; every sentence must be in exactly one bead")
+        if any(b != a + 1 for a, b in zip(ids, ids[1:])):
+            raise AlignError(f"cannot write beads: bead {k}'s {what} ids {list(ids)} are not consecutive and "
+                             "increasing; a bead holds a run of sentences")
+    missing = [i for i, hit in enumerate(seen) if not hit]
+    if missing:
+        run_end = missing[0]
+        while run_end + 1 < n_sentences and not seen[run_end + 1]:
+            run_end += 1
+        which = f"sentence {missing[0]} is" if run_end == missing[0] else f"sentences {missing[0]}..{run_end} are"
+        raise AlignError(f"cannot write beads: {what} {which} in no bead; every sentence must be in exactly one bead")
 
 
 def check_beads(alignment: Alignment) -> None:
-    """Raise AlignError unless the beads partition both documents' sentences in order."""
+    """Raise AlignError unless the beads partition both documents' sentences (each bead a
+    run of consecutive sentences per side; the beads themselves in any order)."""
     for k, bead in enumerate(alignment.beads):
         if not bead.src and not bead.tgt:
             raise AlignError(f"cannot write beads: bead {k} is empty on both sides; it aligns nothing")

@@ -18,6 +18,8 @@ escapes too: JSON allows them raw, but readers that split lines the Unicode way
 included by default (``unmatched="skip"`` leaves them out). ``kind`` is what the bead
 holds (:meth:`align.types.Alignment.content`): ``text``, or ``code``/``table``/``identical``
 for commands, table rows and lines left untranslated, which a translation memory may leave out.
+Lines follow the bead order: source order, with a moved passage's beads at their source
+position, so ``tgt_ids`` may go back (:mod:`align.search.moved`; ``--monotone`` never does).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ lines, and only aligned beads (both sides non-empty) can be written. A multi-sen
 side becomes one line, its sentences joined by one space. Line breaks inside a sentence
 (LF, CR, VT, FF, NEL, U+2028/U+2029 and the other characters :meth:`str.splitlines`
 splits on) would shift every following line, so each is replaced by a space and counted in
-:attr:`ExportResult.replaced_chars`.
+:attr:`ExportResult.replaced_chars`. Lines follow the bead order (source order; a moved
+passage's target lines come from elsewhere in the target document, :mod:`align.search.moved`).
 
 Two files cannot go to standard output: exporting to ``None``/``"-"`` is an
 :class:`~align.errors.OutputError` that says to give an output path. The two files change

@@ -29,6 +29,9 @@ Choices, and why:
 - A unit whose sides are code, table rows or the same words in both languages (commands,
   names left untranslated) gets ``<prop type="x-align-kind">code</prop>`` (``table``,
   ``identical``), so a TM import can leave it out; ordinary text has no such prop.
+- Units follow the bead order: source order, with a moved passage's units at their source
+  position, so ``x-align-tgt-ids`` may go back (:mod:`align.search.moved`; ``--monotone``
+  never does). A TM does not care about unit order.
 - A multi-sentence side is one ``seg``: its sentences joined by a single space, which is
   what a translation memory wants (one unit, one segment per language).
 - ``tuv+`` allows a unit with one variant, so ``unmatched="include"`` writes an

@@ -14,7 +14,9 @@ escaped the "linear TSV" way, which is lossless and what PostgreSQL ``COPY`` and
 TSV tools read: backslash → ``\\\\``, tab → ``\\t``, LF → ``\\n``, CR → ``\\r``
 (:func:`unescape_field` reverses it). Other characters, control characters included, are
 written as they are. Unmatched beads are included by default
-(``unmatched="skip"`` leaves them out): a TSV is for looking at everything.
+(``unmatched="skip"`` leaves them out): a TSV is for looking at everything. Rows follow
+the bead order: source order, with a moved passage's beads at their source position, so
+``tgt_ids`` may go back (:mod:`align.search.moved`; ``--monotone`` never does).
 """
 
 from __future__ import annotations
