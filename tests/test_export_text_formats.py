@@ -140,19 +140,6 @@ def test_format_bead_examples() -> None:
     assert format_bead(Bead((1,), (1,), 1)) == "[1]:[1]:1.0"
 
 
-@pytest.mark.parametrize(
-    "beads, message",
-    [
-        ((Bead((0,), (0,)), Bead((2,), (1,))), "source sentence 1 is in no bead"),
-        ((Bead((0,), (0,)), Bead((0, 1, 2), (1,))), "source sentence 0 appears again"),
-        ((Bead((1,), (0,)), Bead((0, 2), (1,))), "bead 1's source ids [0, 2] are not consecutive"),
-        ((Bead((0,), (0,)), Bead((2, 1), (1,))), "bead 1's source ids [2, 1] are not consecutive"),
-        ((Bead((0,), (0,)), Bead((1, 2), (1,)), Bead((3,), ())), "refers to source sentence 3, but there are only 3"),
-        ((Bead((0,), (0,)),), "source sentences 1..2 are in no bead"),
-        ((Bead((0, 1, 2), (0,)),), "target sentences 1..1 are in no bead"),
-        ((Bead((0,), (0,)), Bead((), ()), Bead((1, 2), (1,))), "bead 1 is empty on both sides"),
-    ],
-)
 def test_beads_out_of_order_are_written_as_given(tmp_path: Path) -> None:
     """A moved passage's beads stand out of order (align.search.moved): still a valid bead
     file, written in the given order and read back the same."""
@@ -164,6 +151,19 @@ def test_beads_out_of_order_are_written_as_given(tmp_path: Path) -> None:
     assert read_beads(out) == [(b.src, b.tgt) for b in beads]
 
 
+@pytest.mark.parametrize(
+    "beads, message",
+    [
+        ((Bead((0,), (0,)), Bead((2,), (1,))), "source sentence 1 is in no bead"),
+        ((Bead((0,), (0,)), Bead((0, 1, 2), (1,))), "source sentence 0 appears again"),
+        ((Bead((1,), (0,)), Bead((0, 2), (1,))), "bead 1's source ids [0, 2] are not consecutive"),
+        ((Bead((0,), (0,)), Bead((2, 1), (1,))), "bead 1's source ids [2, 1] are not consecutive"),
+        ((Bead((0,), (0,)), Bead((1, 2), (1,)), Bead((3,), ())), "refers to source sentence 3, but there are only 3"),
+        ((Bead((0,), (0,)),), "source sentences 1..2 are in no bead"),
+        ((Bead((0, 1, 2), (0,)),), "target sentence 1 is in no bead"),
+        ((Bead((0,), (0,)), Bead((), ()), Bead((1, 2), (1,))), "bead 1 is empty on both sides"),
+    ],
+)
 def test_beads_validation(tmp_path: Path, beads: tuple[Bead, ...], message: str) -> None:
     a = Alignment(make_doc(["a", "b", "c"], "de"), make_doc(["d", "e"], "en"), beads)
     out = tmp_path / "out.beads"

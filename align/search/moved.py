@@ -168,8 +168,9 @@ def find_moved(
         used_src.add(si)
         used_tgt.add(ti)
         s, t = src_runs[si], tgt_runs[ti]
-        placed[s.ids[0]] = _align_runs(s, t, src_windows, tgt_windows, src_lengths, tgt_lengths, config)
-        taken_tgt.update(t.ids)
+        aligned = _align_runs(s, t, src_windows, tgt_windows, src_lengths, tgt_lengths, config)
+        placed[s.ids[0]] = [b for b in aligned if b.src]  # target-only beads stay where they were
+        taken_tgt.update(j for b in aligned if b.is_match for j in b.tgt)
     found_src = {i for si in used_src for i in src_runs[si].ids}
     out: list[Bead] = []
     for b in beads:
@@ -184,11 +185,8 @@ def find_moved(
 
 def _align_runs(s: Run, t: Run, src_windows: list[np.ndarray], tgt_windows: list[np.ndarray],
                 src_lengths: np.ndarray, tgt_lengths: np.ndarray, config: SearchConfig) -> list[Bead]:
-    """Align one source run with one target run (full band), in document ids.
-
-    Matched beads and source sentences left unmatched in source order; the target run's
-    sentences left unmatched as target-only beads in the same list (they belong to the
-    target run, which the caller takes out of its old place)."""
+    """Align one source run with one target run (full band), in document ids and the
+    search's order (unmatched sentences of both runs included)."""
     a, b = len(s.ids), len(t.ids)
     sw = [w[s.offset:s.offset + a - k] for k, w in enumerate(src_windows) if a - k > 0]
     tw = [w[t.offset:t.offset + b - k] for k, w in enumerate(tgt_windows) if b - k > 0]

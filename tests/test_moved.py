@@ -1,0 +1,167 @@
+"""Moved passages (issue 18, item 3): runs the monotone search leaves unmatched on both
+sides that translate each other are found and aligned, out of order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from align.api import align_texts, prepare
+from align.evaluate import read_beads
+from align.read import read_document
+from align.search import SearchConfig
+from align.search.moved import find_moved, unmatched_ids
+from align.types import Alignment, Bead
+from tests.conftest import IN_CI, SAMPLES, SHARED_DATA
+from tests.invariants import check_partition, check_text_exports
+
+#: The sample pair, one sentence a line: German 0-8 translate English 1-4 and 8-12; English
+#: 0 (the lead) and 5-7 (the Yun Sun quotes) and German 9-13 (its own closing) have no
+#: counterpart.
+SAMPLE_MONOTONE = [((), (0,)), ((0,), (1,)), ((1,), (2,)), ((2,), (3,)), ((3,), (4,)), ((), (5,)), ((), (6,)),
+                   ((), (7,)), ((4,), (8,)), ((5,), (9,)), ((6,), (10,)), ((7,), (11,)), ((8,), (12,)),
+                   ((9,), ()), ((10,), ()), ((11,), ()), ((12,), ()), ((13,), ())]
+
+
+def _sample_lines() -> tuple[list[str], list[str]]:
+    out = []
+    for path, lang in ((SAMPLES / "000_b5ea64c99ab2f47c.txt", "de"), (SAMPLES / "001_aab225ae7d9de552.txt", "en")):
+        out.append([s.text for s in prepare(read_document(str(path), lang)).sentences])
+    return out[0], out[1]
+
+
+def _ids(alignment: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return [(b.src, b.tgt) for b in alignment.beads]
+
+
+TOMSAWYER = SHARED_DATA / "tomsawyer-val"
+
+
+@pytest.fixture(scope="module")
+def moved_pair() -> tuple[list[str], list[str], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """50 gold beads of Tom Sawyer (German and English lines from its dev set) with the
+    English of beads 11-14 (a paragraph of four sentences) moved 26 beads further down;
+    also those four gold beads in the new numbering."""
+    if not TOMSAWYER.is_dir():
+        if IN_CI:
+            pytest.fail(f"{TOMSAWYER} is missing")
+        pytest.skip(f"{TOMSAWYER} is not on this machine")
+    de = (TOMSAWYER / "de.txt").read_text(encoding="utf-8").splitlines()
+    en = (TOMSAWYER / "en.txt").read_text(encoding="utf-8").splitlines()
+    gold = [b for b in read_beads(TOMSAWYER / "gold.txt")[400:450] if b[0] and b[1]]
+    order = list(range(11)) + list(range(15, 41)) + list(range(11, 15)) + list(range(41, len(gold)))
+    src = [de[i] for b in gold for i in b[0]]
+    src_ids = [list(range(sum(len(b[0]) for b in gold[:k]), sum(len(b[0]) for b in gold[:k + 1])))
+               for k in range(len(gold))]
+    tgt, tgt_ids = [], {}
+    for k in order:
+        tgt_ids[k] = list(range(len(tgt), len(tgt) + len(gold[k][1])))
+        tgt.extend(en[j] for j in gold[k][1])
+    moved = [(tuple(src_ids[k]), tuple(tgt_ids[k])) for k in range(11, 15)]
+    return src, tgt, moved
+
+
+def _align(src: list[str], tgt: list[str], **config) -> Alignment:
+    return align_texts("\n".join(src) + "\n", "\n".join(tgt) + "\n", "de", "en", presegmented=True,
+                       config=SearchConfig(**config))
+
+
+def test_a_moved_paragraph_is_found_and_aligned(moved_pair) -> None:
+    src, tgt, moved = moved_pair
+    a = _align(src, tgt)
+    check_partition(a)
+    beads = _ids(a)
+    for bead in moved:
+        assert bead in beads, (bead, beads)
+    first = beads.index(moved[0])
+    assert beads[first:first + 4] == moved  # at their source position, in source order
+    assert a.settings["search"]["moved"] is True
+
+
+def test_with_monotone_the_moved_paragraph_stays_unmatched(moved_pair) -> None:
+    src, tgt, moved = moved_pair
+    a = _align(src, tgt, moved=False)
+    check_partition(a)
+    beads = _ids(a)
+    for s, t in moved:
+        assert all(((i,), ()) in beads for i in s)
+        assert all(((), (j,)) in beads for j in t)
+    assert [i for b in a.beads for i in b.src] == list(range(len(src)))  # monotone: in order
+    assert [j for b in a.beads for j in b.tgt] == list(range(len(tgt)))
+    assert a.settings["search"]["moved"] is False
+
+
+def test_moved_beads_export_and_read_back(moved_pair, tmp_path: Path) -> None:
+    """Out-of-order beads go through every exporter (TSV, JSON Lines, TMX, Moses, beads)
+    and a bead file of them reads back as written."""
+    src, tgt, _ = moved_pair
+    a = _align(src, tgt)
+    assert [j for b in a.beads for j in b.tgt] != list(range(len(tgt)))  # out of order
+    check_text_exports(a, tmp_path)
+    a.export(str(tmp_path / "out.beads"))
+    assert read_beads(tmp_path / "out.beads") == _ids(a)
+
+
+@pytest.mark.parametrize("presegmented", [False, True])
+def test_the_sample_pair_has_no_moved_passage(presegmented: bool) -> None:
+    """The German closing sentences and the English lead and Yun Sun quotes translate
+    nothing: they stay unmatched (the same beads as the monotone search)."""
+    if presegmented:
+        de, en = _sample_lines()
+        args = ("\n".join(de) + "\n", "\n".join(en) + "\n")
+    else:
+        args = tuple((SAMPLES / name).read_text(encoding="utf-8")
+                     for name in ("000_b5ea64c99ab2f47c.txt", "001_aab225ae7d9de552.txt"))
+    found = align_texts(*args, "de", "en", presegmented=presegmented)
+    monotone = align_texts(*args, "de", "en", presegmented=presegmented, config=SearchConfig(moved=False))
+    assert _ids(found) == _ids(monotone) == SAMPLE_MONOTONE
+
+
+def _unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
+    v = rng.normal(size=(n, dim))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _windows(vectors: np.ndarray, k: int = 4) -> list[np.ndarray]:
+    out = []
+    for size in range(1, k + 1):
+        rows = [vectors[i:i + size].sum(axis=0) for i in range(len(vectors) - size + 1)]
+        w = np.array(rows).reshape(-1, vectors.shape[1])
+        out.append(w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12))
+    return out
+
+
+def test_find_moved_replaces_the_runs_in_place_and_keeps_every_sentence_once() -> None:
+    """Pure: monotone beads with source 2-3 and target 5-6 unmatched in different gaps, and
+    vectors where they translate each other: the new beads stand where source 2 stood,
+    the target run's unmatched beads are gone, an unrelated run stays."""
+    rng = np.random.default_rng(0)
+    beads = [Bead((0,), (0,), 0.8), Bead((1,), (1,), 0.8), Bead((2,), ()), Bead((3,), ()),
+             Bead((4,), (2,), 0.8), Bead((5,), (3,), 0.8), Bead((), (4,)), Bead((6,), ()), Bead((), (5,)),
+             Bead((), (6,)), Bead((7,), (7,), 0.8), Bead((8,), ()), Bead((9,), ())]
+    su, tu = unmatched_ids(beads)
+    assert su == [2, 3, 6, 8, 9] and tu == [4, 5, 6]
+    src = _unit(rng, len(su))
+    tgt = _unit(rng, len(tu))
+    tgt[1] = src[0] * 0.95 + 0.05 * tgt[1]  # target 5 translates source 2
+    tgt[2] = src[1] * 0.95 + 0.05 * tgt[2]  # target 6 translates source 3
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    lengths = np.full(10, 50.0)
+    out = find_moved(beads, _windows(src), _windows(tgt), lengths, lengths, SearchConfig())
+    pairs = [(b.src, b.tgt) for b in out]
+    assert pairs[2:4] == [((2,), (5,)), ((3,), (6,))]
+    assert sorted(i for b in out for i in b.src) == list(range(10))
+    assert sorted(j for b in out for j in b.tgt) == list(range(8))
+    assert ((), (4,)) in pairs and ((6,), ()) in pairs and ((8,), ()) in pairs
+    # with nothing alike, the beads come back unchanged
+    same = find_moved(beads, _windows(src), _windows(_unit(rng, len(tu))), lengths, lengths, SearchConfig())
+    assert same == beads
+
+
+def test_find_moved_refuses_windows_of_the_wrong_size() -> None:
+    beads = [Bead((0,), ()), Bead((1,), ()), Bead((2,), (0,), 0.8), Bead((), (1,)), Bead((), (2,))]
+    rng = np.random.default_rng(1)
+    with pytest.raises(ValueError, match="unmatched sentences"):
+        find_moved(beads, _windows(_unit(rng, 3)), _windows(_unit(rng, 2)), np.ones(3), np.ones(3))
