@@ -22,8 +22,9 @@ def _beads(src: Document, tgt: Document, encoder: Any) -> list[Bead]:
     from align.search import SearchConfig
 
     # sentence beads, not refined: passages widen bead by bead, and a refined bead can
-    # join a copied sentence to a neighbour that is not part of the copy
-    return list(align_documents(src, tgt, model=encoder, config=SearchConfig(refine=False)).beads)
+    # join a copied sentence to a neighbour that is not part of the copy; monotone, since a
+    # passage widens over neighbouring beads and a moved passage's beads are out of order
+    return list(align_documents(src, tgt, model=encoder, config=SearchConfig(refine=False, moved=False)).beads)
 
 
 def extend_by_alignment(
