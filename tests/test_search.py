@@ -176,13 +176,15 @@ def test_rival_means_are_the_next_best_matches_of_each_sentence() -> None:
 
 def test_a_sentence_that_matches_its_neighbours_alike_is_cheap_to_leave_out() -> None:
     """An added sentence of an adapted translation resembles its same-topic neighbours about
-    equally: a good best match that does not stand out costs little to skip; a distinct one
-    of the same quality costs the full price."""
+    equally: a below-typical best match that does not stand out costs little to skip; one
+    that stands out costs its quality's price; a typical match costs the full price even
+    when its rivals are as good (a repeated "Ja." / "Yes.")."""
     from align.search.aligner import _skip_costs
 
-    best = np.array([0.6, 0.6, 0.6, 0.6])
-    rivals = np.array([0.2, 0.2, 0.58, np.nan])  # typical, typical, no better than its rivals, no rival
+    best = np.array([0.6, 0.5, 0.5, 0.5])
+    rivals = np.array([0.58, 0.1, 0.49, np.nan])  # duplicate, distinct, not distinct, no rival
     cost = _skip_costs(best, rivals, floor=0.1, typical=0.6, cost=0.3)
-    assert cost[0] == pytest.approx(-0.3) and cost[1] == pytest.approx(-0.3)
-    assert cost[2] == pytest.approx(-0.3 * 0.02 / 0.4, abs=1e-9)  # lead 0.02 of a typical 0.4
-    assert cost[3] == pytest.approx(-0.3)
+    assert cost[0] == pytest.approx(-0.3)
+    assert cost[1] == pytest.approx(-0.3 * 0.8)
+    assert cost[2] == pytest.approx(-0.3 * 0.01 / 0.21, abs=1e-9)  # lead 0.01 against a median lead of 0.21
+    assert cost[3] == pytest.approx(-0.3 * 0.8)

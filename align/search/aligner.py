@@ -53,7 +53,7 @@ def _skip_costs(best: np.ndarray, rivals: np.ndarray, floor: float, typical: flo
     anything nearby.
 
     ``cost`` is in cosine units: the full cost for a sentence whose best match is typical
-    and stands out from its rivals (``rivals``: the mean of its next-best matches, nan when
+    (or better), or below typical but standing out from its rivals (``rivals``: the mean of its next-best matches, nan when
     it has none) as much as a typical sentence's does. Why the second factor: a sentence
     an adapted translation added (a quote, a line from elsewhere in the story) resembles
     its same-topic neighbours about equally, so its best match is good but not distinct;
@@ -63,6 +63,9 @@ def _skip_costs(best: np.ndarray, rivals: np.ndarray, floor: float, typical: flo
     quality = np.clip((best - floor) / max(typical - floor, 1e-6), 0.0, 1.0)
     lead = best - np.where(np.isnan(rivals), floor, rivals)
     distinct = np.clip(lead / max(float(np.median(lead)), 1e-6), 0.0, 1.0)
+    # A match as good as a typical translation is one, however alike its rivals are
+    # (a repeated "Yes." / "Ja.", a refrain): only a weaker best match is discounted.
+    distinct = np.where(best >= typical, 1.0, distinct)
     return -cost * np.minimum(quality, distinct)
 
 
