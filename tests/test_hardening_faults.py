@@ -124,6 +124,9 @@ def test_corrupted_cache_entries_are_recomputed_by_the_real_model(tmp_path: Path
     encoder = load_encoder("use-m3", cache=True, cache_dir=tmp_path)
     first = align_documents(src, tgt, model=encoder)
     store = encoder.cache
+    warm_before = store.hits
+    align_documents(src, tgt, model=encoder)
+    warm_hits = store.hits - warm_before  # a warm run's reads (the moved-passage step reads some rows again)
     db = sqlite3.connect(tmp_path / "embeddings.sqlite3")
     rows = db.execute("SELECT key, data FROM vectors").fetchall()
     assert rows
@@ -135,11 +138,11 @@ def test_corrupted_cache_entries_are_recomputed_by_the_real_model(tmp_path: Path
     corrupt_before, hits_before = store.corrupt, store.hits
     second = align_documents(src, tgt, model=encoder)
     assert store.corrupt - corrupt_before == len(rows)
-    assert store.hits == hits_before
+    assert store.hits - hits_before == warm_hits - len(rows)  # no damaged row read as a hit; only rows rewritten in this run
     assert second.beads == first.beads
     third_hits = store.hits
     align_documents(src, tgt, model=encoder)
-    assert store.hits - third_hits == len(rows)  # rewritten good rows are now used
+    assert store.hits - third_hits == warm_hits >= len(rows)  # rewritten good rows are now used, every one
 
 
 def test_disk_full_device(tmp_path: Path) -> None:
