@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,22 +156,31 @@ def _reduce_matrix(matrix: np.ndarray, factor: int) -> np.ndarray:
     return _block_means(rows.T, factor).T
 
 
-def _path(alignment: Alignment) -> tuple[list[tuple[float, float]], list[bool]]:
-    """Corner points of the alignment path in sentence units (x: target, y: source).
+def _path(alignment: Alignment) -> tuple[list[tuple[tuple[float, float], tuple[float, float]]], list[str]]:
+    """Segments of the alignment path in sentence units (x: target, y: source), each with
+    its kind: ``"match"`` (a bead's diagonal), ``"gap"`` (sentences without counterpart:
+    straight down for source ones, straight right for target ones) or ``"jump"`` (where
+    the path passes over the sentences of a moved passage).
 
-    Each bead moves the path from its top-left to its bottom-right corner: diagonally for
-    a match, straight down for source sentences without counterpart, straight right for
-    target ones. ``matched[k]`` says which kind segment ``k`` is.
+    Beads are placed at their own positions, so that moved beads (drawn apart, see
+    :meth:`align.types.Alignment.moved`) leave the path where they were taken from.
     """
+    moved = alignment.moved()
     x = y = 0.0
-    points = [(x, y)]
-    matched: list[bool] = []
-    for bead in alignment.beads:
-        x += len(bead.tgt)
-        y += len(bead.src)
-        points.append((x, y))
-        matched.append(bead.is_match)
-    return points, matched
+    segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    kinds: list[str] = []
+    for k, bead in enumerate(alignment.beads):
+        if k in moved:
+            continue
+        x0 = float(bead.tgt[0]) if bead.tgt else x
+        y0 = float(bead.src[0]) if bead.src else y
+        if (x0, y0) != (x, y):
+            segments.append(((x, y), (x0, y0)))
+            kinds.append("jump")
+        x, y = x0 + len(bead.tgt), y0 + len(bead.src)
+        segments.append(((x0, y0), (x, y)))
+        kinds.append("match" if bead.is_match else "gap")
+    return segments, kinds
 
 
 def plot_alignment(
@@ -226,18 +234,28 @@ def plot_alignment(
                       extent=(0, m, n, 0), interpolation="nearest", aspect="auto")
     fig.colorbar(image, ax=ax, shrink=0.8, label="cosine similarity")
 
-    points, matched = _path(alignment)
-    segments = list(pairwise(points))
+    segments, kinds = _path(alignment)
     width = 1.8 if max(n, m) <= 100 else 0.9  # thin on long documents, not to hide the diagonal
-    ax.add_collection(LineCollection([s for s, ok in zip(segments, matched) if ok], colors="#e66100",
+    ax.add_collection(LineCollection([s for s, kind in zip(segments, kinds) if kind == "match"], colors="#e66100",
                                      linewidths=width, label="aligned beads"))
-    gaps = [s for s, ok in zip(segments, matched) if not ok]
+    gaps = [s for s, kind in zip(segments, kinds) if kind == "gap"]
     if gaps:
         ax.add_collection(LineCollection(gaps, colors="#c01c28", linewidths=width, linestyles="dashed",
                                          label="path step without counterpart"))
+    jumps = [s for s, kind in zip(segments, kinds) if kind == "jump"]
+    if jumps:
+        ax.add_collection(LineCollection(jumps, colors="#5e5c64", linewidths=width / 2, linestyles="dotted",
+                                         label="path over a moved passage"))
+    moved = alignment.moved()
+    for k in sorted(moved):  # always drawn: they are few, and the point of the picture
+        bead = alignment.beads[k]
+        ax.add_patch(Rectangle((bead.tgt[0], bead.src[0]), len(bead.tgt), len(bead.src), fill=False,
+                               edgecolor="#9141ac", linewidth=2.0,
+                               label="moved passage (out of order)" if k == min(moved) else None))
+        ax.plot([bead.tgt[0], bead.tgt[-1] + 1], [bead.src[0], bead.src[-1] + 1], color="#9141ac", linewidth=width)
     if len(alignment.beads) <= 400:  # outlines only where they stay readable
-        for bead in alignment.beads:
-            if bead.is_match:
+        for k, bead in enumerate(alignment.beads):
+            if bead.is_match and k not in moved:
                 ax.add_patch(Rectangle((bead.tgt[0], bead.src[0]), len(bead.tgt), len(bead.src),
                                        fill=False, edgecolor="#e66100", linewidth=1.0))
     # Rows (source) and columns (target) of sentences without a counterpart, hatched.

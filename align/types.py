@@ -142,6 +142,38 @@ class Alignment:
 
         return export(self, path, fmt, **options)
 
+    def moved(self) -> frozenset[int]:
+        """Indices of the matched beads that are out of document order: a passage the
+        adaptation moved (found after the monotone search, :mod:`align.search.moved`).
+
+        The monotone backbone is the longest run of matched beads whose source and target
+        positions both increase; every other matched bead is moved. Empty for a monotone
+        alignment. Reports and plots show moved beads apart from the path.
+        """
+        matched = sorted((b.src[0], b.tgt[0], k) for k, b in enumerate(self.beads) if b.src and b.tgt)
+        # longest strictly increasing run of target starts, in source order (patience sorting)
+        tails: list[int] = []  # tails[L]: index into ``matched`` ending the best run of length L + 1
+        before: list[int] = [-1] * len(matched)
+        for idx, (_, t, _) in enumerate(matched):
+            lo, hi = 0, len(tails)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if matched[tails[mid]][1] < t:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            before[idx] = tails[lo - 1] if lo else -1
+            if lo == len(tails):
+                tails.append(idx)
+            else:
+                tails[lo] = idx
+        keep: set[int] = set()
+        idx = tails[-1] if tails else -1
+        while idx >= 0:
+            keep.add(matched[idx][2])
+            idx = before[idx]
+        return frozenset(k for _, _, k in matched if k not in keep)
+
     def content(self, bead: Bead) -> str:
         """What a bead holds: ``"code"`` or ``"table"`` when every sentence on both sides is
         of that kind, ``"identical"`` when both sides have the same words (commands, names,

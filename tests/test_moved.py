@@ -165,3 +165,55 @@ def test_find_moved_refuses_windows_of_the_wrong_size() -> None:
     rng = np.random.default_rng(1)
     with pytest.raises(ValueError, match="unmatched sentences"):
         find_moved(beads, _windows(_unit(rng, 3)), _windows(_unit(rng, 2)), np.ones(3), np.ones(3))
+
+
+def _toy(beads: list[tuple[list[int], list[int]]]) -> Alignment:
+    from align.types import Document, Sentence
+
+    n = max((i for s, _ in beads for i in s), default=-1) + 1
+    m = max((j for _, t in beads for j in t), default=-1) + 1
+
+    def doc(count: int, lang: str) -> Document:
+        text = "".join(f"S{k}.\n" for k in range(count))
+        sents = tuple(Sentence(k, 4 * k, 4 * k + len(f"S{k}."), f"S{k}.") for k in range(count))
+        return Document(text=text, lang=lang, sentences=sents)
+
+    return Alignment(doc(n, "de"), doc(m, "en"), tuple(Bead(tuple(s), tuple(t), 0.8 if s and t else 0.0)
+                                                       for s, t in beads))
+
+
+def test_moved_beads_are_those_off_the_monotone_backbone() -> None:
+    monotone = _toy([([0], [0]), ([1], []), ([2], [1]), ([], [2]), ([3], [3])])
+    assert monotone.moved() == frozenset()
+    # source 2-3 translate target 6-7, placed at their source position: off the backbone
+    moved = _toy([([0], [0]), ([1], [1]), ([2], [6]), ([3], [7]), ([4], [2]), ([5], [3]), ([6], [4]),
+                  ([7], [5])])
+    assert moved.moved() == frozenset({2, 3})
+
+
+def test_report_and_plot_show_moved_beads_apart(moved_pair, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Rectangle
+
+    from align.plot import plot_alignment
+    from align.report import write_report
+
+    src, tgt, moved = moved_pair
+    a = _align(src, tgt)
+    index = {(b.src, b.tgt): k for k, b in enumerate(a.beads)}
+    assert a.moved() == frozenset(index[b] for b in moved)
+    out = tmp_path / "review.html"
+    write_report(a, str(out))
+    page = out.read_text(encoding="utf-8")
+    assert page.count('class="bead moved') == 4 and "k-moved" in page
+    fig = plot_alignment(a)
+    ax = fig.axes[0]
+    labels = [c.get_label() for c in ax.collections if isinstance(c, LineCollection)]
+    assert "path over a moved passage" in labels
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_label() == "moved passage (out of order)"]
+    assert len(boxes) == 1
+    jumps = next(c for c in ax.collections if c.get_label() == "path over a moved passage").get_segments()
+    # the path passes over the moved source rows where they stand, and over the moved target columns
+    steps = sorted((float(x1 - x0), float(y1 - y0)) for (x0, y0), (x1, y1) in jumps)
+    assert steps == [(0.0, float(sum(len(s) for s, _ in moved))), (float(sum(len(t) for _, t in moved)), 0.0)]

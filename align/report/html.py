@@ -140,10 +140,11 @@ def _score(bead: Bead) -> str:
 
 
 def _bead(
-    k: int, bead: Bead, alignment: Alignment, low_score: float, marks: dict[tuple[str, int], list[WireMark]]
+    k: int, bead: Bead, alignment: Alignment, low_score: float, marks: dict[tuple[str, int], list[WireMark]],
+    moved: frozenset[int] = frozenset(),
 ) -> str:
     """One bead as a row; its ids and score are in ``data-*`` attributes so the export needs no other copy."""
-    classes = ["bead"]
+    classes = ["bead"] + (["moved"] if k in moved else [])
     if not bead.is_match:
         classes.append("gap")
         score = "unmatched"
@@ -151,7 +152,8 @@ def _bead(
     else:
         if bead.score < low_score:
             classes.append("low")
-        score = f"score {bead.score:.3f}" + (" (low)" if bead.score < low_score else "")
+        score = (f"score {bead.score:.3f}" + (" (low)" if bead.score < low_score else "")
+                 + (" · moved passage" if k in moved else ""))
         mark = '<label><input type="checkbox" class="mark"> wrong</label>'
     src_label = f"{alignment.src.lang} (source)"
     tgt_label = f"{alignment.tgt.lang} (target)"
@@ -228,6 +230,8 @@ def render_html(
         '<li class="k-gap">sentence without counterpart</li>',
         '<li class="k-wrong">marked wrong by you</li>',
     ]
+    if alignment.moved():
+        legend.insert(2, '<li class="k-moved">moved passage: aligned out of document order</li>')
     if wirecopy is not None:
         legend.append('<li class="k-wire">wire copy shared with another document</li>')
     if wirecopy is None:
@@ -242,7 +246,8 @@ def render_html(
             f'<section id="wire"><h2>Wire copy</h2><p>No passage of this pair is shared with the other '
             f"{len(wirecopy.documents) - 2} documents of the collection.</p></section>"
         )
-    rows = "".join(_bead(k, b, alignment, low_score, marks) for k, b in enumerate(alignment.beads))
+    moved = alignment.moved()
+    rows = "".join(_bead(k, b, alignment, low_score, marks, moved) for k, b in enumerate(alignment.beads))
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
