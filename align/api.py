@@ -169,6 +169,15 @@ def align_documents(
     return Alignment(src, tgt, tuple(beads), settings)
 
 
+def _refuse_unknown_languages(src: Document, tgt: Document, src_lang: str | None, tgt_lang: str | None,
+                              model: object) -> None:
+    """A language that was detected, not declared, must be one the model knows
+    (:func:`~align.langcheck.refuse_unknown_language`); declared ones are the user's call."""
+    for side, doc, declared in (("source", src, src_lang), ("target", tgt, tgt_lang)):
+        if declared is None:
+            refuse_unknown_language(doc, model, side)
+
+
 def align_texts(
     src_text: str,
     tgt_text: str,
@@ -187,9 +196,7 @@ def align_texts(
         prepare(settle_language(read_text(text, lang or UNDETERMINED), lang, side, check=lang_check), presegmented)
         for side, text, lang in (("source", src_text, src_lang), ("target", tgt_text, tgt_lang))
     )
-    for side, doc, declared in (("source", src, src_lang), ("target", tgt, tgt_lang)):
-        if declared is None:
-            refuse_unknown_language(doc, options.get("model", DEFAULT_MODEL), side)
+    _refuse_unknown_languages(src, tgt, src_lang, tgt_lang, options.get("model", DEFAULT_MODEL))
     alignment = align_documents(src, tgt, paragraphs=not presegmented, **options)
     return dataclasses.replace(alignment, settings={**alignment.settings, "lang_check": lang_check})
 
@@ -223,9 +230,7 @@ def align_files(
     """
     src, tgt = read_pair(src_path, tgt_path, src_lang, tgt_lang, presegmented=presegmented, max_bytes=max_bytes,
                          regular_only=regular_only, reading=reading, lang_check=lang_check)
-    for side, doc, declared in (("source", src, src_lang), ("target", tgt, tgt_lang)):
-        if declared is None:
-            refuse_unknown_language(doc, options.get("model", DEFAULT_MODEL), side)
+    _refuse_unknown_languages(src, tgt, src_lang, tgt_lang, options.get("model", DEFAULT_MODEL))
     alignment = align_documents(src, tgt, paragraphs=not presegmented, **options)
     return dataclasses.replace(alignment, settings={**alignment.settings,
                                                     "read": reading_for(reading, presegmented).to_dict(),
