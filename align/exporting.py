@@ -15,18 +15,20 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from align.errors import AlignError
-from align.files import is_stdout
+from align.errors import AlignError, OutputError
+from align.files import atomic_outputs, is_stdout
 from align.plugins import FORMATS
 
 if TYPE_CHECKING:
     from align.export.base import Exporter, ExportResult
     from align.types import Alignment
 
-__all__ = ["export", "format_for_path", "formats", "get_exporter"]
+__all__ = ["export", "export_all", "format_for_path", "formats", "get_exporter"]
 
 
 def formats() -> tuple[str, ...]:
@@ -46,7 +48,7 @@ def format_for_path(path: str | os.PathLike[str] | None) -> str | None:
 
     ``.txt`` deliberately maps to nothing: it could be beads, Moses or TSV, and guessing
     wrong would silently produce the wrong file. Moses has no extension of its own (it
-    writes ``OUT.src`` and ``OUT.tgt``).
+    writes ``OUT.de`` and ``OUT.en``, named by the sides' languages).
     """
     if is_stdout(path):
         return None
@@ -79,3 +81,37 @@ def export(
                 f"cannot tell the output format for {where}; give --format (one of: {', '.join(FORMATS.names())})"
             )
     return get_exporter(fmt).export(alignment, path, **options)
+
+
+def export_all(
+    alignment: Alignment,
+    outputs: Sequence[tuple[str | os.PathLike[str], str, dict[str, Any]]],
+) -> list[ExportResult]:
+    """Write one alignment to several files at once: ``outputs`` are ``(path, format, options)``.
+
+    Why not :func:`export` once per output: the files of one run belong together (a TMX
+    for the CAT tool, a TSV and a review page of the same alignment), so they change
+    together or not at all, as Moses' two files do (:func:`align.files.atomic_outputs`):
+    an error in any exporter, a full disk or Ctrl-C leaves every earlier version in place.
+    Every path is checked first (not an input, not another output of the run). Standard
+    output cannot be one of them (an OutputError). Returns one result per output, in order.
+    """
+    plan: list[tuple[Exporter, tuple[str, ...], dict[str, Any]]] = []
+    for path, fmt, options in outputs:
+        if is_stdout(path):
+            raise OutputError("standard output can only be the one output of a run; give a file name for each output")
+        exporter = get_exporter(fmt)
+        opts = exporter.check_options(options)
+        plan.append((exporter, exporter.target_paths(alignment, path, **opts), opts))
+    from align.export.base import input_paths
+
+    targets = [p for _e, paths, _o in plan for p in paths]
+    results: list[ExportResult] = []
+    with atomic_outputs(targets, inputs=input_paths(alignment)) as handles:
+        start = 0
+        for exporter, paths, opts in plan:
+            mine = handles[start : start + len(paths)]
+            start += len(paths)
+            result = exporter.write(alignment, mine if len(mine) > 1 else mine[0], **opts)
+            results.append(dataclasses.replace(result, paths=paths))
+    return results

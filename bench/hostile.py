@@ -98,8 +98,8 @@ def case_hardlink(folder: Path) -> list[str]:
 
 def case_moses(folder: Path) -> list[str]:
     texts(folder)
-    shutil.copy(folder / "en.txt", folder / "en_copy.tgt")
-    return ["pair", "de.txt", "en_copy.tgt", "-s", "de", "-t", "en", "--format", "moses", "-o", "en_copy"]
+    shutil.copy(folder / "en.txt", folder / "en_copy.en")  # moses writes OUT.de and OUT.en
+    return ["pair", "de.txt", "en_copy.en", "-s", "de", "-t", "en", "--format", "moses", "-o", "en_copy"]
 
 
 def batch_setup(folder: Path, plant: str) -> list[str]:
@@ -188,7 +188,7 @@ CASES = [
     Case("pair -o SRC", lambda f: (texts(f), [*PAIR, "--format", "tmx", "-o", "de.txt"])[1], check=one_line),
     Case("pair -o link to TGT", case_symlink, check=one_line),
     Case("pair -o hard link to TGT", case_hardlink, check=one_line),
-    Case("pair moses OUT.tgt is TGT", case_moses, precious=("de.txt", "en_copy.tgt"), check=one_line),
+    Case("pair moses OUT.en is TGT", case_moses, precious=("de.txt", "en_copy.en"), check=one_line),
     Case("dedup -o input", lambda f: (texts(f), ["dedup", "de.txt", "en.txt", "-o", "en.txt"])[1], check=one_line),
     Case("report -o input", lambda f: (texts(f), ["report", *PAIR[1:], "-o", "de.txt"])[1], check=one_line),
     Case("index add --index input", lambda f: (texts(f), ["index", "add", "de.txt", "--index", "de.txt"])[1],

@@ -194,8 +194,11 @@ def check_text_exports(alignment: Alignment, workdir: Path) -> None:
             _fail(f"eval of the beads against themselves is {f1.to_dict()}, not 1.0")
 
     out = workdir / "moses"
-    get_exporter("moses").export(alignment, out)
-    src_path, tgt_path = moses_paths(out)
+    langs = (alignment.src.lang, alignment.tgt.lang)
+    suffix = "src-tgt" if langs[0] == langs[1] else "lang"  # one language: OUT.de twice is refused
+    src_path, tgt_path = get_exporter("moses").export(alignment, out, suffix=suffix).paths
+    if (src_path, tgt_path) != moses_paths(out, langs if suffix == "lang" else ("src", "tgt")):
+        _fail(f"Moses files are {src_path}, {tgt_path}, not named by the languages {langs}")
     src_lines = Path(src_path).read_bytes().decode("utf-8").split("\n")
     tgt_lines = Path(tgt_path).read_bytes().decode("utf-8").split("\n")
     matched = [(s, t) for b, (s, t) in zip(beads, texts) if b.is_match]

@@ -129,7 +129,7 @@ def test_every_format_is_what_align_pair_writes(tmp_path: Path, monkeypatch: pyt
     for fmt in ("tmx", "tsv", "jsonl", "moses", "beads", "html"):
         summary = run_batch(pairs, str(tmp_path / "batch" / fmt), BatchOptions(fmt=fmt), encoder=encoder)
         assert summary.done == 1, summary.format()
-        names = output_names("p", fmt)
+        names = output_names("p", fmt, ("de", "en"))
         out = tmp_path / "pair" / fmt / ("p" if fmt == "moses" else names[0])
         out.parent.mkdir(parents=True)
         result = run_cli("pair", str(src), str(tgt), "-s", "de", "-t", "en", "--format", fmt, "-o", str(out))
@@ -320,3 +320,40 @@ def test_an_unreachable_ray_address_says_so_at_once(pairs_dir: Path, tmp_path: P
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and f"RAY_ADDRESS 127.0.0.1:{port}: no Ray cluster answers" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- Moses file names -------------------------------------------------------------------
+
+
+def test_batch_moses_files_are_named_by_the_pair_languages(tmp_path: Path) -> None:
+    """ID.de and ID.en as the Moses tools expect; --moses-suffix src-tgt gives ID.src and ID.tgt, and a
+    rerun with the other naming is not taken for finished (the naming is part of the settings)."""
+    from tests.hash_encoder import HashEncoder
+
+    src, tgt = SAMPLES / "000_b5ea64c99ab2f47c.txt", SAMPLES / "001_aab225ae7d9de552.txt"
+    (tmp_path / "pairs.tsv").write_text(f"{src}\t{tgt}\tde\ten\tp\n")
+    pairs = read_manifest(str(tmp_path / "pairs.tsv"))
+    encoder = HashEncoder()
+    out = tmp_path / "out"
+    assert run_batch(pairs, str(out), BatchOptions(fmt="moses"), encoder=encoder).done == 1
+    assert sorted(p.name for p in out.iterdir()) == [".done", "p.de", "p.en"]
+    by_lang = outputs(out)
+    old = BatchOptions(fmt="moses", moses_suffix="src-tgt")
+    summary = run_batch(pairs, str(out), old, encoder=encoder)
+    assert (summary.done, summary.skipped) == (1, 0)
+    assert (out / "p.src").read_bytes() == by_lang["p.de"] and (out / "p.tgt").read_bytes() == by_lang["p.en"]
+    assert run_batch(pairs, str(out), old, encoder=encoder).skipped == 1
+
+
+def test_batch_moses_one_language_pair_is_refused_before_any_work(tmp_path: Path) -> None:
+    """Both files of pair 'same' would be same.de: the batch stops before aligning any pair."""
+    from tests.hash_encoder import HashEncoder
+
+    src, tgt = SAMPLES / "000_b5ea64c99ab2f47c.txt", SAMPLES / "001_aab225ae7d9de552.txt"
+    (tmp_path / "pairs.tsv").write_text(f"{src}\t{tgt}\tde\ten\tok\n{src}\t{src}\tde\tde\tsame\n")
+    pairs = read_manifest(str(tmp_path / "pairs.tsv"))
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match=r"pair same \(manifest line 2\): .*--moses-suffix src-tgt") as info:
+        run_batch(pairs, str(out), BatchOptions(fmt="moses"), encoder=HashEncoder())
+    assert "\n" not in str(info.value)
+    assert not out.exists() or [p.name for p in out.iterdir() if p.is_file()] == []

@@ -206,9 +206,9 @@ def test_pair_jsonl_to_stdout(reference: Alignment) -> None:
 def test_pair_moses_writes_two_parallel_files(tmp_path: Path, reference: Alignment) -> None:
     out = tmp_path / "corpus"
     invoke("pair", SRC, TGT, "-s", "de", "-t", "en", "--format", "moses", "-o", out)
-    assert sorted(os.listdir(tmp_path)) == ["corpus.src", "corpus.tgt"]
-    src_lines = (tmp_path / "corpus.src").read_bytes().decode("utf-8").split("\n")
-    tgt_lines = (tmp_path / "corpus.tgt").read_bytes().decode("utf-8").split("\n")
+    assert sorted(os.listdir(tmp_path)) == ["corpus.de", "corpus.en"]  # OUT.<lang>, as the Moses tools expect
+    src_lines = (tmp_path / "corpus.de").read_bytes().decode("utf-8").split("\n")
+    tgt_lines = (tmp_path / "corpus.en").read_bytes().decode("utf-8").split("\n")
     matched = [b for b in reference.beads if b.is_match]
     assert len(src_lines) == len(tgt_lines) == len(matched) + 1  # + the empty string after the last newline
     assert src_lines[:-1] == [joined(reference, "src", b.src) for b in matched]

@@ -84,7 +84,7 @@ def test_success_leaves_no_temp_files_and_normal_mode(tmp_path: Path, alignment:
     for name in FORMATS.names():
         export(alignment, tmp_path / f"out.{name}", name)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["out.beads", "out.html", "out.jsonl", "out.moses.src", "out.moses.tgt", "out.tmx", "out.tsv"]
+    assert names == ["out.beads", "out.html", "out.jsonl", "out.moses.de", "out.moses.en", "out.tmx", "out.tsv"]
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "out.tmx").stat().st_mode & 0o777 == 0o666 & ~umask

@@ -91,8 +91,8 @@ def test_jsonl_nan_score_and_skip(tmp_path: Path) -> None:
 def test_moses_two_files(tmp_path: Path, alignment: Alignment) -> None:
     base = tmp_path / "corpus"
     result = export(alignment, base, "moses")
-    src_path, tgt_path = moses_paths(base)
-    assert result.paths == (src_path, tgt_path)
+    src_path, tgt_path = moses_paths(base, (alignment.src.lang, alignment.tgt.lang))
+    assert result.paths == (src_path, tgt_path) == (f"{base}.de", f"{base}.en")  # as the Moses tools expect
     src_lines = Path(src_path).read_bytes().decode("utf-8").split("\n")
     tgt_lines = Path(tgt_path).read_bytes().decode("utf-8").split("\n")
     assert src_lines[-1] == tgt_lines[-1] == ""
@@ -104,6 +104,28 @@ def test_moses_two_files(tmp_path: Path, alignment: Alignment) -> None:
     assert src_lines[2] == "Steuerzeichen\x00 und  hier\x1f. Tab\tim Satz und Zeilenumbruch  sowie CR."
     assert result.replaced_chars == 4 + 1  # 4 line breaks + 1 lone surrogate in sentence 5
     assert "\ufffd" in src_lines[3]
+
+
+def test_moses_src_tgt_suffix_keeps_the_old_names(tmp_path: Path, alignment: Alignment) -> None:
+    base = tmp_path / "corpus"
+    named = export(alignment, tmp_path / "named", "moses")
+    result = export(alignment, base, "moses", suffix="src-tgt")
+    assert result.paths == (f"{base}.src", f"{base}.tgt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.src", "corpus.tgt", "named.de", "named.en"]
+    for theirs, ours in zip(named.paths, result.paths):  # the same lines, only the names differ
+        assert Path(theirs).read_bytes() == Path(ours).read_bytes()
+
+
+def test_moses_one_language_is_refused_by_language_names(tmp_path: Path) -> None:
+    """de/de would name both files OUT.de: refused before any file is written, with the way out."""
+    same = Alignment(make_doc(["Ein Satz."], "de"), make_doc(["Noch ein Satz."], "de"), (Bead((0,), (0,), 0.9),))
+    with pytest.raises(OutputError, match="--moses-suffix src-tgt") as info:
+        export(same, tmp_path / "c", "moses")
+    assert one_line(info.value)
+    assert list(tmp_path.iterdir()) == []
+    assert export(same, tmp_path / "c", "moses", suffix="src-tgt").paths == (f"{tmp_path / 'c'}.src", f"{tmp_path / 'c'}.tgt")
+    with pytest.raises(AlignError, match="suffix='de'"):
+        export(same, tmp_path / "d", "moses", suffix="de")
 
 
 def test_moses_to_stdout_is_an_error(alignment: Alignment) -> None:

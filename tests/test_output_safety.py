@@ -74,8 +74,13 @@ CASES = {
     "pair -o SRC": ["pair", "de.txt", "en.txt", "-s", "de", "-t", "en", "--format", "tmx", "-o", "de.txt"],
     "pair -o link to TGT": ["pair", "de.txt", "en.txt", "-s", "de", "-t", "en", "-o", "x.tmx"],
     "pair -o hard link to TGT": ["pair", "de.txt", "en.txt", "-s", "de", "-t", "en", "-o", "hard.tsv"],
-    "pair --format moses .tgt is TGT": ["pair", "de.txt", "en_copy.tgt", "-s", "de", "-t", "en", "--format", "moses",
-                                        "-o", "en_copy"],
+    "pair --format moses OUT.en is TGT": ["pair", "de.txt", "en_copy.en", "-s", "de", "-t", "en", "--format", "moses",
+                                          "-o", "en_copy"],
+    "pair --format moses --moses-suffix src-tgt .tgt is TGT": [
+        "pair", "de.txt", "en_copy.tgt", "-s", "de", "-t", "en", "--format", "moses", "--moses-suffix", "src-tgt",
+        "-o", "en_copy"],
+    "pair -o twice, the second TGT": ["pair", "de.txt", "en.txt", "-s", "de", "-t", "en", "-o", "new.tmx",
+                                      "-o", "hard.tsv"],
     "dedup -o": ["dedup", "de.txt", "en.txt", "-o", "en.txt"],
     "report -o": ["report", "de.txt", "en.txt", "-s", "de", "-t", "en", "-o", "de.txt"],
     "report -o collection file": ["report", "de.txt", "en.txt", "-s", "de", "-t", "en", "--collection", "other.txt",
@@ -91,6 +96,7 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(texts: Path, case
     (texts / "x.tmx").symlink_to("en.txt")
     os.link(texts / "en.txt", texts / "hard.tsv")
     shutil.copy(texts / "en.txt", texts / "en_copy.tgt")
+    shutil.copy(texts / "en.txt", texts / "en_copy.en")
     shutil.copy(texts / "de.txt", texts / "de.svg")
     shutil.copy(texts / "en.txt", texts / "other.txt")
     before = snapshot(texts)
@@ -111,10 +117,10 @@ def test_library_export_refuses_to_overwrite_the_documents_it_aligned(texts: Pat
     """The rule holds without the CLI: ``Alignment.export`` knows its documents' files."""
     from align import align_files
 
-    shutil.copy(texts / "en.txt", texts / "en.tgt")
-    alignment = align_files(str(texts / "de.txt"), str(texts / "en.tgt"), "de", "en")
+    shutil.copy(texts / "en.txt", texts / "corpus.en")
+    alignment = align_files(str(texts / "de.txt"), str(texts / "corpus.en"), "de", "en")
     before = snapshot(texts)
-    for target, fmt in (("de.txt", "tmx"), ("de.txt", "tsv"), ("en", "moses")):
+    for target, fmt in (("de.txt", "tmx"), ("de.txt", "tsv"), ("corpus", "moses")):
         with pytest.raises(OutputError, match="it is the input"):
             alignment.export(str(texts / target), fmt)
         assert snapshot(texts) == before
@@ -222,8 +228,8 @@ def write_pair(base: Path, content: bytes) -> None:
         tgt.write(content)
 
 
-def read_pair(base: Path) -> tuple[bytes, bytes]:
-    return Path(f"{base}.src").read_bytes(), Path(f"{base}.tgt").read_bytes()
+def read_pair(base: Path, suffixes: tuple[str, str] = ("src", "tgt")) -> tuple[bytes, bytes]:
+    return Path(f"{base}.{suffixes[0]}").read_bytes(), Path(f"{base}.{suffixes[1]}").read_bytes()
 
 
 def test_a_failing_second_rename_puts_the_first_file_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,7 +327,7 @@ def test_moses_export_writes_both_files_or_neither(texts: Path, monkeypatch: pyt
 
     alignment = align_files(str(texts / "de.txt"), str(texts / "en.txt"), "de", "en")
     alignment.export(str(texts / "out"), "moses")
-    before = read_pair(texts / "out")
+    before = read_pair(texts / "out", ("de", "en"))
     real_write = moses.MosesExporter.write
 
     def broken(self, alignment, out, **options):
@@ -331,7 +337,7 @@ def test_moses_export_writes_both_files_or_neither(texts: Path, monkeypatch: pyt
     monkeypatch.setattr(moses.MosesExporter, "write", broken)
     with pytest.raises(OutputError, match="disk full"):
         alignment.export(str(texts / "out"), "moses")
-    assert read_pair(texts / "out") == before
+    assert read_pair(texts / "out", ("de", "en")) == before
     assert not [p for p in texts.iterdir() if p.name.endswith(".tmp")]
 
 

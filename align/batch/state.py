@@ -136,7 +136,11 @@ def check_batch_outputs(out_dir: Path, pairs: Sequence[PairSpec], options: Batch
     """
     sources = InputFiles([*inputs, *(p for spec in pairs for p in (spec.src, spec.tgt))])
     for spec in pairs:
-        names = [*output_names(spec.id, options.fmt), os.path.join(MARKERS, f"{spec.id}.json")]
+        try:
+            own = output_names(spec.id, options.fmt, (spec.src_lang, spec.tgt_lang), options.moses_suffix)
+        except OutputError as err:  # a pair in one language, whose Moses files would share one name
+            raise OutputError(f"pair {spec.id} (manifest line {spec.line}): {err}") from None
+        names = [*own, os.path.join(MARKERS, f"{spec.id}.json")]
         for name in names:
             check_target(out_dir / name, inputs=sources, contained_in=out_dir)
 

@@ -25,7 +25,7 @@ from align.batch.manifest import PairSpec
 from align.embed import Encoder
 from align.errors import AlignError, AlignWarning, ModelError
 from align.export import get_exporter
-from align.export.moses import moses_paths
+from align.export.moses import moses_paths, moses_suffixes
 from align.langcheck import LanguageMismatch
 from align.settings import AlignSettings
 
@@ -42,6 +42,8 @@ class BatchOptions:
     #: worker, so every engine writes the same bytes and ``SOURCE_DATE_EPOCH`` set where the
     #: batch is started also holds on cluster nodes that never see that environment.
     creationdate: str | None = None
+    #: Moses file names: ``"lang"`` (``ID.de``, ``ID.en``) or ``"src-tgt"`` (``ID.src``, ``ID.tgt``).
+    moses_suffix: str = "lang"
 
     def key(self) -> dict:
         """The settings a finished pair must have been made with to be skipped on a rerun:
@@ -50,6 +52,8 @@ class BatchOptions:
         d = {"fmt": self.fmt, **self.settings.result_key()}
         if self.fmt == "tmx":
             d["unmatched"] = self.unmatched
+        if self.fmt == "moses":
+            d["moses_suffix"] = self.moses_suffix
         return d
 
 
@@ -108,11 +112,12 @@ def file_digest(path: str) -> str:
     return h.hexdigest()
 
 
-def output_names(pair_id: str, fmt: str) -> tuple[str, ...]:
-    """File names (inside the output folder) of one pair's outputs in format ``fmt``."""
+def output_names(pair_id: str, fmt: str, langs: tuple[str, str], moses_suffix: str = "lang") -> tuple[str, ...]:
+    """File names (inside the output folder) of one pair's outputs in format ``fmt``; ``langs``
+    (the pair's source and target language) name Moses files unless ``moses_suffix`` is ``"src-tgt"``."""
     exporter = get_exporter(fmt)
     if exporter.name == "moses":
-        return tuple(Path(p).name for p in moses_paths(pair_id))
+        return tuple(Path(p).name for p in moses_paths(pair_id, moses_suffixes(*langs, moses_suffix)))
     return (pair_id + exporter.extensions[0],)
 
 
@@ -121,7 +126,7 @@ def render(alignment, pair_id: str, options: BatchOptions) -> dict[str, bytes]:
     exporter = get_exporter(options.fmt)
     kwargs = {"unmatched": options.unmatched, "creationdate": options.creationdate} if exporter.name == "tmx" else {}
     exporter.check_options(kwargs)
-    names = output_names(pair_id, options.fmt)
+    names = output_names(pair_id, options.fmt, (alignment.src.lang, alignment.tgt.lang), options.moses_suffix)
     buffers = tuple(io.BytesIO() for _ in names)
     exporter.write(alignment, buffers if len(buffers) > 1 else buffers[0], **kwargs)
     return {name: buf.getvalue() for name, buf in zip(names, buffers)}

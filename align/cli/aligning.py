@@ -14,6 +14,8 @@ import typer
 from align.cli.app import progress_printer, say_notes, warn
 from align.cli.checks import check_languages, same_language
 from align.cli.options import (
+    MosesSuffix,
+    MosesSuffixOpt,
     Src,
     SrcLang,
     Tgt,
@@ -23,7 +25,6 @@ from align.cli.options import (
     finite,
     takes_align_settings,
 )
-from align.errors import AlignError
 from align.plugins import FORMATS
 from align.settings import AlignSettings
 
@@ -60,12 +61,16 @@ def pair(
     tgt_lang: TgtLang = None,
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", metavar="FORMAT",
-        help=f"{FORMATS.help()} (default: from OUT's extension; tmx on stdout).",
+        help=f"{FORMATS.help()} (default: from OUT's extension; tmx on stdout; with several -o, the format of "
+             "those whose extension names none).",
     )] = None,
-    out: Annotated[Optional[str], typer.Option(
-        "--output", "-o", metavar="OUT", help="Output file (moses: OUT.src and OUT.tgt); default stdout.",
+    out: Annotated[Optional[list[str]], typer.Option(
+        "--output", "-o", metavar="OUT",
+        help="Output file (moses: OUT.de and OUT.en); default stdout. Repeat for several outputs of the one "
+             "alignment, each in the format its extension names (.html: the review page), written together.",
     )] = None,
     unmatched: UnmatchedOpt = Unmatched.skip,
+    moses_suffix: MosesSuffixOpt = MosesSuffix.lang,
     plot: Annotated[Optional[str], typer.Option(
         "--plot", metavar="FILE",
         help="Also draw the similarity heat-map with the path (.png/.svg/.pdf; needs align[plot]).",
@@ -80,22 +85,21 @@ def pair(
       align pair de.txt en.txt --src-lang de --tgt-lang en -o de-en.tmx
       align pair de.txt en.txt -s de -t en --format tsv
       align pair de.txt en.txt -o de-en.tmx        (languages detected from the texts)
+      align pair de.txt en.txt -s de -t en -o de-en.tmx -o de-en.tsv -o review.html
+      align pair de.txt en.txt -s de -t en --format moses -o corpus   (corpus.de and corpus.en)
       align pair dev.de dev.fr -s de -t fr --presegmented --format beads -o dev.beads
     """
     from align.embed import prefetch
 
     prefetch(settings.model)  # loads beside the checks, reading and segmenting below
     _load_langid(src_lang, tgt_lang, not settings.lang_check)
-    from align.export import export, format_for_path, get_exporter
-    from align.export.moses import moses_paths
+    from align.cli.outputs import output_paths, plan_outputs, write_outputs
     from align.files import check_outputs
 
-    if fmt is None and out is not None and out != "-" and format_for_path(out) is None:
-        raise AlignError(f"cannot tell the output format from {out!r}; give --format ({', '.join(FORMATS.names())})")
-    fmt = fmt or format_for_path(out) or "tmx"
-    get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
+    # an unknown format or an unwritable output fails now, not after the alignment work
+    planned = plan_outputs(out, fmt, unmatched=unmatched.value, moses_suffix=moses_suffix.value)
     check_languages(settings.model, src_lang, tgt_lang)
-    outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
+    outputs = output_paths(planned, src_lang, tgt_lang)
     if plot is not None:
         from align.plot import check_plot_target
 
@@ -104,8 +108,7 @@ def pair(
     check_outputs(outputs, inputs=(src, tgt))
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
-    options = {"unmatched": unmatched.value} if fmt == "tmx" else {}
-    result = export(alignment, out, fmt, **options)
+    results = write_outputs(alignment, planned)
     if plot is not None:
         from align.plot import plot_alignment
 
@@ -114,12 +117,12 @@ def pair(
     matched = sum(1 for b in alignment.beads if b.is_match)
     progress(
         f"{len(alignment.src)} + {len(alignment.tgt)} sentences, {len(alignment.beads)} beads "
-        f"({matched} matched); wrote {', '.join(result.paths) or 'stdout'}"
+        f"({matched} matched); wrote {', '.join(p for r in results for p in r.paths) or 'stdout'}"
     )
-    if result.removed_chars:
-        typer.echo(
-            f"note: removed {result.removed_chars} characters that {fmt} cannot hold (control characters)", err=True
-        )
+    for result in results:
+        if result.removed_chars:
+            typer.echo(f"note: removed {result.removed_chars} characters that {result.format} cannot hold "
+                       "(control characters)", err=True)
 
 
 @takes_align_settings

@@ -8,7 +8,7 @@ import typer
 
 from align.cli.app import progress_printer, state
 from align.cli.checks import check_manifest_languages
-from align.cli.options import Unmatched, UnmatchedOpt, takes_align_settings
+from align.cli.options import MosesSuffix, MosesSuffixOpt, Unmatched, UnmatchedOpt, takes_align_settings
 from align.errors import Interrupted
 from align.plugins import ENGINES, FORMATS
 from align.settings import AlignSettings
@@ -27,6 +27,7 @@ def batch(
         "--format", "-f", metavar="FORMAT", help=f"{FORMATS.help()} (as for pair).",
     )] = "tmx",
     unmatched: UnmatchedOpt = Unmatched.skip,
+    moses_suffix: MosesSuffixOpt = MosesSuffix.lang,
     engine: Annotated[str, typer.Option(
         "--engine", "-e", metavar="ENGINE",
         help=f"{ENGINES.help()}: local is this machine, ray is Ray Data (RAY_ADDRESS for a cluster).",
@@ -56,7 +57,8 @@ def batch(
     ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
     pairs = read_manifest(manifest, max_bytes=settings.max_input_bytes)
     check_manifest_languages(settings.model, manifest, pairs)
-    options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings)
+    options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings,
+                           moses_suffix=moses_suffix.value)
     try:
         summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=progress_printer(),
                             inputs=[manifest])

@@ -123,6 +123,18 @@ UnmatchedOpt = Annotated[Unmatched, typer.Option(
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
+class MosesSuffix(str, Enum):
+    lang = "lang"
+    src_tgt = "src-tgt"
+
+
+MosesSuffixOpt = Annotated[MosesSuffix, typer.Option(
+    "--moses-suffix",
+    help="Moses only: name the two files by language, OUT.de and OUT.en, as the Moses tools expect (lang), "
+         "or OUT.src and OUT.tgt (src-tgt; also for a pair in one language).",
+)]
+
+
 def input_limit(max_input_mb: Optional[float]) -> int:
     """Bytes of the input limit: the option, else the environment, else the default."""
     from align.read import max_input_bytes

@@ -6,7 +6,8 @@ format by name or by the output's extension and writes atomically (see
 
     from align.export import export, FORMATS             # FORMATS.names(): tmx, tsv, ... html
     result = export(alignment, "out.tmx")                 # TMX, chosen by extension
-    result = export(alignment, "out", "moses")            # out.src + out.tgt
+    result = export(alignment, "out", "moses")            # out.de + out.en (the sides' languages)
+    export_all(alignment, [("a.tmx", "tmx", {}), ("a.tsv", "tsv", {})])  # together or not at all
     export(alignment, None, "beads")                      # to stdout
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from align.export.base import Exporter, ExportResult
 from align.export.tmx import read_tmx
-from align.exporting import export, format_for_path, formats, get_exporter
+from align.exporting import export, export_all, format_for_path, formats, get_exporter
 from align.files import atomic_output
 from align.plugins import FORMATS
 
@@ -24,6 +25,7 @@ __all__ = [
     "Exporter",
     "atomic_output",
     "export",
+    "export_all",
     "format_for_path",
     "formats",
     "get_exporter",

@@ -67,6 +67,12 @@ class Exporter(ABC):
     def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:
         """Write ``alignment`` to the binary stream ``out``; return what was written."""
 
+    def target_paths(self, alignment: Alignment, path: str | os.PathLike[str] | None, **options: Any) -> tuple[str, ...]:
+        """The files :meth:`export` writes for ``path`` (one; Moses names two from it), so
+        several outputs can be written together (:func:`align.exporting.export_all`)."""
+        self.check_options(options)
+        return () if is_stdout(path) else (os.fspath(path),)  # type: ignore[arg-type]
+
     def export(self, alignment: Alignment, path: str | os.PathLike[str] | None, **options: Any) -> ExportResult:
         """Write to ``path`` atomically (``None`` or ``"-"``: standard output)."""
         self.check_options(options)

@@ -23,8 +23,8 @@ Every file the package writes goes through this module, so its rules hold everyw
   replace it silently, since only the folder's permissions are checked by ``rename``);
 * outputs whose names the tool made up (batch and demo folders) are never written through
   a symbolic link anywhere below their folder (``contained_in``);
-* several files that belong together (Moses ``.src``/``.tgt``) change together or not at
-  all (:func:`atomic_outputs`).
+* several files that belong together (Moses' two files, the outputs of one ``pair -o a.tmx
+  -o a.tsv``) change together or not at all (:func:`atomic_outputs`).
 
 ``atomic_output(None)`` or ``atomic_output("-")`` writes to standard output instead
 (nothing to make atomic there). So does a target that exists and is not a regular file
@@ -36,6 +36,7 @@ from align.files.atomic import atomic_output, atomic_outputs
 from align.files.rules import (
     InputFiles,
     check_contained,
+    check_directory,
     check_outputs,
     check_target,
     contained_path,
@@ -48,6 +49,7 @@ __all__ = [
     "atomic_output",
     "atomic_outputs",
     "check_contained",
+    "check_directory",
     "check_outputs",
     "check_target",
     "contained_path",

@@ -177,6 +177,25 @@ def check_target(
         check_contained(path, contained_in)
     if os.path.isdir(path):
         raise OutputError(f"cannot write {shown_path(path)}: it is a directory; give a file name")
+    directory = _existing_directory(path)
+    input_files(inputs).check(path)
+    if not is_special(path):
+        _check_writable_file(path)
+        _check_writable_directory(path, directory)
+    return directory
+
+
+def check_directory(path: str | os.PathLike[str]) -> str:
+    """The folder part of :func:`check_target` for an output whose exact name is not known
+    yet (Moses files named by a language detected during the work): the folder ``path``
+    would go into exists and may be written. The full check runs when the name is known."""
+    path = os.fspath(path)
+    directory = _existing_directory(path)
+    _check_writable_directory(path, directory)
+    return directory
+
+
+def _existing_directory(path: str) -> str:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.exists(directory):
         raise OutputError(
@@ -187,14 +206,14 @@ def check_target(
         raise OutputError(
             f"cannot write {shown_path(path)}: {shown_path(directory)} is not a directory; choose another output path"
         )
-    input_files(inputs).check(path)
-    if not is_special(path):
-        _check_writable_file(path)
-        if not os.access(directory, os.W_OK | os.X_OK):
-            # Checked here so a read-only folder fails before the work, not after it; the
-            # temporary file's creation still catches what access() cannot know (e.g. root on /sys).
-            raise open_error(path, directory, OSError(errno.EROFS if _read_only_fs(directory) else errno.EACCES, ""))
     return directory
+
+
+def _check_writable_directory(path: str, directory: str) -> None:
+    if not os.access(directory, os.W_OK | os.X_OK):
+        # Checked here so a read-only folder fails before the work, not after it; the
+        # temporary file's creation still catches what access() cannot know (e.g. root on /sys).
+        raise open_error(path, directory, OSError(errno.EROFS if _read_only_fs(directory) else errno.EACCES, ""))
 
 
 def check_outputs(
