@@ -4,6 +4,13 @@ It aligns the German article ``000_*.txt`` with its English counterpart ``001_*.
 writes a TMX and a TSV, flags the wire copy shared across all the sample articles
 (written as JSON), and returns a short summary saying what was found and where the
 outputs are.
+
+The outputs go into ``./align-demo/`` (under the current folder) unless ``--out-dir``
+says otherwise: a folder of the user's, named after the tool and the command so that it
+says where it came from and clashes with nothing, and never the samples folder. Why not
+``samples/output`` as before: that folder holds the tracked reference outputs (the tests
+compare a demo run with them), and a demo run from anywhere else, finding the samples
+beside the package, rewrote them in the source tree.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from align.wirecopy import WireCopyReport, find_wire_copy
 from align.wirecopy.report_output import render_json
 
 SRC_PATTERN, TGT_PATTERN = "000_*.txt", "001_*.txt"
+#: Where the demo writes without ``--out-dir``: relative, so under the current folder.
+DEFAULT_OUT_DIR = Path("align-demo")
 
 
 def find_samples(samples: Path | None = None) -> Path:
@@ -78,11 +87,12 @@ def run_demo(
     out_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> str:
-    """Align the sample pair, write TMX and TSV, and return the summary text."""
+    """Align the sample pair, write TMX, TSV and the wire-copy JSON into ``out_dir``
+    (default ``./align-demo``), and return the summary text."""
     from align.api import align_files
 
     folder = find_samples(samples)
-    out_dir = out_dir if out_dir is not None else folder / "output"
+    out_dir = out_dir if out_dir is not None else DEFAULT_OUT_DIR
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -92,11 +92,50 @@ def reference() -> Alignment:
 # --- align demo -----------------------------------------------------------------------
 
 
+TRACKED_DEMO = SAMPLES / "output"  # the demo's outputs as committed: what a demo run must reproduce
+DEMO_FILES = ("000-001.de-en.tmx", "000-001.de-en.tsv", "wirecopy.json")
+
+
+def tracked_demo_date() -> dict[str, str]:
+    """SOURCE_DATE_EPOCH for the TMX date of the tracked demo output, so a run can reproduce its bytes."""
+    import datetime
+
+    date = re.search(r'creationdate="(\d{8}T\d{6}Z)"', (TRACKED_DEMO / DEMO_FILES[0]).read_text(encoding="utf-8"))
+    assert date is not None
+    when = datetime.datetime.strptime(date.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    return {"SOURCE_DATE_EPOCH": str(int(when.timestamp()))}
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
     out_dir = tmp_path_factory.mktemp("demo") / "out"  # does not exist yet: demo creates it
-    done = run_align("demo", "--out-dir", out_dir, cwd=ROOT)
+    done = run_align("demo", "--out-dir", out_dir, cwd=ROOT, env=tracked_demo_date())
     return done, out_dir / "000-001.de-en.tmx", out_dir / "000-001.de-en.tsv"
+
+
+def test_demo_reproduces_the_tracked_outputs_byte_for_byte(demo_run) -> None:
+    done, tmx, _ = demo_run
+    assert done.returncode == 0, done.stderr
+    for name in DEMO_FILES:
+        assert (tmx.parent / name).read_bytes() == (TRACKED_DEMO / name).read_bytes(), name
+
+
+def test_demo_run_elsewhere_writes_align_demo_there_and_leaves_samples_output_alone(tmp_path: Path) -> None:
+    """From another folder the demo finds the samples beside the package; it writes into
+    ./align-demo there, never into the tracked samples/output, and its files are the tracked
+    ones but for the samples' paths (absolute now) that the TMX header and the JSON record."""
+    before = {name: ((TRACKED_DEMO / name).stat().st_mtime_ns, (TRACKED_DEMO / name).read_bytes()) for name in DEMO_FILES}
+    done = run_align("demo", cwd=tmp_path, env=tracked_demo_date())
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(tmp_path)) == ["align-demo"]
+    assert sorted(os.listdir(tmp_path / "align-demo")) == sorted(DEMO_FILES)
+    assert done.stdout.splitlines()[-3:] == [f"  {Path('align-demo') / name}" for name in DEMO_FILES]
+    assert {name: ((TRACKED_DEMO / name).stat().st_mtime_ns, (TRACKED_DEMO / name).read_bytes())
+            for name in DEMO_FILES} == before
+    here = f"{SAMPLES.resolve()}{os.sep}".encode()
+    for name in DEMO_FILES:
+        written = (tmp_path / "align-demo" / name).read_bytes()
+        assert written.replace(here, b"samples/") == (TRACKED_DEMO / name).read_bytes(), name
 
 
 def test_demo_succeeds_and_summary_names_both_outputs(demo_run, reference: Alignment) -> None:

@@ -140,11 +140,11 @@ def test_demo_does_not_write_through_a_symlink(tmp_path: Path) -> None:
     samples.mkdir()
     for f in SAMPLES.glob("00[01]_*.txt"):
         (samples / f.name).write_bytes(f.read_bytes())
-    (samples / "output").mkdir()
+    (tmp_path / "align-demo").mkdir()  # the demo's folder under the current one
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n", encoding="utf-8")
-    (samples / "output" / "000-001.de-en.tsv").symlink_to(victim)
+    (tmp_path / "align-demo" / "000-001.de-en.tsv").symlink_to(victim)
     done = run_align("demo", "--samples", samples, cwd=tmp_path)
     assert_one_line_error(done, "symbolic link", "remove the link")
     assert victim.read_text(encoding="utf-8") == "keep me\n"
-    assert sorted(os.listdir(samples / "output")) == ["000-001.de-en.tsv"]
+    assert sorted(os.listdir(tmp_path / "align-demo")) == ["000-001.de-en.tsv"]

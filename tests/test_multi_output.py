@@ -191,3 +191,37 @@ def test_export_all_matches_export_and_refuses_stdout(tmp_path: Path, alignment:
         export_all(alignment, [(tmp_path / "x.tsv", "tsv", {}), ("-", "tmx", {})])
     assert "\n" not in str(info.value)
     assert not (tmp_path / "x.tsv").exists()
+
+
+# --- batch: several formats per pair ------------------------------------------------------
+
+
+def test_batch_writes_each_pair_in_each_format_once_aligned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--format tmx,tsv,moses``: each pair aligned once and written in each format, the
+    same bytes as one-format batches; a rerun with the same formats skips the pair."""
+    from align.batch import BatchOptions, read_manifest, run_batch
+    from tests.hash_encoder import HashEncoder
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    (tmp_path / "pairs.tsv").write_text(f"{SRC}\t{TGT}\tde\ten\tp\n")
+    pairs = read_manifest(str(tmp_path / "pairs.tsv"))
+    encoder = HashEncoder()
+    summary = run_batch(pairs, str(tmp_path / "all"), BatchOptions(fmt="tmx,tsv,moses"), encoder=encoder)
+    assert (summary.done, summary.failed) == (1, [])
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [".done", "p.de", "p.en", "p.tmx", "p.tsv"]
+    for fmt in ("tmx", "tsv", "moses"):
+        assert run_batch(pairs, str(tmp_path / fmt), BatchOptions(fmt=fmt), encoder=encoder).done == 1
+        for p in (tmp_path / fmt).iterdir():
+            if p.is_file():
+                assert p.read_bytes() == (tmp_path / "all" / p.name).read_bytes(), p.name
+    assert run_batch(pairs, str(tmp_path / "all"), BatchOptions(fmt="tmx,tsv,moses"), encoder=encoder).skipped == 1
+    assert run_batch(pairs, str(tmp_path / "all"), BatchOptions(fmt="tmx,tsv"), encoder=encoder).done == 1
+
+
+@pytest.mark.parametrize(("formats", "needle"), [("tmx,tmx", "names a format twice"),
+                                                 ("tmx,docx", "unknown output format 'docx'")])
+def test_batch_refuses_a_bad_format_list_before_any_work(tmp_path: Path, formats: str,
+                                                         needle: str) -> None:
+    (tmp_path / "pairs.tsv").write_text(f"{SRC}\t{TGT}\tde\ten\tp\n")
+    refused(run(tmp_path, "batch", "pairs.tsv", "--out-dir", "out", "--format", formats), needle)
+    assert sorted(os.listdir(tmp_path)) == ["pairs.tsv"]

@@ -145,7 +145,7 @@ def run_batch(
         raise AlignError(f"--workers must be at least 1, got {workers}")
     progress = progress or (lambda _msg: None)
     start = time.perf_counter()
-    if options.fmt.strip().lower() == "tmx" and options.creationdate is None:
+    if "tmx" in options.formats and options.creationdate is None:
         options = replace(options, creationdate=tmx_date())
     if options.settings.max_input_bytes is None:  # resolved here, so workers elsewhere need no environment
         options = replace(options, settings=replace(options.settings, max_input_bytes=max_input_bytes()))

@@ -137,7 +137,8 @@ def check_batch_outputs(out_dir: Path, pairs: Sequence[PairSpec], options: Batch
     sources = InputFiles([*inputs, *(p for spec in pairs for p in (spec.src, spec.tgt))])
     for spec in pairs:
         try:
-            own = output_names(spec.id, options.fmt, (spec.src_lang, spec.tgt_lang), options.moses_suffix)
+            own = [name for fmt in options.formats
+                   for name in output_names(spec.id, fmt, (spec.src_lang, spec.tgt_lang), options.moses_suffix)]
         except OutputError as err:  # a pair in one language, whose Moses files would share one name
             raise OutputError(f"pair {spec.id} (manifest line {spec.line}): {err}") from None
         names = [*own, os.path.join(MARKERS, f"{spec.id}.json")]

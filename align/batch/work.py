@@ -33,8 +33,10 @@ from align.settings import AlignSettings
 @dataclass(frozen=True)
 class BatchOptions:
     """What every pair of a batch is aligned and written with (as ``align pair`` takes it):
-    the alignment settings, whole, and the output format."""
+    the alignment settings, whole, and the output format (several: ``"tmx,tsv"``)."""
 
+    #: One format name, or several separated by commas (``"tmx,tsv"``): each pair is then
+    #: aligned once and written in each, as ``align pair -o ID.tmx -o ID.tsv`` would.
     fmt: str = "tmx"
     unmatched: str = "skip"
     settings: AlignSettings = field(default_factory=AlignSettings)
@@ -45,14 +47,19 @@ class BatchOptions:
     #: Moses file names: ``"lang"`` (``ID.de``, ``ID.en``) or ``"src-tgt"`` (``ID.src``, ``ID.tgt``).
     moses_suffix: str = "lang"
 
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The output formats, in the order given (:attr:`fmt` split at its commas)."""
+        return tuple(f.strip().lower() for f in self.fmt.split(","))
+
     def key(self) -> dict:
         """The settings a finished pair must have been made with to be skipped on a rerun:
         the format and whatever can change a result (:meth:`AlignSettings.result_key`; the
         cache changes speed, the input limit whether a pair runs, the date when, not how)."""
         d = {"fmt": self.fmt, **self.settings.result_key()}
-        if self.fmt == "tmx":
+        if "tmx" in self.formats:
             d["unmatched"] = self.unmatched
-        if self.fmt == "moses":
+        if "moses" in self.formats:
             d["moses_suffix"] = self.moses_suffix
         return d
 
@@ -122,14 +129,17 @@ def output_names(pair_id: str, fmt: str, langs: tuple[str, str], moses_suffix: s
 
 
 def render(alignment, pair_id: str, options: BatchOptions) -> dict[str, bytes]:
-    """The output files of one alignment, as bytes (what ``align pair -o`` would write)."""
-    exporter = get_exporter(options.fmt)
-    kwargs = {"unmatched": options.unmatched, "creationdate": options.creationdate} if exporter.name == "tmx" else {}
-    exporter.check_options(kwargs)
-    names = output_names(pair_id, options.fmt, (alignment.src.lang, alignment.tgt.lang), options.moses_suffix)
-    buffers = tuple(io.BytesIO() for _ in names)
-    exporter.write(alignment, buffers if len(buffers) > 1 else buffers[0], **kwargs)
-    return {name: buf.getvalue() for name, buf in zip(names, buffers)}
+    """The output files of one alignment in each format, as bytes (what ``align pair -o`` would write)."""
+    files: dict[str, bytes] = {}
+    for fmt in options.formats:
+        exporter = get_exporter(fmt)
+        kwargs = {"unmatched": options.unmatched, "creationdate": options.creationdate} if exporter.name == "tmx" else {}
+        exporter.check_options(kwargs)
+        names = output_names(pair_id, fmt, (alignment.src.lang, alignment.tgt.lang), options.moses_suffix)
+        buffers = tuple(io.BytesIO() for _ in names)
+        exporter.write(alignment, buffers if len(buffers) > 1 else buffers[0], **kwargs)
+        files.update((name, buf.getvalue()) for name, buf in zip(names, buffers))
+    return files
 
 
 def align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions, worker: str = "") -> PairOutcome:

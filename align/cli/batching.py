@@ -9,7 +9,7 @@ import typer
 from align.cli.app import progress_printer, state
 from align.cli.checks import check_manifest_languages
 from align.cli.options import MosesSuffix, MosesSuffixOpt, Unmatched, UnmatchedOpt, takes_align_settings
-from align.errors import Interrupted
+from align.errors import AlignError, Interrupted
 from align.plugins import ENGINES, FORMATS
 from align.settings import AlignSettings
 from align.textsafe import printable
@@ -24,7 +24,8 @@ def batch(
         "--out-dir", "-d", metavar="DIR", help="Folder for the outputs, one set per pair named by id.",
     )],
     fmt: Annotated[str, typer.Option(
-        "--format", "-f", metavar="FORMAT", help=f"{FORMATS.help()} (as for pair).",
+        "--format", "-f", metavar="FORMAT",
+        help=f"{FORMATS.help()} (as for pair); several, comma-separated (tmx,tsv), write each pair in each.",
     )] = "tmx",
     unmatched: UnmatchedOpt = Unmatched.skip,
     moses_suffix: MosesSuffixOpt = MosesSuffix.lang,
@@ -48,16 +49,19 @@ def batch(
     Examples:
       align batch pairs.tsv --out-dir out/
       align batch pairs.jsonl --out-dir out/ --format tsv --presegmented --workers 2
+      align batch pairs.tsv --out-dir out/ --format tmx,tsv,html
       RAY_ADDRESS=auto align batch pairs.tsv --out-dir /shared/out --engine ray --workers 8
     """
     from align.batch import BatchOptions, read_manifest, run_batch
     from align.export import get_exporter
 
-    get_exporter(fmt)  # an unknown format fails before any work
+    formats = [get_exporter(name.strip()).name for name in fmt.split(",")]  # an unknown format fails before any work
+    if len(set(formats)) < len(formats):
+        raise AlignError(f"--format {fmt} names a format twice; give each once (e.g. tmx,tsv)")
     ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
     pairs = read_manifest(manifest, max_bytes=settings.max_input_bytes)
     check_manifest_languages(settings.model, manifest, pairs)
-    options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings,
+    options = BatchOptions(fmt=",".join(formats), unmatched=unmatched.value, settings=settings,
                            moses_suffix=moses_suffix.value)
     try:
         summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=progress_printer(),

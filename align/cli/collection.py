@@ -168,10 +168,11 @@ def demo(
         "--samples", help="Folder with the sample articles (default: ./samples).",
     )] = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        "--out-dir", help="Where to write the outputs (default: SAMPLES/output).",
+        "--out-dir", help="Where to write the outputs (default: ./align-demo, created if missing).",
     )] = None,
 ) -> None:
-    """Run the main job on the bundled samples: align the German/English pair and write TMX and TSV.
+    """Run the main job on the bundled samples: align the German/English pair and write TMX and TSV
+    (and the wire copy across the samples as JSON) into ./align-demo.
 
     \b
     Examples:
