@@ -147,7 +147,8 @@ def decisions(alignment: Alignment, filters: FilterSettings) -> list[str | None]
     return [judge(alignment, bead, filters) for bead in alignment.beads]
 
 
-def apply_filters(alignment: Alignment, filters: FilterSettings | None) -> tuple[Alignment, dict[str, int]]:
+def apply_filters(alignment: Alignment, filters: FilterSettings | None,
+                  judged: list[str | None] | None = None) -> tuple[Alignment, dict[str, int]]:
     """The alignment a TM export writes, and how many units each active filter removed.
 
     With no filter on, ``alignment`` itself and ``{}`` (nothing recorded anywhere). Otherwise
@@ -156,12 +157,13 @@ def apply_filters(alignment: Alignment, filters: FilterSettings | None) -> tuple
     count per active filter, zeros included) added to :attr:`Alignment.settings`, which the
     TMX header records as ``x-align-filters`` and ``x-align-filtered``. The beads then no
     longer cover every sentence: such an alignment is for writing a TM, not a bead file.
+    ``judged``: the :func:`decisions` for these filters when the caller has them already.
     """
     if filters is None or not filters.active():
         return alignment, {}
     removed = {name: 0 for name in ORDER if _is_on(filters, name)}
     beads: list[Bead] = []
-    for bead, why in zip(alignment.beads, decisions(alignment, filters)):
+    for bead, why in zip(alignment.beads, judged if judged is not None else decisions(alignment, filters)):
         if why is None:
             beads.append(bead)
             continue
