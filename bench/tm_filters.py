@@ -28,7 +28,14 @@ from align.api import align_files
 from align.export.filters import apply_filters, decisions
 from align.settings import FilterSettings
 from align.types import Alignment
-from bench.real_docs_data import DOCS, SETUP_HINT, build, missing_pages, missing_tools, name_of
+from bench.real_docs_data import (
+    DOCS,
+    SETUP_HINT,
+    build,
+    missing_pages,
+    missing_tools,
+    name_of,
+)
 
 PAGES = ("apt-get.8", "gzip.1")
 

@@ -42,8 +42,8 @@ UNITS = [
     ("apt-get install foo", "apt-get install foo", 1.0, "code"),                             # 6 code, identical
     ("Spalte eins | Spalte zwei", "Column one | Column two", 0.8, "table"),                  # 7 table row
     ("Ja.", "Yes, that is exactly what the committee decided at its last meeting.", 0.6, "text"),  # 8 ratio 22.7
-    ("This sentence was left in English by the translator.", "This sentence was left in English by the "
-     "translator, too.", 0.97, "text"),                                                      # 9 other language (de side)
+    ("This sentence was left in English by the translator.",
+     "This sentence was left in English by the translator, too.", 0.97, "text"),             # 9 other language (de side)
     ("update", "update", 1.0, "text"),                                                       # 10 short: not judged by lang
     ("|", None, 0.0, "text"),                                                                # 11 unmatched, no letters
     (None, "An added sentence without counterpart.", 0.0, "text"),                           # 12 unmatched
@@ -278,7 +278,7 @@ def _expected_tmx(alignment: Alignment, filters: FilterSettings) -> str:
     return out.getvalue().decode("utf-8")
 
 
-def test_report_tmx_download_is_what_pair_writes_with_the_same_filters(browser, tmp_path: Path) -> None:
+def test_report_tmx_download_is_what_pair_writes_with_the_same_filters(browser, tmp_path: Path) -> None:  # noqa: F811
     """In Chromium: the page's TMX download, nothing marked, equals ``align pair --format tmx``
     with the same filters, byte for byte once the date is set; a bead marked wrong leaves it."""
     from selenium.webdriver.common.by import By

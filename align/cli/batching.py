@@ -8,7 +8,13 @@ import typer
 
 from align.cli.app import progress_printer, state
 from align.cli.checks import check_manifest_languages
-from align.cli.options import Unmatched, UnmatchedOpt, say_filtered, takes_align_settings, takes_filter_settings
+from align.cli.options import (
+    Unmatched,
+    UnmatchedOpt,
+    say_filtered,
+    takes_align_settings,
+    takes_filter_settings,
+)
 from align.errors import Interrupted
 from align.plugins import ENGINES, FORMATS
 from align.settings import AlignSettings, FilterSettings
