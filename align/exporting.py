@@ -24,6 +24,7 @@ from align.plugins import FORMATS
 
 if TYPE_CHECKING:
     from align.export.base import Exporter, ExportResult
+    from align.settings import FilterSettings
     from align.types import Alignment
 
 __all__ = ["export", "format_for_path", "formats", "get_exporter"]
@@ -63,13 +64,17 @@ def export(
     alignment: Alignment,
     path: str | os.PathLike[str] | None = None,
     fmt: str | None = None,
+    *,
+    filters: FilterSettings | None = None,
     **options: Any,
 ) -> ExportResult:
     """Write ``alignment`` in format ``fmt`` to ``path`` (``None``/``"-"``: stdout), atomically.
 
     Without ``fmt`` the format comes from the extension of ``path``; if that says nothing,
     an AlignError asks for an explicit format. ``options`` go to the exporter (e.g.
-    ``unmatched="include"`` for TMX); unknown ones are an error.
+    ``unmatched="include"`` for TMX); unknown ones are an error. ``filters``: the TM filters
+    (:class:`~align.settings.FilterSettings`), applied to translation-memory formats only
+    (:func:`align.export.filters.for_exporter`); what they removed is in the result's ``filtered``.
     """
     if fmt is None:
         fmt = format_for_path(path)
@@ -78,4 +83,12 @@ def export(
             raise AlignError(
                 f"cannot tell the output format for {where}; give --format (one of: {', '.join(FORMATS.names())})"
             )
-    return get_exporter(fmt).export(alignment, path, **options)
+    exporter = get_exporter(fmt)
+    if filters is None:
+        return exporter.export(alignment, path, **options)
+    import dataclasses
+
+    from align.export.filters import for_exporter
+
+    alignment, options, removed = for_exporter(exporter, alignment, filters, options)
+    return dataclasses.replace(exporter.export(alignment, path, **options), filtered=removed)

@@ -21,11 +21,13 @@ from align.cli.options import (
     Unmatched,
     UnmatchedOpt,
     finite,
+    say_filtered,
     takes_align_settings,
+    takes_filter_settings,
 )
 from align.errors import AlignError
 from align.plugins import FORMATS
-from align.settings import AlignSettings
+from align.settings import AlignSettings, FilterSettings
 
 
 def _load_langid(src_lang: str | None, tgt_lang: str | None, no_lang_check: bool) -> None:
@@ -53,6 +55,7 @@ def _align(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None, setti
 
 
 @takes_align_settings
+@takes_filter_settings
 def pair(
     src: Src,
     tgt: Tgt,
@@ -72,6 +75,7 @@ def pair(
     )] = None,
     *,
     settings: AlignSettings,
+    filters: FilterSettings,
 ) -> None:
     """Align SRC with its translation TGT.
 
@@ -87,13 +91,14 @@ def pair(
     prefetch(settings.model)  # loads beside the checks, reading and segmenting below
     _load_langid(src_lang, tgt_lang, not settings.lang_check)
     from align.export import export, format_for_path, get_exporter
+    from align.export.filters import check_filterable
     from align.export.moses import moses_paths
     from align.files import check_outputs
 
     if fmt is None and out is not None and out != "-" and format_for_path(out) is None:
         raise AlignError(f"cannot tell the output format from {out!r}; give --format ({', '.join(FORMATS.names())})")
     fmt = fmt or format_for_path(out) or "tmx"
-    get_exporter(fmt)  # an unknown format or an unwritable output fails now, not after the alignment work
+    check_filterable(get_exporter(fmt), filters)  # an unknown format (or filters for beads) fails now, not after the work
     check_languages(settings.model, src_lang, tgt_lang)
     outputs = list(moses_paths(out) if fmt == "moses" and out not in (None, "-") else (out,))
     if plot is not None:
@@ -105,7 +110,8 @@ def pair(
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     options = {"unmatched": unmatched.value} if fmt == "tmx" else {}
-    result = export(alignment, out, fmt, **options)
+    result = export(alignment, out, fmt, filters=filters, **options)
+    say_filtered(filters, result.filtered)
     if plot is not None:
         from align.plot import plot_alignment
 
@@ -123,6 +129,7 @@ def pair(
 
 
 @takes_align_settings
+@takes_filter_settings
 def report(
     src: Src,
     tgt: Tgt,
@@ -141,6 +148,7 @@ def report(
     title: Annotated[Optional[str], typer.Option("--title", help="Page title (default: the two file names).")] = None,
     *,
     settings: AlignSettings,
+    filters: FilterSettings,
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
 
@@ -169,7 +177,11 @@ def report(
     if collection:
         wire = collection_wire_copy(alignment, collection, model=settings.model, cache=settings.cache, progress=progress,
                                     max_bytes=settings.max_input_bytes)
-    size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title)
+    size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title, filters=filters)
+    if filters.active():
+        from align.export.filters import apply_filters
+
+        say_filtered(filters, apply_filters(alignment, filters)[1], "the page's TMX download: ")
     progress(f"wrote {out or 'stdout'} ({size:,} bytes, {len(alignment.beads)} beads)")
 
 

@@ -8,14 +8,21 @@ import typer
 
 from align.cli.app import progress_printer, state
 from align.cli.checks import check_manifest_languages
-from align.cli.options import Unmatched, UnmatchedOpt, takes_align_settings
+from align.cli.options import (
+    Unmatched,
+    UnmatchedOpt,
+    say_filtered,
+    takes_align_settings,
+    takes_filter_settings,
+)
 from align.errors import Interrupted
 from align.plugins import ENGINES, FORMATS
-from align.settings import AlignSettings
+from align.settings import AlignSettings, FilterSettings
 from align.textsafe import printable
 
 
 @takes_align_settings
+@takes_filter_settings
 def batch(
     manifest: Annotated[str, typer.Argument(
         metavar="MANIFEST", help="TSV (src, tgt, src_lang, tgt_lang[, id]; no header) or JSONL.",
@@ -36,6 +43,7 @@ def batch(
     )] = 1,
     *,
     settings: AlignSettings,
+    filters: FilterSettings,
 ) -> None:
     """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
 
@@ -51,12 +59,13 @@ def batch(
     """
     from align.batch import BatchOptions, read_manifest, run_batch
     from align.export import get_exporter
+    from align.export.filters import check_filterable
 
-    get_exporter(fmt)  # an unknown format fails before any work
+    check_filterable(get_exporter(fmt), filters)  # an unknown format (or filters for beads) fails before any work
     ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
     pairs = read_manifest(manifest, max_bytes=settings.max_input_bytes)
     check_manifest_languages(settings.model, manifest, pairs)
-    options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings)
+    options = BatchOptions(fmt=fmt.strip().lower(), unmatched=unmatched.value, settings=settings, filters=filters)
     try:
         summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=progress_printer(),
                             inputs=[manifest])
@@ -64,6 +73,7 @@ def batch(
         state["interrupted"] = str(err)
         raise
     typer.echo(printable(summary.format()))
+    say_filtered(filters, summary.filtered, "over the pairs aligned: ")
     if summary.failed:
         typer.echo(f"align: error: {len(summary.failed)} of {summary.total} pairs failed (reasons above); "
                    "fix them and rerun the same command to do only those", err=True)

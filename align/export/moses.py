@@ -52,6 +52,7 @@ class MosesExporter(Exporter):
 
     name = "moses"
     extensions = ()
+    filterable = True
     options = {"unmatched": "skip"}
 
     def write(self, alignment: Alignment, out: Any, **options: Any) -> ExportResult:

@@ -134,6 +134,7 @@ class TmxExporter(Exporter):
 
     name = "tmx"
     extensions = (".tmx",)
+    filterable = True
     options = {"unmatched": "skip", "creationdate": None, "adminlang": "en"}
 
     def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:
