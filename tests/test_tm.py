@@ -253,8 +253,9 @@ def test_merge_keeps_props_notes_attributes_and_records_inputs(tmp_path: Path, t
     tus = tree.findall("body/tu")
     assert [tu.get("tuid") for tu in tus] == [str(i) for i in range(1, 8)]
     dog = tus[0]
-    # align's props and OmegaT's variant attributes both survive the merge of the duplicate
-    assert dog.find("prop[@type='x-align-src-ids']").text == "0"
+    # align's props and OmegaT's variant attributes both survive the merge of the duplicate;
+    # the unit's tool is its first copy's (align: none to repeat), not OmegaT's
+    assert dog.find("prop[@type='x-align-src-ids']").text == "0" and dog.get("creationtool") is None
     assert dog.findall("tuv")[1].get("changeid") == "anna"
     cat_lf = next(tu for tu in tus if tu.find("prop[@type='Txt::Note']") is not None)
     assert cat_lf.get("creationid") == "LF Aligner" and cat_lf.find("prop[@type='x-align-count']").text == "2"
@@ -274,7 +275,7 @@ def test_merging_a_merged_file_adds_the_counts(tmp_path: Path, three: list[Path]
 
 
 def test_languages_are_normalised_and_the_user_is_told(tmp_path: Path, three: list[Path]) -> None:
-    with pytest.warns(AlignWarning, match=r"ours\.tmx: language de as de-DE, en as en-GB"):
+    with pytest.warns(AlignWarning, match=r"ours\.tmx: de written as de-DE, en written as en-GB"):
         result = merge_tms([str(p) for p in three])
     assert (result.src_lang, result.tgt_lang) == ("de-DE", "en-GB")
     assert normalise_lang("EN_us") == "en-US" and normalise_lang("zh-hant-tw") == "zh-Hant-TW"
@@ -469,3 +470,13 @@ def test_missing_file_or_a_directory_is_one_line(tmp_path: Path) -> None:
         merge_tms([str(tmp_path / "nothere.tmx")])
     with pytest.raises(InputError, match=r"is a directory; give the path of a TMX file$"):
         tm_stats(tmp_path)
+
+
+def test_a_file_given_twice_is_counted_twice_and_the_user_is_told(tmp_path: Path) -> None:
+    omegat = write(tmp_path / "omegat.tmx", OMEGAT)
+    link = tmp_path / "same.tmx"
+    link.symlink_to(omegat)
+    with pytest.warns(AlignWarning, match=r"same\.tmx is given more than once \(as .*omegat\.tmx too\)"):
+        result = merge_tms([str(omegat), str(link)])
+    assert (result.units_in, len(result.units), result.duplicates) == (6, 3, 3)
+    assert all(unit.count == 2 and unit.files == [1, 2] for unit in result.units)

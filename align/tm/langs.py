@@ -20,11 +20,13 @@ Rules, and why:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from align.errors import InputError
 from align.tm.read import TmFile, Unit, Variant
 
 
+@lru_cache(maxsize=256)
 def normalise_lang(tag: str) -> str:
     """A language tag in BCP 47's conventional case: ``en-US``, ``zh-Hant-TW``, ``sr-Latn``."""
     parts = tag.strip().replace("_", "-").split("-")

@@ -26,13 +26,16 @@ its own (the user decides, not the merge); :attr:`MergeResult.conflicts` counts 
 from __future__ import annotations
 
 import math
+import os
 import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from align.errors import AlignWarning, InputError
+from align.files import file_id
 from align.tm.langs import FilePair, file_pair, normalise_lang, split_unit, unify
+from align.textsafe import shown_path
 from align.tm.read import SEGTYPES, Prop, TmFile, Unit, Variant, read_tm
 
 COUNT, SCORE, FILES = "x-align-count", "x-align-score", "x-align-files"
@@ -222,11 +225,11 @@ class _Merger:
             else:
                 attrs["srclang"] = own  # a tag that is neither side (a tool's own convention): kept as it was
         reversed_ = (direction == pair.src) == turned
-        for name, value in inherited:
-            attrs.setdefault(name, value)
         key = unit_key(src, tgt)
         merged = self.index.get(key)
         if merged is None:
+            for name, value in inherited:  # provenance of the first copy only; x-align-files lists the rest
+                attrs.setdefault(name, value)
             merged = MergedUnit(src, tgt, {}, [], [], [], {}, {}, 0, None, [], reversed_)
             self.index[key] = merged
             self.result.units.append(merged)
@@ -258,11 +261,11 @@ class _Merger:
                 translations.setdefault(unit.src.key, set()).add(unit.tgt.key)
         result.conflicts = sum(1 for targets in translations.values() if len(targets) > 1)
         final = {self.src, self.tgt}
-        for name, tags in self.file_tags:
-            changed = sorted(f"{tag} as {unify(tag, new)}" for tag in tags for new in final
+        for name, tags in dict(self.file_tags).items():  # a file given twice is named once
+            changed = sorted(f"{tag} written as {unify(tag, new)}" for tag in tags for new in final
                              if new and unify(tag, new) not in (None, tag))
             if changed:
-                warnings.warn(f"{name}: language {', '.join(changed)} (the more specific tag of the merge)",
+                warnings.warn(f"{name}: {', '.join(changed)} (the more specific tag another file gave)",
                               AlignWarning, stacklevel=3)
         for summary in result.inputs:
             if summary.turned:
@@ -282,6 +285,13 @@ def merge_tms(paths: Sequence[str]) -> MergeResult:
     """
     if not paths:
         raise InputError("no TMX files to merge; give at least one")
+    seen: dict[object, str] = {}
+    for path in paths:
+        fid = file_id(path) or os.path.abspath(path)
+        if fid in seen:
+            warnings.warn(f"{shown_path(path)} is given more than once (as {shown_path(seen[fid])} too): its units "
+                          "are counted once per time it is given", AlignWarning, stacklevel=2)
+        seen.setdefault(fid, path)
     merger = _Merger()
     for number, path in enumerate(paths, 1):
         merger.add_file(number, read_tm(path))

@@ -26,6 +26,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 
@@ -87,7 +88,7 @@ class Variant:
     attrs: tuple[tuple[str, str], ...] = ()
     extras: tuple[Prop, ...] = ()
 
-    @property
+    @cached_property
     def key(self) -> str:
         """What two variants must share to be the same segment: the markup, space-normalised.
 
@@ -213,6 +214,11 @@ def _seg_text(elem: etree._Element) -> str:
     return "".join(parts)
 
 
+def _escape(text: str) -> str:
+    """``text`` as lxml serialises element text (``\\r`` as ``&#13;`` so parsers keep it)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
 def _inner_xml(elem: etree._Element) -> str:
     """``elem``'s content as XML text (its own tag left out)."""
     head = etree.tostring(elem, encoding="unicode", with_tail=False)
@@ -228,11 +234,13 @@ def _extras(elem: etree._Element) -> tuple[Prop, ...]:
     """The ``prop`` and ``note`` children of ``elem``, in order."""
     out = []
     for child in elem:
-        tag = _local(child.tag)
+        tag = child.tag
+        if tag != "prop" and tag != "note":
+            continue
         lang = child.get(XML_LANG) or child.get("lang")
         if tag == "prop":
             out.append(Prop(child.get("type", "") or "x-unnamed", child.text or "", lang))
-        elif tag == "note":
+        else:
             out.append(Prop(None, child.text or "", lang))
     return tuple(out)
 
@@ -262,12 +270,15 @@ def _variant(tuv: etree._Element, name: str, unit_name: str) -> Variant:
         )
     seg = None
     for child in tuv:
-        if _local(child.tag) == "seg":
+        if child.tag == "seg":
             seg = child
             break
     attrs, extra = _attributes(tuv, TUV_ATTRIBUTES)
     if seg is None:
         return Variant(lang, "", "", attrs, _extras(tuv) + extra)
+    if len(seg) == 0:  # plain text, the common case: no markup to clean or serialise
+        text = seg.text or ""
+        return Variant(lang, text, _escape(text), attrs, _extras(tuv) + extra)
     _clean_inline(seg)
     return Variant(lang, _seg_text(seg), _inner_xml(seg), attrs, _extras(tuv) + extra)
 
@@ -293,6 +304,11 @@ def _syntax_message(name: str, err: etree.XMLSyntaxError) -> str:
     return f"{name} is not well-formed XML ({detail}); give a TMX file, or repair this one"
 
 
+def _not_tmx(name: str, root_tag: object) -> InputError:
+    what = f"<{root_tag}>" if _local(root_tag) else "an element in a namespace"
+    return InputError(f"{name} is not a TMX file (its root element is {what}, not <tmx>); give a .tmx file")
+
+
 def read_tm(path: str | os.PathLike[str]) -> TmFile:
     """Read every unit of the TMX file ``path``, safely, keeping markup, attributes, props and notes.
 
@@ -302,11 +318,12 @@ def read_tm(path: str | os.PathLike[str]) -> TmFile:
     name = shown_path(os.fspath(path))
     tm: TmFile | None = None
     position = 0
-    in_header = False
     try:
+        # only the elements read here raise events: the parser stays in C for everything else
         events = etree.iterparse(
             os.fspath(path),
             events=("start", "end"),
+            tag=("tmx", "header", "tu"),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -315,27 +332,22 @@ def read_tm(path: str | os.PathLike[str]) -> TmFile:
             huge_tree=False,
         )
         for event, elem in events:
-            tag = _local(elem.tag)
             if tm is None:
-                if tag != "tmx":
-                    what = f"<{tag}>" if tag else "an element in a namespace"
-                    raise InputError(f"{name} is not a TMX file (its root element is {what}, not <tmx>); give a .tmx file")
+                if elem.tag != "tmx" or elem.getparent() is not None:
+                    raise _not_tmx(name, elem.getroottree().getroot().tag)
                 _refuse_entities(elem, name)
                 tm = TmFile(name, elem.get("version", ""), {})
                 continue
             if event == "start":
-                if tag == "header":
-                    in_header = True
-                    tm.header = {k: v for k, v in elem.attrib.items() if isinstance(k, str)}
                 continue
-            if tag == "header":
-                in_header = False
+            if elem.tag == "header":
+                tm.header = {k: v for k, v in elem.attrib.items() if isinstance(k, str)}
                 tm.header_extras = _extras(elem)
                 elem.clear()
-            elif tag == "tu" and not in_header:
+            elif elem.tag == "tu":
                 position += 1
                 unit_name = f"unit {position}" + (f' (tuid "{elem.get("tuid")}")' if elem.get("tuid") else "")
-                variants = tuple(_variant(c, name, unit_name) for c in elem if _local(c.tag) == "tuv")
+                variants = tuple(_variant(c, name, unit_name) for c in elem if c.tag == "tuv")
                 if variants:
                     attrs, extra = _attributes(elem, TU_ATTRIBUTES)
                     tm.units.append(Unit(position, elem.get("tuid"), variants, attrs, _extras(elem) + extra))
@@ -346,6 +358,8 @@ def read_tm(path: str | os.PathLike[str]) -> TmFile:
                 if parent is not None:
                     while elem.getprevious() is not None:
                         del parent[0]
+        if tm is None:
+            raise _not_tmx(name, events.root.tag if events.root is not None else None)
     except etree.XMLSyntaxError as err:
         raise InputError(_syntax_message(name, err)) from None
     except IsADirectoryError:
@@ -354,6 +368,4 @@ def read_tm(path: str | os.PathLike[str]) -> TmFile:
         raise InputError(f"cannot read {name}: no such file; check the path") from None
     except OSError as err:
         raise InputError(f"cannot read {name}: {err.strerror or err}") from None
-    if tm is None:
-        raise InputError(f"{name} is empty; give a TMX file")
     return tm

@@ -114,6 +114,11 @@ def render_json(stats: TmStats) -> str:
     return json.dumps(stats.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
+def _n(count: int, noun: str) -> str:
+    """``1 unit``, ``2 units``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def render_text(stats: TmStats) -> str:
     """The figures as a few lines for a person, with a bar per score bin."""
     lines = [
@@ -123,17 +128,18 @@ def render_text(stats: TmStats) -> str:
                                         if stats.represented != stats.units else ""),
         f"            {stats.both_sides} with both sides, {stats.source_only} source only, "
         f"{stats.target_only} target only" + (f", {stats.empty_units} empty skipped" if stats.empty_units else ""),
-        f"duplicates: {stats.duplicates} units repeat an earlier one ({stats.duplicated_pairs} pairs)",
-        f"conflicts:  {stats.conflicts} sources with more than one translation ({stats.conflicting_units} units)",
-        f"markup:     {stats.with_markup} units with inline tags",
+        f"duplicates: {_n(stats.duplicates, 'unit')} repeating an earlier one ({_n(stats.duplicated_pairs, 'pair')})",
+        f"conflicts:  {_n(stats.conflicts, 'source')} with more than one translation "
+        f"({_n(stats.conflicting_units, 'unit')})",
+        f"markup:     {_n(stats.with_markup, 'unit')} with inline tags",
     ]
     if stats.kinds:
         lines.append("kinds:      " + ", ".join(f"{k} {n}" for k, n in stats.kinds.items()))
     if stats.scores:
-        lines.append(f"scores:     mean {stats.mean_score:.4f}; {stats.no_score} units without a score")
+        lines.append(f"scores:     mean {stats.mean_score:.4f}; {_n(stats.no_score, 'unit')} without a score")
         top = max(stats.scores.values()) or 1
         for label, n in stats.scores.items():
-            lines.append(f"  {label:>8} {n:>7}  {'#' * round(40 * n / top)}")
+            lines.append(f"  {label:>8} {n:>7}  {'#' * round(40 * n / top)}".rstrip())
     else:
-        lines.append(f"scores:     none ({stats.no_score} units without an x-align-score prop)")
+        lines.append(f"scores:     none ({_n(stats.no_score, 'unit')} without an x-align-score prop)")
     return "\n".join(lines) + "\n"
