@@ -318,12 +318,14 @@ def test_tmx_1_1_lang_attribute_and_utf16(tmp_path: Path, three: list[Path], tmx
 def test_elements_tmx_does_not_allow_in_seg_keep_their_text(tmp_path: Path, tmx_dtd) -> None:
     odd = write(tmp_path / "odd.tmx", """<tmx version="1.4"><header srclang="de" creationtool="x"
     creationtoolversion="1" segtype="sentence" o-tmf="x" adminlang="en" datatype="xml"/><body>
-    <tu weird="1"><tuv xml:lang="de"><seg>A <g id="1">fett <x id="2"/>B</g> <sub>C</sub> <q:y xmlns:q="urn:q">D</q:y>.</seg></tuv>
+    <tu weird="1"><tuv xml:lang="de"><seg>A <g id="1">fett <x id="2"/>B</g> <sub>C</sub> <q:y xmlns:q="urn:q">D</q:y>
+    <ph x="1"><hi>E</hi><sub>F</sub></ph>.</seg></tuv>
     <tuv xml:lang="en"><seg>A bold B C D.</seg></tuv></tu></body></tmx>""")
     out = merge_to(tmp_path, [odd])
     dtd_valid(out, tmx_dtd)
     unit = read_tm(out).units[0]
-    assert unit.variants[0].markup == "A fett B C D." and unit.props("x-attr-weird") == ["1"]
+    assert unit.variants[0].markup == 'A fett B C D\n    <ph x="1">E<sub>F</sub></ph>.'
+    assert unit.props("x-attr-weird") == ["1"]
 
 
 def test_merged_tmx_reads_back_with_translate_toolkit(tmp_path: Path, three: list[Path]) -> None:
@@ -480,3 +482,13 @@ def test_a_file_given_twice_is_counted_twice_and_the_user_is_told(tmp_path: Path
         result = merge_tms([str(omegat), str(link)])
     assert (result.units_in, len(result.units), result.duplicates) == (6, 3, 3)
     assert all(unit.count == 2 and unit.files == [1, 2] for unit in result.units)
+
+
+def test_segments_are_written_back_exactly(tmp_path: Path, tmx_dtd) -> None:
+    """White space, a kept carriage return and a segment that is only a tag survive the pretty-printing."""
+    src = write(tmp_path / "ws.tmx", '<tmx version="1.4"><header srclang="de"/><body><tu><tuv xml:lang="de">'
+                '<seg>  A&#13;\n b </seg></tuv><tuv xml:lang="en"><seg><ph x="1">&lt;br/&gt;</ph></seg></tuv></tu>'
+                '</body></tmx>')
+    out = merge_to(tmp_path, [src])
+    dtd_valid(out, tmx_dtd)
+    assert segs(out) == {"de": ["  A\r\n b "], "en": ['<ph x="1">&lt;br/&gt;</ph>']}

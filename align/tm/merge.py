@@ -289,8 +289,9 @@ def merge_tms(paths: Sequence[str]) -> MergeResult:
     for path in paths:
         fid = file_id(path) or os.path.abspath(path)
         if fid in seen:
-            warnings.warn(f"{shown_path(path)} is given more than once (as {shown_path(seen[fid])} too): its units "
-                          "are counted once per time it is given", AlignWarning, stacklevel=2)
+            also = "" if seen[fid] == path else f" (as {shown_path(seen[fid])} too)"
+            warnings.warn(f"{shown_path(path)} is given more than once{also}: its units are counted once per time "
+                          "it is given", AlignWarning, stacklevel=2)
         seen.setdefault(fid, path)
     merger = _Merger()
     for number, path in enumerate(paths, 1):

@@ -158,23 +158,23 @@ def _local(tag: object) -> str | None:
 
 
 def _clean_inline(seg: etree._Element) -> None:
-    """Replace every element TMX does not allow inside ``seg`` by its text, in place.
+    """Replace every element TMX 1.4b does not allow where it stands by its content, in place.
 
-    ``sub`` is only allowed inside a native-code element; a ``sub`` right in ``seg`` or in
-    ``hi`` is unwrapped too. Entity references cannot occur: the file's entities are refused.
+    The DTD's rules: ``seg``, ``hi`` and ``sub`` hold ``bpt ept it ph hi ut``; those
+    native-code elements hold only ``sub``. Anything else (an XLIFF ``<g>``, an element
+    in a namespace, ``sub`` right in ``seg``) is unwrapped: its text stays, so the merged
+    file is valid and loses no text.
     """
-    def allowed(elem: etree._Element, parent_tag: str) -> bool:
-        tag = _local(elem.tag)
-        if tag is None or tag not in INLINE:
-            return False
-        if tag == "sub":
-            return parent_tag in NATIVE_CODE
-        return True
+    def allowed(tag: str | None, parent_tag: str) -> bool:
+        if parent_tag in NATIVE_CODE:
+            return tag == "sub"
+        return tag in INLINE and tag != "sub"
 
     def walk(parent: etree._Element, parent_tag: str) -> None:
         for child in list(parent):
-            if allowed(child, parent_tag):
-                walk(child, _local(child.tag) or "")
+            tag = _local(child.tag)
+            if allowed(tag, parent_tag):
+                walk(child, tag or "")
                 continue
             walk(child, parent_tag)  # its allowed descendants stay, in its place
             _unwrap(child)
