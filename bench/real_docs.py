@@ -128,7 +128,7 @@ def print_table(rec: dict[str, Any]) -> None:
           f"{rec['direction']}, model {rec['model']}")
     for note in rec["notes"]:
         print(f"  note: {note}")
-    head = f"{'form':<10} {'pages':>5} {'beads':>6} {'F1':>6} {'P':>6} {'R':>6} {'F1 loose':>8} " \
+    head = f"{'form':<10} {'pages':>5} {'beads':>6} {'F1':>6} {'P':>6} {'R':>6} {'F1 loose':>8} {'F1 raw':>6} " \
            f"{'frag':>6} {'extra':>6} {'s':>7}  target"
     print(head)
     print("-" * len(head))
@@ -143,7 +143,7 @@ def print_table(rec: dict[str, Any]) -> None:
         if row["status"] != "ok":
             target += f" ({row['status']})"
         print(f"{form.name:<10} {row['pages']:>5} {row['beads']:>6} {_cell(row['f1'], '.3f'):>6} "
-              f"{_cell(row['precision'], '.3f'):>6} {_cell(row['recall'], '.3f'):>6} {_cell(row['f1_loose'], '.3f'):>8} "
+              f"{_cell(row['precision'], '.3f'):>6} {_cell(row['recall'], '.3f'):>6} {_cell(row['f1_loose'], '.3f'):>8} {_cell(row['f1_raw'], '.3f'):>6} "
               f"{row['fragment_share']:>6.2%} {row['extra_share']:>6.2%} {row['seconds']:>7.1f}  {target}")
     print(f"all targets met: {'yes' if rec['all_met'] else 'no'}")
 

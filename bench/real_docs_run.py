@@ -32,6 +32,7 @@ from bench.real_docs_score import (
     exact_key,
     key,
     pair_score,
+    raw_key,
 )
 
 SRC_LANG, TGT_LANG = "en", "de"
@@ -95,12 +96,13 @@ def score_form(alignment: Alignment, reference: Alignment, furniture: frozenset[
     got, want = pairs_of(alignment), pairs_of(reference)
     strict = pair_score(got, want, furniture, exact_key)
     loose = pair_score(got, want, furniture, key)
+    raw = pair_score(got, want, furniture, raw_key)
     src_sides, tgt_sides = sides_of(alignment)
     fragments = bead_fragments(src_sides, tgt_sides, [s.text for s in reference.src.sentences],
                                [s.text for s in reference.tgt.sentences], furniture)
     out: dict[str, Any] = {
         "status": "ok", "beads": len(alignment.beads), "pairs": strict.predicted, "reference_pairs": strict.reference,
-        "matched": strict.matched, "matched_loose": loose.matched, "units": fragments.units,
+        "matched": strict.matched, "matched_loose": loose.matched, "matched_raw": raw.matched, "units": fragments.units,
         "fragments": fragments.fragments, "extra": fragments.extra,
         "src_layout": alignment.src.layout, "tgt_layout": alignment.tgt.layout,
         "src_sentences": len(alignment.src.sentences), "tgt_sentences": len(alignment.tgt.sentences),
@@ -147,6 +149,8 @@ def totals(pages: dict[str, dict[str, Any]], forms: tuple[Form, ...]) -> dict[st
         strict = sum((PairScore(r["matched"], r["pairs"], r["reference_pairs"]) for r in scored), PairScore(0, 0, 0))
         loose = sum((PairScore(r["matched_loose"], r["pairs"], r["reference_pairs"]) for r in scored),
                     PairScore(0, 0, 0))
+        raw = sum((PairScore(r["matched_raw"], r["pairs"], r["reference_pairs"]) for r in scored),
+                  PairScore(0, 0, 0))
         frag = sum((FragmentScore(r["units"], r["fragments"], r["extra"]) for r in scored), FragmentScore(0, 0, 0))
         met_f1 = None if form.target is None else strict.f1 >= form.target
         met_frag = frag.fragment_share < FRAGMENT_TARGET
@@ -154,6 +158,7 @@ def totals(pages: dict[str, dict[str, Any]], forms: tuple[Form, ...]) -> dict[st
             "status": "ok" if len(scored) == len(rows) else f"{len(rows) - len(scored)} page(s) failed",
             "pages": len(scored), "beads": sum(r["beads"] for r in scored),
             "f1": strict.f1, "precision": strict.precision, "recall": strict.recall, "f1_loose": loose.f1,
+            "f1_raw": raw.f1,
             "fragment_share": frag.fragment_share, "extra_share": frag.extra_share,
             "seconds": sum(r["seconds"] for r in scored),
             "target": form.target, "f1_met": met_f1, "fragments_met": met_frag,

@@ -18,8 +18,14 @@ are left out on both sides.
 (U+00AD, invisible) removed, a list marker at the start (``•``, ``·``, ``-``, ``*``, ``+``
 or ``1.``/``1)`` followed by white space) removed -- DOCX, Markdown and HTML lists keep the
 marker out of the text while the rendered man page has the bullet glyph in it -- and runs
-of white space collapsed to one space, the ends stripped. Nothing else: a word a reader
-left broken (``Paketab- hängigkeiten``) or joined wrongly costs the pair.
+of white space collapsed to one space, the ends stripped; and the glyphs groff's two
+devices write differently for the same source made alike: its HTML device writes ``’``
+where its text device (with Debian's ``man.local``) writes ``'``, ``’…’`` for ``‘…’``,
+and a web or mail address as a link with or without the ``<…>``/``⟨…⟩`` around it; so
+curly and low quotation marks count as ASCII quotes, ``⟨⟩`` as ``<>``, and angle
+brackets around an address are dropped. These are differences in the rendered *input*,
+which no reader could undo; :func:`raw_key` keeps them ("F1 raw"). Nothing else: a word a
+reader left broken (``Paketab- hängigkeiten``) or joined wrongly costs the pair.
 
 :func:`key` is the looser "F1 loose" key, for finding causes: it also makes the hyphen
 characters U+2010/U+2011 ``-`` and removes every hyphen between two word characters with
@@ -56,17 +62,32 @@ _SOFT = str.maketrans({"\u00ad": None})
 _HYPHENATION = re.compile(r"(?<=\w)-\s*(?=\w)")
 _LIST_MARKER = re.compile(r"^\s*(?:[•·◦‣⁃*+-]|\d{1,3}[.)])\s+")
 _SPACE = re.compile(r"\s+")
+# Quotation marks and angle brackets that groff's HTML device writes otherwise than its
+# text device for the same source (module docstring), made the ASCII character.
+_GLYPHS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u27e8": "<", "\u27e9": ">"})
+# A web or mail address between angle brackets: groff's HTML device makes it a link and
+# writes the brackets or not depending on the macro package.
+_BRACKETED_ADDRESS = re.compile(r"<([^\s<>]*(?:://|@)[^\s<>]*)>")
 
 Pair = tuple[str, str]
 
 
-def exact_key(text: str) -> str:
-    """``text`` without soft hyphens and a leading list marker, white space collapsed (the F1 key)."""
+def raw_key(text: str) -> str:
+    """``text`` without soft hyphens and a leading list marker, white space collapsed (the
+    "F1 raw" key: every glyph as the rendering wrote it)."""
     return _SPACE.sub(" ", _LIST_MARKER.sub("", text.translate(_SOFT))).strip()
+
+
+def exact_key(text: str) -> str:
+    """:func:`raw_key` with the glyphs groff's two devices write differently made alike (the
+    F1 key; module docstring)."""
+    return raw_key(_BRACKETED_ADDRESS.sub(r"\1", text.translate(_GLYPHS)))
 
 
 def key(text: str) -> str:
     """The loose comparison text of a sentence or bead side (module docstring)."""
+    text = _BRACKETED_ADDRESS.sub(r"\1", text.translate(_GLYPHS))
     text = _HYPHENATION.sub("", text.translate(_HYPHENS))
     text = _LIST_MARKER.sub("", text)
     return _SPACE.sub(" ", text).strip()

@@ -98,6 +98,27 @@ def test_several_outputs_are_each_what_one_output_writes(texts: Path, alignments
         assert (texts / name).read_bytes() == (single / name).read_bytes(), name
 
 
+def test_tm_filters_apply_to_every_output_as_to_one(texts: Path, alignments: list[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """--min-score with several outputs: each is what a one-output run with the filter writes,
+    the count is said once, and filters asked for a bead file among them refuse the run first."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    done = run(texts, "pair", "de.txt", "en.txt", *LANGS, "-o", "a.tmx", "-o", "a.tsv", "-o", "c", "-f", "moses",
+               "--min-score", "0.8")
+    assert done.exit_code == 0, (done.output, done.exception)
+    assert done.output.count("--min-score 0.8: ") == 1
+    (texts / "single").mkdir()
+    for args in (["-o", "single/a.tmx"], ["-o", "single/a.tsv"], ["-o", "single/c", "-f", "moses"]):
+        assert run(texts, "pair", "de.txt", "en.txt", *LANGS, *args, "--min-score", "0.8").exit_code == 0
+    for name in ("a.tmx", "a.tsv", "c.de", "c.en"):
+        assert (texts / name).read_bytes() == (texts / "single" / name).read_bytes(), name
+    assert b"x-align-filtered" in (texts / "a.tmx").read_bytes()
+    before, runs = snapshot(texts), len(alignments)
+    refused(run(texts, "pair", "de.txt", "en.txt", *LANGS, "-o", "b.tmx", "-o", "b.beads", "--min-score", "0.8"),
+            "not to beads")
+    assert len(alignments) == runs and snapshot(texts) == before
+
+
 def test_format_gives_the_format_of_outputs_without_a_known_extension_only(texts: Path, alignments: list[str]) -> None:
     done = run(texts, "pair", "de.txt", "en.txt", *LANGS, "-o", "a.jsonl", "-o", "b.beads.txt", "-f", "beads")
     assert done.exit_code == 0, (done.output, done.exception)

@@ -198,6 +198,14 @@ Dauer: zwanzig Minuten</p>
 <p><b>-q</b></p></td><td width="3%"></td><td width="83%">
 <p>Schwimmt leise. Niemand merkt es.</p></td></tr>
 </table>
+<p style="margin-top: 1em"><b>OPTIONEN</b></p>
+<p style="margin-left:6%; margin-top: 1em">Die Optionen sind:</p>
+<p style="margin-top: 1em"><b>-c</b></p>
+<p style="margin-left:17%; margin-top: 1em">Fragt vor
+jedem Sprung nach.</p>
+<p style="margin-top: 1em"><b>-E</b> <i>Stelle</i></p>
+<p style="margin-left:17%; margin-top: 1em">Steigt an der
+Stelle aus.</p>
 </body></html>
 """
 
@@ -206,7 +214,9 @@ def test_groff_page_lines_headings_tags_and_no_contents(tmp_path: Path) -> None:
     """A page groff rendered: every <br> is an explicit line break (the no-fill block's
     lines stay apart, however long), the run-in heading before a <br> is a heading, a
     table row (groff's layout of a tag that fits beside its text) is one line as in the
-    text rendering, and the table of contents is left out."""
+    text rendering, a short option alone in a paragraph (mdoc's option lists) joins its
+    description as in the text rendering while a heading or a longer tag stays apart,
+    and the table of contents is left out."""
     page = tmp_path / "rhein.html"
     page.write_text(GROFF_PAGE, encoding="utf-8")
     expected = [
@@ -217,6 +227,9 @@ def test_groff_page_lines_headings_tags_and_no_contents(tmp_path: Path) -> None:
         ("paragraph", "Strecke: vom Tinguely-Museum bis zur Dreirosenbrücke, etwa zwei Kilometer flussabwärts"),
         ("paragraph", "Dauer: zwanzig Minuten"),
         ("paragraph", "-q Schwimmt leise. Niemand merkt es."),
+        ("paragraph", "OPTIONEN"), ("paragraph", "Die Optionen sind:"),
+        ("paragraph", "-c Fragt vor jedem Sprung nach."),
+        ("paragraph", "-E Stelle"), ("paragraph", "Steigt an der Stelle aus."),
     ]
     assert _blocks(page) == expected
     assert _blocks(page, html_keep_all=True) == expected

@@ -23,7 +23,8 @@ from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "man5/fstab.5"
-FORM_KEYS = {"status", "pages", "beads", "f1", "precision", "recall", "f1_loose", "fragment_share", "extra_share",
+FORM_KEYS = {"status", "pages", "beads", "f1", "precision", "recall", "f1_loose", "f1_raw", "fragment_share",
+             "extra_share",
              "seconds", "target", "f1_met", "fragments_met", "met"}
 
 pytestmark = [
@@ -65,3 +66,4 @@ def test_real_docs_record_on_one_page(tmp_path: Path) -> None:
     assert {p.name for p in folder.iterdir()} >= {f"{lang}.{ext}" for lang in ("de", "en")
                                                   for ext in ("wrapped.txt", "reference.txt", "html", "docx", "pdf", "md")}
     assert not list(ROOT.glob("grohtml-*"))
+

@@ -54,6 +54,8 @@ class BatchSummary:
     engine: str = "local"
     workers: int = 1
     model_loads: int = 0
+    #: Units each TM filter removed, over the pairs aligned in this run.
+    filtered: dict[str, int] = field(default_factory=dict)
 
     def format(self) -> str:
         """The summary a person reads at the end of ``align batch``."""
@@ -202,6 +204,8 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
             summary.done += 1
             summary.sentences += outcome.src_sentences + outcome.tgt_sentences
             summary.beads += outcome.beads
+            for name, n in outcome.filtered.items():
+                summary.filtered[name] = summary.filtered.get(name, 0) + n
             progress(f"[{finished}/{len(pairs)}] {pid}: {outcome.src_sentences} + {outcome.tgt_sentences} "
                      f"sentences, {outcome.beads} beads ({outcome.seconds:.1f} s)")
         else:

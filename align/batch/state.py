@@ -194,6 +194,8 @@ def commit(out_dir: Path, outcome: PairOutcome, options: BatchOptions) -> None:
         "beads": outcome.beads,
         "seconds": round(outcome.seconds, 3),
     }
+    if options.filters.active():  # the settings are in "settings"; what they removed, here
+        record["filtered"] = outcome.filtered
     with atomic_output(marker_path(out_dir, spec.id), inputs=inputs, contained_in=out_dir) as f:
         f.write((json_dumps(record, indent=1) + "\n").encode("utf-8"))
 

@@ -25,21 +25,23 @@ from align.batch.manifest import PairSpec
 from align.embed import Encoder
 from align.errors import AlignError, AlignWarning, ModelError
 from align.export import get_exporter
+from align.export.filters import for_exporter
 from align.export.moses import moses_paths, moses_suffixes
 from align.langcheck import LanguageMismatch
-from align.settings import AlignSettings
+from align.settings import AlignSettings, FilterSettings
 
 
 @dataclass(frozen=True)
 class BatchOptions:
     """What every pair of a batch is aligned and written with (as ``align pair`` takes it):
-    the alignment settings, whole, and the output format (several: ``"tmx,tsv"``)."""
+    the alignment settings, whole, the output format (several: ``"tmx,tsv"``) and the TM filters."""
 
     #: One format name, or several separated by commas (``"tmx,tsv"``): each pair is then
     #: aligned once and written in each, as ``align pair -o ID.tmx -o ID.tsv`` would.
     fmt: str = "tmx"
     unmatched: str = "skip"
     settings: AlignSettings = field(default_factory=AlignSettings)
+    filters: FilterSettings = field(default_factory=FilterSettings)
     #: TMX header date, fixed by the driver once per run (``run_batch``) rather than by each
     #: worker, so every engine writes the same bytes and ``SOURCE_DATE_EPOCH`` set where the
     #: batch is started also holds on cluster nodes that never see that environment.
@@ -55,12 +57,16 @@ class BatchOptions:
     def key(self) -> dict:
         """The settings a finished pair must have been made with to be skipped on a rerun:
         the format and whatever can change a result (:meth:`AlignSettings.result_key`; the
-        cache changes speed, the input limit whether a pair runs, the date when, not how)."""
+        cache changes speed, the input limit whether a pair runs, the date when, not how).
+        The TM filters are part of it when any is on (a run without filters keeps the key,
+        and the done-markers, that earlier versions wrote)."""
         d = {"fmt": self.fmt, **self.settings.result_key()}
         if "tmx" in self.formats:
             d["unmatched"] = self.unmatched
         if "moses" in self.formats:
             d["moses_suffix"] = self.moses_suffix
+        if self.filters.active():
+            d["filters"] = self.filters.to_dict()
         return d
 
 
@@ -90,6 +96,8 @@ class PairOutcome:
     #: The :class:`~align.errors.AlignWarning` messages the pair raised (bad bytes replaced
     #: in an input), carried back so the driver shows them wherever the pair ran.
     warnings: list[str] = field(default_factory=list)
+    #: Units each TM filter removed from the pair's output (:mod:`align.export.filters`).
+    filtered: dict[str, int] = field(default_factory=dict)
 
 
 def load_id() -> str:
@@ -128,18 +136,22 @@ def output_names(pair_id: str, fmt: str, langs: tuple[str, str], moses_suffix: s
     return (pair_id + exporter.extensions[0],)
 
 
-def render(alignment, pair_id: str, options: BatchOptions) -> dict[str, bytes]:
-    """The output files of one alignment in each format, as bytes (what ``align pair -o`` would write)."""
+def render(alignment, pair_id: str, options: BatchOptions) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The output files of one alignment in each format, as bytes (what ``align pair -o`` would
+    write), and the units each TM filter removed (the same for every format it applies to)."""
     files: dict[str, bytes] = {}
+    filtered: dict[str, int] = {}
     for fmt in options.formats:
         exporter = get_exporter(fmt)
         kwargs = {"unmatched": options.unmatched, "creationdate": options.creationdate} if exporter.name == "tmx" else {}
         exporter.check_options(kwargs)
+        written, kwargs, removed = for_exporter(exporter, alignment, options.filters, kwargs)
+        filtered = filtered or removed
         names = output_names(pair_id, fmt, (alignment.src.lang, alignment.tgt.lang), options.moses_suffix)
         buffers = tuple(io.BytesIO() for _ in names)
-        exporter.write(alignment, buffers if len(buffers) > 1 else buffers[0], **kwargs)
+        exporter.write(written, buffers if len(buffers) > 1 else buffers[0], **kwargs)
         files.update((name, buf.getvalue()) for name, buf in zip(names, buffers))
-    return files
+    return files, filtered
 
 
 def align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions, worker: str = "") -> PairOutcome:
@@ -167,10 +179,10 @@ def _align_pair(spec: PairSpec, encoder: Encoder, options: BatchOptions) -> Pair
             **{**options.settings.api_options(), "model": encoder},  # the encoder this worker loaded once
             regular_only=True,  # read again below for the digests, by a worker
         )
-        files = render(alignment, spec.id, options)
+        files, filtered = render(alignment, spec.id, options)
         return PairOutcome(
             spec, "done", "", len(alignment.src), len(alignment.tgt), len(alignment.beads),
-            time.perf_counter() - start, files, (file_digest(spec.src), file_digest(spec.tgt)),
+            time.perf_counter() - start, files, (file_digest(spec.src), file_digest(spec.tgt)), filtered=filtered,
         )
     except ModelError as err:
         return PairOutcome(spec, "failed", str(err), seconds=time.perf_counter() - start, fatal=True)

@@ -13,6 +13,7 @@ from align.cli.app import app, main
 from align.cli.batching import batch
 from align.cli.collection import dedup, demo, evaluate, segment
 from align.cli.indexing import index_app
+from align.cli.tm import tm_app
 
 app.command()(pair)
 app.command()(segment)
@@ -20,6 +21,7 @@ app.command(name="eval")(evaluate)
 app.command()(dedup)
 app.command()(batch)
 app.add_typer(index_app, name="index")
+app.add_typer(tm_app, name="tm")
 app.command()(demo)
 app.command()(report)
 app.command(name="plot")(plot)

@@ -23,10 +23,12 @@ from align.cli.options import (
     Unmatched,
     UnmatchedOpt,
     finite,
+    say_filtered,
     takes_align_settings,
+    takes_filter_settings,
 )
 from align.plugins import FORMATS
-from align.settings import AlignSettings
+from align.settings import AlignSettings, FilterSettings
 
 
 def _load_langid(src_lang: str | None, tgt_lang: str | None, no_lang_check: bool) -> None:
@@ -54,6 +56,7 @@ def _align(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None, setti
 
 
 @takes_align_settings
+@takes_filter_settings
 def pair(
     src: Src,
     tgt: Tgt,
@@ -77,6 +80,7 @@ def pair(
     )] = None,
     *,
     settings: AlignSettings,
+    filters: FilterSettings,
 ) -> None:
     """Align SRC with its translation TGT.
 
@@ -96,8 +100,8 @@ def pair(
     from align.cli.outputs import output_paths, plan_outputs, write_outputs
     from align.files import check_outputs
 
-    # an unknown format or an unwritable output fails now, not after the alignment work
-    planned = plan_outputs(out, fmt, unmatched=unmatched.value, moses_suffix=moses_suffix.value)
+    # an unknown format, filters for beads or an unwritable output fail now, not after the alignment work
+    planned = plan_outputs(out, fmt, unmatched=unmatched.value, moses_suffix=moses_suffix.value, filters=filters)
     check_languages(settings.model, src_lang, tgt_lang)
     outputs = output_paths(planned, src_lang, tgt_lang)
     if plot is not None:
@@ -108,7 +112,8 @@ def pair(
     check_outputs(outputs, inputs=(src, tgt))
     progress = progress_printer()
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
-    results = write_outputs(alignment, planned)
+    results = write_outputs(alignment, planned, filters)
+    say_filtered(filters, next((r.filtered for r in results if r.filtered), {}))
     if plot is not None:
         from align.plot import plot_alignment
 
@@ -126,6 +131,7 @@ def pair(
 
 
 @takes_align_settings
+@takes_filter_settings
 def report(
     src: Src,
     tgt: Tgt,
@@ -144,6 +150,7 @@ def report(
     title: Annotated[Optional[str], typer.Option("--title", help="Page title (default: the two file names).")] = None,
     *,
     settings: AlignSettings,
+    filters: FilterSettings,
 ) -> None:
     """Write a self-contained HTML page to review the alignment of SRC and TGT.
 
@@ -172,7 +179,11 @@ def report(
     if collection:
         wire = collection_wire_copy(alignment, collection, model=settings.model, cache=settings.cache, progress=progress,
                                     max_bytes=settings.max_input_bytes)
-    size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title)
+    size = write_report(alignment, out, wirecopy=wire, low_score=low_score, title=title, filters=filters)
+    if filters.active():
+        from align.export.filters import apply_filters
+
+        say_filtered(filters, apply_filters(alignment, filters)[1], "the page's TMX download: ")
     progress(f"wrote {out or 'stdout'} ({size:,} bytes, {len(alignment.beads)} beads)")
 
 

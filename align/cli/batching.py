@@ -8,14 +8,23 @@ import typer
 
 from align.cli.app import progress_printer, state
 from align.cli.checks import check_manifest_languages
-from align.cli.options import MosesSuffix, MosesSuffixOpt, Unmatched, UnmatchedOpt, takes_align_settings
+from align.cli.options import (
+    MosesSuffix,
+    MosesSuffixOpt,
+    Unmatched,
+    UnmatchedOpt,
+    say_filtered,
+    takes_align_settings,
+    takes_filter_settings,
+)
 from align.errors import AlignError, Interrupted
 from align.plugins import ENGINES, FORMATS
-from align.settings import AlignSettings
+from align.settings import AlignSettings, FilterSettings
 from align.textsafe import printable
 
 
 @takes_align_settings
+@takes_filter_settings
 def batch(
     manifest: Annotated[str, typer.Argument(
         metavar="MANIFEST", help="TSV (src, tgt, src_lang, tgt_lang[, id]; no header) or JSONL.",
@@ -38,6 +47,7 @@ def batch(
     )] = 1,
     *,
     settings: AlignSettings,
+    filters: FilterSettings,
 ) -> None:
     """Align every pair listed in MANIFEST into DIR; rerunning skips finished pairs.
 
@@ -54,15 +64,18 @@ def batch(
     """
     from align.batch import BatchOptions, read_manifest, run_batch
     from align.export import get_exporter
+    from align.export.filters import check_filterable
 
     formats = [get_exporter(name.strip()).name for name in fmt.split(",")]  # an unknown format fails before any work
     if len(set(formats)) < len(formats):
         raise AlignError(f"--format {fmt} names a format twice; give each once (e.g. tmx,tsv)")
+    for name in formats:
+        check_filterable(get_exporter(name), filters)  # so do filters for beads
     ENGINES.get(engine)  # so does an unknown engine (and a missing Ray, before the manifest is read)
     pairs = read_manifest(manifest, max_bytes=settings.max_input_bytes)
     check_manifest_languages(settings.model, manifest, pairs)
     options = BatchOptions(fmt=",".join(formats), unmatched=unmatched.value, settings=settings,
-                           moses_suffix=moses_suffix.value)
+                           moses_suffix=moses_suffix.value, filters=filters)
     try:
         summary = run_batch(pairs, out_dir, options, engine=engine, workers=workers, progress=progress_printer(),
                             inputs=[manifest])
@@ -70,6 +83,7 @@ def batch(
         state["interrupted"] = str(err)
         raise
     typer.echo(printable(summary.format()))
+    say_filtered(filters, summary.filtered, "over the pairs aligned: ")
     if summary.failed:
         typer.echo(f"align: error: {len(summary.failed)} of {summary.total} pairs failed (reasons above); "
                    "fix them and rerun the same command to do only those", err=True)

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from align.plugins import READERS
-from align.settings import DEFAULT_MODEL, AlignSettings, ReadSettings, SearchConfig
+from align.settings import DEFAULT_MODEL, AlignSettings, FilterSettings, ReadSettings, SearchConfig
 
 DEFAULTS = AlignSettings()
 
@@ -122,6 +122,72 @@ UnmatchedOpt = Annotated[Unmatched, typer.Option(
 )]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
+# --- TM filters (align.export.filters): tmx, tsv, jsonl, moses; never beads --------------
+
+
+def finite_or_none(value: Optional[float]) -> Optional[float]:
+    """:func:`finite` for an option that may be left out."""
+    return None if value is None else finite(value)
+
+
+def unit_kinds(value: Optional[str]) -> tuple[str, ...]:
+    """``code,table`` as the kinds :func:`align.export.filters.check_kinds` accepts."""
+    from align.errors import AlignError
+    from align.export.filters import check_kinds
+
+    try:
+        return check_kinds([k for k in (value or "").split(",") if k.strip()])
+    except AlignError as err:
+        raise typer.BadParameter(str(err)) from None
+
+
+MinScore = Annotated[Optional[float], typer.Option(
+    "--min-score", min=0.0, max=1.0, metavar="X", callback=finite_or_none,
+    help="Matched units scoring below X go out as unmatched (left out of TMX and Moses; shown by tsv, jsonl "
+         "and --unmatched include).",
+)]
+DropIdentical = Annotated[bool, typer.Option(
+    "--drop-identical",
+    help="Leave out units whose two sides are the same text (white space and case ignored): lines left untranslated.",
+)]
+DropNonword = Annotated[bool, typer.Option(
+    "--drop-nonword",
+    help="Leave out units with a side without letters (numbers, punctuation, table borders).",
+)]
+DropKinds = Annotated[Optional[str], typer.Option(
+    "--drop-kinds", metavar="KINDS",
+    help="Leave out units of these block kinds, comma-separated: code, table (marked by the document readers).",
+)]
+MaxRatio = Annotated[Optional[float], typer.Option(
+    "--max-ratio", min=1.0, metavar="R", callback=finite_or_none,
+    help="Leave out matched units whose longer side has more than R times the characters of the shorter.",
+)]
+CheckUnitLang = Annotated[bool, typer.Option(
+    "--check-unit-lang",
+    help="Leave out units with a side confidently in another language than declared (sides under 20 letters "
+         "are not judged).",
+)]
+
+FILTER_DEFAULTS = FilterSettings()
+
+#: The TM filter options of ``pair``, ``report`` and ``batch``: name, declaration, default.
+FILTER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("min_score", MinScore, FILTER_DEFAULTS.min_score),
+    ("drop_identical", DropIdentical, FILTER_DEFAULTS.drop_identical),
+    ("drop_nonword", DropNonword, FILTER_DEFAULTS.drop_nonword),
+    ("drop_kinds", DropKinds, None),
+    ("max_ratio", MaxRatio, FILTER_DEFAULTS.max_ratio),
+    ("check_unit_lang", CheckUnitLang, FILTER_DEFAULTS.check_unit_lang),
+)
+
+
+def filter_settings(*, min_score: Optional[float] = None, drop_identical: bool = False, drop_nonword: bool = False,
+                    drop_kinds: Optional[str] = None, max_ratio: Optional[float] = None,
+                    check_unit_lang: bool = False) -> FilterSettings:
+    """The TM filters a run writes with, from the filter options."""
+    return FilterSettings(min_score=min_score, drop_identical=drop_identical, drop_nonword=drop_nonword,
+                          drop_kinds=unit_kinds(drop_kinds), max_ratio=max_ratio, check_unit_lang=check_unit_lang)
+
 
 class MosesSuffix(str, Enum):
     lang = "lang"
@@ -204,3 +270,30 @@ def takes_align_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     run.__signature__ = inspect.Signature(own + added)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in own + added}
     return run
+
+
+def takes_filter_settings(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``command`` (which takes ``filters: FilterSettings``) the options of
+    :data:`FILTER_OPTIONS` instead, and call it with the settings they make (as
+    :func:`takes_align_settings` does for the aligning options; the two stack)."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "filters"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=declared)
+             for name, declared, default in FILTER_OPTIONS]
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name, _, _ in FILTER_OPTIONS}
+        return command(*args, filters=filter_settings(**values), **kwargs)
+
+    run.__signature__ = inspect.Signature(own + added)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in own + added}
+    return run
+
+
+
+def say_filtered(filters: FilterSettings, removed: dict[str, int], where: str = "") -> None:
+    """One stderr line per TM filter that removed anything (``where``: what was filtered, e.g. a page's download)."""
+    from align.export.filters import filter_lines
+
+    for line in filter_lines(filters, removed):
+        typer.echo(f"align: {where}{line}", err=True)

@@ -26,6 +26,7 @@ from typing import Any
 from align.errors import AlignError
 from align.files import check_directory, is_stdout
 from align.plugins import FORMATS
+from align.settings import FilterSettings
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,14 @@ class Output:
 
 def plan_outputs(
     outs: list[str] | None, fmt: str | None, *, unmatched: str = "skip", moses_suffix: str = "lang",
+    filters: FilterSettings | None = None,
 ) -> list[Output]:
     """The outputs ``-o`` (given ``outs`` times) and ``--format`` ask for, each with its format
     and options; an :class:`~align.errors.AlignError` (one line) for a format that cannot
-    be told or a ``--format`` that would apply to nothing."""
+    be told, a ``--format`` that would apply to nothing, or TM ``filters`` asked for a
+    format they cannot apply to (:func:`align.export.filters.check_filterable`)."""
     from align.export import format_for_path, get_exporter
+    from align.export.filters import check_filterable
 
     names = ", ".join(FORMATS.names())
     chosen = get_exporter(fmt).name if fmt is not None else None  # an unknown format fails now
@@ -67,6 +71,8 @@ def plan_outputs(
         if chosen is not None and all(format_for_path(out) is not None for out in outs):
             raise AlignError(f"--format {fmt} would apply to no output: with several -o it gives the format of those "
                              "whose extension names none, and each of these names its own; leave --format out")
+    for _out, name in plan:
+        check_filterable(get_exporter(name), filters)
     return [Output(out, name, _options(name, unmatched, moses_suffix)) for out, name in plan]
 
 
@@ -102,13 +108,13 @@ def output_paths(outputs: list[Output], src_lang: str | None, tgt_lang: str | No
     return paths
 
 
-def write_outputs(alignment: Any, outputs: list[Output]) -> list[Any]:
-    """Write the alignment to every output: one goes through :func:`align.export.export`
-    as it always did (standard output included), several together
-    (:func:`align.export.export_all`). Returns the :class:`~align.export.ExportResult` of each."""
+def write_outputs(alignment: Any, outputs: list[Output], filters: FilterSettings | None = None) -> list[Any]:
+    """Write the alignment to every output, with the TM ``filters``: one goes through
+    :func:`align.export.export` as it always did (standard output included), several
+    together (:func:`align.export.export_all`). Returns the :class:`~align.export.ExportResult` of each."""
     from align.export import export, export_all
 
     if len(outputs) == 1:
         (output,) = outputs
-        return [export(alignment, output.path, output.fmt, **output.options)]
-    return export_all(alignment, [(o.path, o.fmt, o.options) for o in outputs])  # type: ignore[misc]
+        return [export(alignment, output.path, output.fmt, filters=filters, **output.options)]
+    return export_all(alignment, [(o.path, o.fmt, o.options) for o in outputs], filters=filters)  # type: ignore[misc]

@@ -41,6 +41,7 @@ class ExportResult:
     cannot hold them (XML 1.0 forbids most control characters); ``replaced_chars`` counts
     characters replaced (line breaks inside a Moses line, lone surrogates that UTF-8
     cannot encode). ``skipped_unmatched`` counts insertion/deletion beads left out.
+    ``filtered`` counts the units each TM filter removed (:mod:`align.export.filters`).
     """
 
     format: str
@@ -49,6 +50,7 @@ class ExportResult:
     removed_chars: int = 0
     replaced_chars: int = 0
     skipped_unmatched: int = 0
+    filtered: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 class Exporter(ABC):
@@ -56,12 +58,14 @@ class Exporter(ABC):
 
     Subclasses set :attr:`name` (what ``--format`` takes), :attr:`extensions` (file
     suffixes that select the format, lower case with the dot) and :attr:`options` (accepted
-    keyword options and their defaults), and implement :meth:`write`.
+    keyword options and their defaults), and implement :meth:`write`. A translation-memory
+    format sets :attr:`filterable`, so the TM filters (:mod:`align.export.filters`) apply to it.
     """
 
     name: ClassVar[str]
     extensions: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[dict[str, Any]] = {}
+    filterable: ClassVar[bool] = False
 
     @abstractmethod
     def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:

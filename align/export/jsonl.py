@@ -40,6 +40,7 @@ class JsonlExporter(Exporter):
 
     name = "jsonl"
     extensions = (".jsonl", ".ndjson")
+    filterable = True
     options = {"unmatched": "include"}
 
     def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:

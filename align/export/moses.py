@@ -84,6 +84,7 @@ class MosesExporter(Exporter):
 
     name = "moses"
     extensions = ()
+    filterable = True
     options = {"unmatched": "skip", "suffix": "lang"}
 
     def write(self, alignment: Alignment, out: Any, **options: Any) -> ExportResult:

@@ -125,6 +125,33 @@ def _prop(parent: etree._Element, kind: str, text: str) -> None:
     etree.SubElement(parent, "prop", type=kind).text = text
 
 
+#: What every TMX file align writes starts with (the exporter's and ``align tm merge``'s).
+TMX_PRELUDE = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
+
+
+def header_element(srclang: str, *, adminlang: str = "en", creationdate: datetime | str | None = None) -> etree._Element:
+    """The ``header`` of a TMX file align writes, with the attributes the DTD requires.
+
+    Shared by the exporter and ``align tm merge`` so every TMX align makes says the same
+    about its tool; callers add their ``prop`` children. The texts must already be XML-safe.
+    """
+    import align  # late: align/__init__ may one day import this package
+
+    return etree.Element(
+        "header",
+        {
+            "creationtool": "align",
+            "creationtoolversion": str(getattr(align, "__version__", "unknown")),
+            "segtype": "sentence",
+            "o-tmf": "align",
+            "adminlang": adminlang,
+            "srclang": srclang,
+            "datatype": "plaintext",
+            "creationdate": tmx_date(creationdate),
+        },
+    )
+
+
 class TmxExporter(Exporter):
     """TMX 1.4b (``.tmx``).
 
@@ -134,6 +161,7 @@ class TmxExporter(Exporter):
 
     name = "tmx"
     extensions = (".tmx",)
+    filterable = True
     options = {"unmatched": "skip", "creationdate": None, "adminlang": "en"}
 
     def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:
@@ -146,7 +174,7 @@ class TmxExporter(Exporter):
         header = self._header(alignment, src_lang, opts, clean)
 
         units = skipped = 0
-        out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+        out.write(TMX_PRELUDE)
         with etree.xmlfile(out, encoding="UTF-8") as xf:
             with xf.element("tmx", version="1.4"):
                 xf.write("\n  ")
@@ -169,21 +197,8 @@ class TmxExporter(Exporter):
 
     @staticmethod
     def _header(alignment: Alignment, src_lang: str, opts: dict[str, Any], clean: _Cleaner) -> etree._Element:
-        import align  # late: align/__init__ may one day import this package
-
-        header = etree.Element(
-            "header",
-            {
-                "creationtool": "align",
-                "creationtoolversion": str(getattr(align, "__version__", "unknown")),
-                "segtype": "sentence",
-                "o-tmf": "align",
-                "adminlang": clean(str(opts["adminlang"])),
-                "srclang": clean(src_lang),
-                "datatype": "plaintext",
-                "creationdate": tmx_date(opts["creationdate"]),
-            },
-        )
+        header = header_element(clean(src_lang), adminlang=clean(str(opts["adminlang"])),
+                                creationdate=opts["creationdate"])
         for key, value in alignment.settings.items():
             _prop(header, clean(f"x-align-{key}"), clean(_setting_text(value)))
         # shown_path: a file name that is not UTF-8 is written with its bytes escaped (caf\xe9.txt)

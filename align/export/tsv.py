@@ -59,6 +59,7 @@ class TsvExporter(Exporter):
 
     name = "tsv"
     extensions = (".tsv",)
+    filterable = True
     options = {"header": True, "unmatched": "include"}
 
     def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:

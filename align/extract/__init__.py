@@ -101,13 +101,41 @@ def extract_document(data: bytes, source: str, lang: str, settings: ReadSettings
         found = reader.read(data, settings, source)
     else:
         text, encoding, replaced = decode_counted(data, source, lang)
+        if fmt == "text":  # before the reader looks at every line: a 50 MB line is refused in a second
+            _check_paragraphs(source, _longest_line(text))
         found = reader.read(text, settings, source)
         if not found.pieces and found.layout == "lines":
             return Document(text=text, lang=lang, path=path, encoding=encoding, replaced_bytes=replaced,
                             format=fmt, layout="lines", notes=found.notes)
     text, blocks = assemble(found.pieces)
+    if blocks:
+        _check_paragraphs(source, max(((b.end - b.start, i) for i, b in enumerate(blocks)), key=lambda x: x[0]),
+                          unit="block")
     if not text.strip():
         raise InputError(f"{source}: no text found in this {fmt} file; check that it is the right file "
                          "(a scanned PDF has no text layer: run OCR first)")
     return Document(text=text, lang=lang, path=path, encoding=encoding, replaced_bytes=replaced, blocks=blocks,
                     format=fmt, layout=found.layout, notes=found.notes)
+
+
+def _longest_line(text: str) -> tuple[int, int]:
+    """The length of the longest line of ``text`` and its index (0-based)."""
+    lengths = [len(line) for line in text.splitlines()] or [0]
+    longest = max(range(len(lengths)), key=lengths.__getitem__)
+    return lengths[longest], longest
+
+
+def _check_paragraphs(source: str, longest: tuple[int, int], unit: str = "line") -> None:
+    """Refuse a paragraph longer than :func:`align.read.max_paragraph_chars` (``longest``:
+    its length and 0-based index), saying how to split it (see
+    :data:`align.read.DEFAULT_MAX_PARAGRAPH_MB`)."""
+    from align.read import MAX_PARAGRAPH_ENV, max_paragraph_chars
+
+    length, index = longest
+    limit = max_paragraph_chars()
+    if length > limit:
+        raise InputError(
+            f"{source}: {unit} {index + 1} is {length / 2**20:.1f} MB of text without a line break, more than the "
+            f"{limit / 2**20:g} MB a paragraph may have; split it into paragraphs or sentences, one per line, "
+            f"or raise the limit with {MAX_PARAGRAPH_ENV}=N (N in MB)"
+        )

@@ -25,7 +25,8 @@ either mode: trafilatura keeps their paragraphs but drops every section heading 
 BESCHREIBUNG, OPTIONEN; measured on Debian's apt-get(8), German and English), and a
 manual has no boilerplate to remove. In them every ``<br>`` is an explicit break (groff
 writes one only at ``.br`` and in no-fill blocks), a table row is one line (grohtml's
-layout of a tag beside its text) and groff's table of contents is left out, so that the
+layout of a tag beside its text), a short option alone in a paragraph joins its
+description's first line, and groff's table of contents is left out, so that the
 blocks are the lines of the text rendering.
 
 The text reaches this reader decoded (:mod:`align.decode`); character references
@@ -289,9 +290,11 @@ def keep_all_pieces(root: Any, manual: bool = False) -> list[Piece]:
     """Every block of the page, in document order (the keep-all reading). ``manual``: a
     page groff rendered (:func:`looks_like_manual`): every ``<br>`` keeps its lines apart,
     a table row (groff's layout of a tag and its text, or a row of a table) is one line,
-    and the table of contents is left out, as in the text rendering of the same page."""
+    a short option tag paragraph joins its description, and the table of contents is left out, as in the text rendering of the same page."""
     if not manual:
         return _KEEP_ALL.pieces(root)
+    root = copy.deepcopy(root)  # the option tags are joined in the tree; the caller's stays as it was
+    lines.join_option_tags(root)
     return _KEEP_ALL.pieces(root, every_break=True, rows=True, skip=frozenset(lines.groff_contents(root)))
 
 

@@ -20,6 +20,13 @@ A ``<br>`` is a forced line break, and what it means depends on the lines it mak
 - An empty line (two ``<br>`` with nothing between) is a paragraph break, as a blank line
   is in text.
 
+groff lays out an mdoc option list (``.It Fl c``) as a paragraph holding only the
+option, then its indented description, where its text rendering puts a short option
+on the first line of its description (``-c      Indicates that…``) and a longer one
+(``-E fingerprint_hash``) on a line of its own. :func:`join_option_tags` joins the
+short ones to their description, so that both renderings give the same blocks (man(7)
+``.TP`` lists come as table rows, read as one line already).
+
 groff also writes furniture that the text rendering does not have in the page body: a
 table of contents (links to the page's own section anchors, one per line, before the
 first ``<hr>``). :func:`groff_contents` finds it so that the reader leaves it out. The page
@@ -28,12 +35,13 @@ title (``<h1>``) stays: it is the manual's name, real text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from align.extract.blocks import Piece, clean_inline
 
-__all__ = ["BOLD", "BOLD_TAGS", "BREAK", "EMPHASIS_TAGS", "ITALIC", "PLAIN", "groff_contents", "looks_like_manual",
-           "run_pieces"]
+__all__ = ["BOLD", "BOLD_TAGS", "BREAK", "EMPHASIS_TAGS", "ITALIC", "PLAIN", "groff_contents", "join_option_tags",
+           "looks_like_manual", "run_pieces"]
 
 
 class _Mark:
@@ -169,3 +177,56 @@ def groff_contents(root: Any) -> list[Any]:
         elif el.tag != "h1":
             return []
     return []
+
+
+# An option alone in a paragraph, short enough to share its description's first line in
+# the text rendering (the indent of an mdoc/man tag list is 6 to 8 characters).
+_OPTION_TAG = re.compile(r"[-+][^\s]{1,5}")
+
+
+def _style_indented(el: Any) -> bool:
+    return "margin-left" in (el.get("style") or "")
+
+
+def _only_emphasis(el: Any) -> bool:
+    """All of ``el``'s text is inside ``b``/``i``/``strong``/``em`` children."""
+    if clean_inline(el.text or ""):
+        return False
+    return all(isinstance(c.tag, str) and c.tag in EMPHASIS_TAGS and not clean_inline(c.tail or "") for c in el)
+
+
+def join_option_tags(root: Any) -> int:
+    """Join, in place, each short option tag paragraph of a page groff rendered to the
+    indented description that follows it (module docstring); the number joined.
+
+    A tag paragraph is a ``<p>`` that is not indented, whose whole text is emphasis and an
+    option of at most six characters (``-c``, ``-D``, ``+x``), directly followed by an
+    indented ``<p>``. Its text moves to the start of the description as bold text; the
+    empty tag paragraph is removed (its tail kept).
+    """
+    joined = 0
+    for p in [el for el in root.iter("p")]:
+        desc = p.getnext()
+        if desc is None or desc.tag != "p" or not _style_indented(desc) or _style_indented(p):
+            continue
+        if clean_inline(p.tail or "") or not _only_emphasis(p):
+            continue
+        tag = clean_inline("".join(p.itertext()))
+        if not _OPTION_TAG.fullmatch(tag):
+            continue
+        bold = desc.makeelement("b", {})
+        bold.text, bold.tail = tag, " " + (desc.text or "")
+        desc.text = None
+        desc.insert(0, bold)
+        parent = p.getparent()
+        if parent is None:
+            continue
+        prev = p.getprevious()
+        if p.tail:
+            if prev is not None:
+                prev.tail = (prev.tail or "") + p.tail
+            else:
+                parent.text = (parent.text or "") + p.tail
+        parent.remove(p)
+        joined += 1
+    return joined

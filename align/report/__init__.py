@@ -21,7 +21,7 @@ from align.errors import InputError
 from align.export.base import Exporter, ExportResult, encodable, input_paths
 from align.files import atomic_output
 from align.report.html import LOW_SCORE, render_html
-from align.settings import DEFAULT_MODEL
+from align.settings import DEFAULT_MODEL, FilterSettings
 from align.types import Alignment
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,12 +42,14 @@ def write_report(
     wirecopy: WireCopyReport | None = None,
     low_score: float = LOW_SCORE,
     title: str | None = None,
+    filters: FilterSettings | None = None,
 ) -> int:
     """Write the review page to ``path`` atomically (``None`` or ``"-"``: stdout); return its size in bytes.
 
     The page is rendered in full before the file is opened, so a failure leaves no file.
+    ``filters``: the TM filters its TMX download applies (see :func:`render_html`).
     """
-    data = _encode(render_html(alignment, wirecopy=wirecopy, low_score=low_score, title=title))
+    data = _encode(render_html(alignment, wirecopy=wirecopy, low_score=low_score, title=title, filters=filters))
     inputs = [*input_paths(alignment), *(d.path for d in (wirecopy.documents if wirecopy else ()))]
     with atomic_output(path, inputs=inputs) as out:
         out.write(data)
@@ -109,14 +111,15 @@ def collection_wire_copy(
 
 
 class HtmlExporter(Exporter):
-    """The review page (``.html``); options: ``low_score`` (default 0.5), ``title``."""
+    """The review page (``.html``); options: ``low_score`` (default 0.5), ``title``, ``filters``
+    (the TM filters its TMX download applies, :class:`~align.settings.FilterSettings`)."""
 
     name = "html"
     extensions = (".html", ".htm")
-    options: ClassVar[dict[str, Any]] = {"low_score": LOW_SCORE, "title": None}
+    options: ClassVar[dict[str, Any]] = {"low_score": LOW_SCORE, "title": None, "filters": None}
 
     def write(self, alignment: Alignment, out: BinaryIO, **options: Any) -> ExportResult:
         opts = self.check_options(options)
-        page = render_html(alignment, low_score=float(opts["low_score"]), title=opts["title"])
+        page = render_html(alignment, low_score=float(opts["low_score"]), title=opts["title"], filters=opts["filters"])
         out.write(_encode(page))
         return ExportResult(self.name, units=len(alignment.beads))

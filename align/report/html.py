@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -24,7 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from align import __version__
+from align.errors import AlignError
+from align.export.base import format_score
 from align.export.beads import format_bead
+from align.settings import FilterSettings
 from align.types import Alignment, Bead, Document
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,10 +145,15 @@ def _score(bead: Bead) -> str:
 
 def _bead(
     k: int, bead: Bead, alignment: Alignment, low_score: float, marks: dict[tuple[str, int], list[WireMark]],
-    moved: frozenset[int] = frozenset(),
+    moved: frozenset[int] = frozenset(), removed_by: str | None = None,
 ) -> str:
-    """One bead as a row; its ids and score are in ``data-*`` attributes so the export needs no other copy."""
+    """One bead as a row; its ids and score are in ``data-*`` attributes so the export needs no other copy.
+
+    ``removed_by``: the TM filter that leaves the bead out of the page's TMX download
+    (:func:`align.export.filters.judge`), shown on the row and kept in ``data-filter``.
+    """
     classes = ["bead"] + (["moved"] if k in moved else [])
+    tm = ""  # what the page's TMX download needs beyond the bead file's data
     if not bead.is_match:
         classes.append("gap")
         score = "unmatched"
@@ -155,11 +164,17 @@ def _bead(
         score = (f"score {bead.score:.3f}" + (" (low)" if bead.score < low_score else "")
                  + (" · moved passage" if k in moved else ""))
         mark = '<label><input type="checkbox" class="mark"> wrong</label>'
+        kind = alignment.content(bead)
+        tm = f' data-tmx-score="{format_score(bead.score)}"' + (f' data-kind="{esc(kind)}"' if kind != "text" else "")
+    if removed_by is not None:
+        classes.append("filtered")
+        tm += f' data-filter="{esc(removed_by)}"'
+        mark += f'<span class="filter">TM filter: {esc(removed_by)}</span>'
     src_label = f"{alignment.src.lang} (source)"
     tgt_label = f"{alignment.tgt.lang} (target)"
     return (
         f'<article class="{" ".join(classes)}" id="b{k}" data-index="{k}" data-src="{_ids(bead.src)}" '
-        f'data-tgt="{_ids(bead.tgt)}" data-score="{_score(bead)}">'
+        f'data-tgt="{_ids(bead.tgt)}" data-score="{_score(bead)}"{tm}>'
         f'<div class="meta"><a class="n" href="#b{k}">#{k}</a><span class="kind">{bead.kind}</span>'
         f'<span class="score">{score}</span>{mark}</div>'
         f'<div class="side src" lang="{esc(alignment.src.lang)}" data-label="{esc(src_label)}">'
@@ -170,7 +185,7 @@ def _bead(
     )
 
 
-def _summary(alignment: Alignment, low_score: float) -> str:
+def _summary(alignment: Alignment, low_score: float, removed: dict[str, int] | None = None) -> str:
     beads = alignment.beads
     matched = [b for b in beads if b.is_match]
     kinds: dict[str, int] = {}
@@ -186,7 +201,36 @@ def _summary(alignment: Alignment, low_score: float) -> str:
     )
     if matched:
         text += f"; mean score {sum(b.score for b in matched) / len(matched):.3f}"
+    if removed:
+        text += (f"; {sum(removed.values())} left out of the TMX download by the TM filters ("
+                 + ", ".join(f"{name}: {n}" for name, n in removed.items()) + ")")
     return esc(text)
+
+
+#: The ``creationdate`` of the page's TMX header until the script sets the download's time.
+_TMX_DATE_PLACEHOLDER = "19700101T000000Z"
+
+
+def _tmx_frame(alignment: Alignment) -> tuple[str, str] | None:
+    """The TMX file the page's download fills in, split where its units go: everything up to
+    ``<body>`` (the header ``align pair --format tmx`` writes for this alignment, filter
+    settings and counts included) and what follows them. None when the alignment cannot be
+    written as TMX (a language code missing): the page then offers no TMX download. The
+    header's ``creationdate`` is a placeholder the page's script replaces with the time of
+    the download (when the reviewed TM is made), so the page itself stays reproducible."""
+    import dataclasses
+    import io
+
+    from align.export.tmx import TmxExporter
+
+    out = io.BytesIO()
+    try:
+        TmxExporter().write(dataclasses.replace(alignment, beads=()), out, creationdate=_TMX_DATE_PLACEHOLDER)
+    except AlignError:
+        return None
+    text = out.getvalue().decode("utf-8")
+    cut = text.index("<body>") + len("<body>")
+    return text[:cut], text[cut:]
 
 
 def _settings(alignment: Alignment) -> str:
@@ -208,14 +252,24 @@ def render_html(
     wirecopy: WireCopyReport | None = None,
     low_score: float = LOW_SCORE,
     title: str | None = None,
+    filters: FilterSettings | None = None,
 ) -> str:
     """The review page for ``alignment`` as one HTML string.
 
     ``wirecopy``: a :class:`~align.wirecopy.WireCopyReport` over a collection containing
     both documents, whose shared passages are highlighted. ``low_score``: matched beads
     scoring below it are marked low-confidence. ``title``: the page title (default: the
-    two document names).
+    two document names). ``filters``: the TM filters, applied when the page is built: the
+    beads they remove are marked, recorded in the JSON download and left out of the TMX
+    download (whose header records the settings and counts); the bead file download
+    always lists every sentence.
     """
+    from align.export.filters import apply_filters, decisions
+
+    filters = filters if filters is not None and filters.active() else None
+    removed_by = decisions(alignment, filters) if filters else [None] * len(alignment.beads)
+    filtered, removed = apply_filters(alignment, filters, removed_by)
+    frame = _tmx_frame(filtered)
     css, js = _asset("report.css"), _asset("report.js")
     src, tgt = alignment.src, alignment.tgt
     marks, wire_items = wire_marks(alignment, wirecopy) if wirecopy is not None else ({}, [])
@@ -232,6 +286,8 @@ def render_html(
     ]
     if alignment.moved():
         legend.insert(2, '<li class="k-moved">moved passage: aligned out of document order</li>')
+    if any(removed_by):
+        legend.append('<li class="k-filtered">left out of the TMX download by a TM filter</li>')
     if wirecopy is not None:
         legend.append('<li class="k-wire">wire copy shared with another document</li>')
     if wirecopy is None:
@@ -247,7 +303,11 @@ def render_html(
             f"{len(wirecopy.documents) - 2} documents of the collection.</p></section>"
         )
     moved = alignment.moved()
-    rows = "".join(_bead(k, b, alignment, low_score, marks, moved) for k, b in enumerate(alignment.beads))
+    rows = "".join(_bead(k, b, alignment, low_score, marks, moved, removed_by[k]) for k, b in enumerate(alignment.beads))
+    tmx_button = '<button type="button" id="export-tmx">Download TMX</button>' if frame else ""
+    tm_data = (f' data-tmx-head="{esc(frame[0])}" data-tmx-tail="{esc(frame[1])}"' if frame else "") + (
+        f' data-filters="{esc(json.dumps({"settings": filters.to_dict(), "removed": removed}, sort_keys=True))}"'
+        if filters else "")
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -257,19 +317,20 @@ def render_html(
         f"<title>{esc(page_title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
         f"<header>\n<h1>{esc(title or 'Alignment review')}</h1>\n"
         f'<dl class="docs">{_doc_row("Source", src)}{_doc_row("Target", tgt)}</dl>\n'
-        f'<p class="summary">{_summary(alignment, low_score)}</p>\n'
-        f'<p class="settings">{_settings(alignment)}</p>\n'
+        f'<p class="summary">{_summary(alignment, low_score, removed)}</p>\n'
+        f'<p class="settings">{_settings(filtered)}</p>\n'
         f'<ul class="legend">{"".join(legend)}</ul>\n'
         '<div class="tools">'
         '<label><input type="checkbox" id="only-flagged"> show only flagged beads</label>'
         '<button type="button" id="export-beads">Download corrected beads</button>'
         '<button type="button" id="export-json">Download corrected JSON</button>'
+        f"{tmx_button}"
         '<span id="marked-count" aria-live="polite"></span></div>\n'
         '<textarea id="export-text" readonly hidden aria-label="corrected alignment"></textarea>\n'
         "</header>\n"
         f'<main id="beads" data-stem="{esc(stem)}" data-src-name="{esc(src.name)}" data-src-lang="{esc(src.lang)}" '
         f'data-src-count="{len(src)}" data-tgt-name="{esc(tgt.name)}" data-tgt-lang="{esc(tgt.lang)}" '
-        f'data-tgt-count="{len(tgt)}">\n'
+        f'data-tgt-count="{len(tgt)}"{tm_data}>\n'
         f'<div class="cols" aria-hidden="true"><span>bead</span><span>{esc(src.lang)} (source)</span>'
         f"<span>{esc(tgt.lang)} (target)</span></div>\n"
         f"{rows}\n</main>\n{wire}\n"

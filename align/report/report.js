@@ -27,7 +27,8 @@
         src.forEach(function (i, k) { out.push({src: [i], tgt: [], score: 0, scoreText: "0.0", status: "split", src_text: [srcText[k]], tgt_text: []}); });
         tgt.forEach(function (j, k) { out.push({src: [], tgt: [j], score: 0, scoreText: "0.0", status: "split", src_text: [], tgt_text: [tgtText[k]]}); });
       } else {
-        out.push({src: src, tgt: tgt, score: Number(bead.dataset.score), scoreText: bead.dataset.score, status: "kept", src_text: srcText, tgt_text: tgtText});
+        out.push({src: src, tgt: tgt, score: Number(bead.dataset.score), scoreText: bead.dataset.score, status: "kept", src_text: srcText, tgt_text: tgtText,
+                  tmxScore: bead.dataset.tmxScore, kind: bead.dataset.kind, filter: bead.dataset.filter || null});
       }
     });
     return out;
@@ -81,10 +82,57 @@
       src: {doc: main.dataset.srcName, lang: main.dataset.srcLang, sentences: Number(main.dataset.srcCount)},
       tgt: {doc: main.dataset.tgtName, lang: main.dataset.tgtLang, sentences: Number(main.dataset.tgtCount)},
       marked_wrong: marked(),
-      beads: corrected().map(function (b) { delete b.scoreText; return b; })
+      beads: corrected().map(function (b) {
+        delete b.scoreText; delete b.tmxScore; delete b.kind;
+        if (!main.dataset.filters) delete b.filter;
+        return b;
+      })
     };
+    if (main.dataset.filters) data.filters = JSON.parse(main.dataset.filters);
     var text = JSON.stringify(data, null, 1) + "\n";
     show(text);
     download(main.dataset.stem + ".reviewed.json", "application/json", text);
   });
+
+  // The TMX download: what `align pair --format tmx` writes with the page's TM filters (applied
+  // when the page was built: beads with data-filter are left out), less the beads marked wrong
+  // (they become unmatched, which TMX leaves out). Units are written as lxml writes them.
+  function xmlText(text) {
+    return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
+      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r/g, "&#13;");
+  }
+
+  function xmlAttr(text) {
+    return xmlText(text).replace(/"/g, "&quot;");
+  }
+
+  function tmxUnit(b, n) {
+    var props = [["x-align-score", b.tmxScore], ["x-align-src-ids", b.src.join(",")], ["x-align-tgt-ids", b.tgt.join(",")]];
+    if (b.kind) props.push(["x-align-kind", b.kind]);
+    var lines = ['<tu tuid="' + n + '">'];
+    props.forEach(function (p) { lines.push('      <prop type="' + p[0] + '">' + xmlText(p[1]) + "</prop>"); });
+    [[main.dataset.srcLang, b.src_text], [main.dataset.tgtLang, b.tgt_text]].forEach(function (v) {
+      lines.push('      <tuv xml:lang="' + xmlAttr(v[0].trim()) + '">', "        <seg>" + xmlText(v[1].join(" ")) + "</seg>", "      </tuv>");
+    });
+    lines.push("    </tu>");
+    return lines.join("\n");
+  }
+
+  var tmxButton = document.getElementById("export-tmx");
+  if (tmxButton) {
+    tmxButton.addEventListener("click", function () {
+      var units = corrected().filter(function (b) {
+        return b.status === "kept" && b.src.length && b.tgt.length && !b.filter;
+      });
+      var now = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+      var head = main.dataset.tmxHead.replace(/creationdate="\d{8}T\d{6}Z"/, 'creationdate="' + now + '"');
+      var wrong = marked().length;
+      if (wrong) {
+        head = head.replace(/\n  <\/header>/, '\n    <prop type="x-align-marked-wrong">' + wrong + "</prop>\n  </header>");
+      }
+      var text = head + units.map(function (b, k) { return "\n    " + tmxUnit(b, k + 1); }).join("") + main.dataset.tmxTail;
+      show(text);
+      download(main.dataset.stem + ".reviewed.tmx", "application/x-tmx+xml", text);
+    });
+  }
 })();
