@@ -348,6 +348,10 @@ class FileStore(Store):
     def vector_languages(self) -> list[str]:
         return sorted(self._vectors)
 
+    def no_vectors(self) -> InputError:
+        return InputError(f"index {self.location}: has no sentence vectors (it was built without --cross-lingual); "
+                          f"re-add its files to a new index: 'align index add --cross-lingual FILE... --index NEW'")
+
     def open_lsh(self, hasher: MinHasher, settings: dict[str, Any]) -> None:
         self._settings = self._settings or settings
         self.lsh = PassageIndex(hasher, settings["threshold"])
