@@ -239,12 +239,3 @@ class LanguageVectors:
         vectors[keys] = blob[8:8 + len(owners) * dims].view(np.int8).reshape(len(owners), dims)
         return cls(dims, vectors, owners, graph)
 
-
-def brute_force(queries: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The exact ``k`` nearest rows of ``vectors`` for each query (the reference the graph is timed against)."""
-    c = cosines(queries, vectors)
-    k = min(k, c.shape[1])
-    part = np.argpartition(-c, k - 1, axis=1)[:, :k]
-    vals = np.take_along_axis(c, part, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
