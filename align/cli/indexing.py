@@ -23,6 +23,11 @@ Redis = Annotated[Optional[str], typer.Option(
     help="Keep the index in Redis instead, e.g. redis://localhost:6379/0 (shared by several machines).",
 )]
 Name = Annotated[str, typer.Option("--name", metavar="NAME", help="Redis only: the index's name (key prefix).")]
+CrossLingual = Annotated[bool, typer.Option(
+    "--cross-lingual",
+    help="add: keep sentence vectors, so that queries find translations (index files only; embeds every "
+         "sentence). query: also find indexed passages that the files translate.",
+)]
 
 
 def _read(files: list[str], lang: str, max_input_mb: Optional[float]) -> list:
@@ -40,12 +45,14 @@ def index_add(
     name: Name = "align",
     lang: Lang = "auto",
     max_input_mb: MaxInputMb = None,
+    cross_lingual: CrossLingual = False,
 ) -> None:
     """Add FILEs to the index (a file whose text is already indexed is skipped).
 
     \b
     Examples:
       align index add archive/*.txt
+      align index add --cross-lingual archive/*.txt
       align index add archive/*.txt --redis redis://localhost:6379/0
     """
     from align.index import open_index
@@ -56,12 +63,14 @@ def index_add(
     docs = _read(files, lang, max_input_mb)
     idx = open_index(index, redis=redis, name=name, writable=True)
     try:
-        result = idx.add(docs)
+        result = idx.add(docs, cross_lingual=cross_lingual)
         idx.save()
         counts = idx.counts()
     finally:
         idx.close()
-    typer.echo(f"added {result.added} documents ({result.passages} passages); {result.present} already indexed")
+    vectors = f", {result.vectors} sentence vectors" if idx.store.vector_info() is not None else ""
+    typer.echo(f"added {result.added} documents ({result.passages} passages{vectors}); "
+               f"{result.present} already indexed")
     typer.echo(f"index {idx.store.location}: {counts[0]} documents, {counts[1]} passages")
 
 
@@ -75,6 +84,7 @@ def index_query(
     as_json: Annotated[bool, typer.Option("--json", help="Print the matches as JSON.")] = False,
     add: Annotated[bool, typer.Option("--add", help="Add the files to the index after the query.")] = False,
     max_input_mb: MaxInputMb = None,
+    cross_lingual: CrossLingual = False,
 ) -> None:
     """Find passages of FILEs that are already in the index (wire copy of earlier articles).
 
@@ -83,6 +93,7 @@ def index_query(
       align index query new/*.txt
       align index query new.txt --json --redis redis://localhost:6379/0
       align index query today/*.txt --add
+      align index query --cross-lingual artikel.txt
     """
     from align.index import open_index
     from align.index.query_output import render_json, render_text
@@ -95,7 +106,7 @@ def index_query(
     idx = open_index(index, redis=redis, name=name, writable=add)
     try:
         counts = idx.counts()
-        results = idx.query(docs)
+        results = idx.query(docs, cross_lingual=cross_lingual)
         if add:
             idx.add(docs)
             idx.save()

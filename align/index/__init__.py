@@ -11,6 +11,9 @@
   ``file_store.py`` (a local file; its members read through ``safe_zip.py``, which checks
   every size before inflating) and ``redis_store.py`` (Redis, through datasketch's Redis
   storage; URLs parsed and redacted by ``redis_url.py``);
+- ``vectors.py`` and ``crosslingual.py``: sentence vectors of a file index (a usearch
+  graph per language, checked before usearch reads it) and the cross-lingual lookup that
+  finds translated passages by ``align dedup``'s rules (``query(..., cross_lingual=True)``);
 - ``query_output.py``: the text and JSON reports of a query.
 """
 

@@ -139,6 +139,9 @@ class IndexMatch:
 
     ``score`` is the mean shingle containment of the matched passages (1.0: copied
     verbatim), ``jaccard`` their mean shingle Jaccard; ``text`` is the queried passage.
+    A translation found by ``--cross-lingual`` has ``margin`` (the mean ratio margin of its
+    sentence pairs, as ``align dedup`` reports it) instead, and its ``score`` is their mean
+    cosine; its ``jaccard`` is 0.
     """
 
     query: Span
@@ -146,9 +149,12 @@ class IndexMatch:
     score: float
     jaccard: float
     text: str
+    margin: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": round(self.score, 4), "jaccard": round(self.jaccard, 4),
+        similarity = {"jaccard": round(self.jaccard, 4)} if self.margin is None else \
+            {"margin": round(self.margin, 4), "kind": "cross-lingual"}
+        return {"score": round(self.score, 4), **similarity,
                 "query": {**self.query.to_dict(), "text": self.text}, "indexed": self.indexed.to_dict()}
 
 
@@ -162,11 +168,13 @@ class QueryResult:
 
 @dataclass(frozen=True)
 class AddResult:
-    """What :meth:`WireCopyIndex.add` did: documents added, already present, passages added."""
+    """What :meth:`WireCopyIndex.add` did: documents added, already present, passages added,
+    sentence vectors added (cross-lingual indexes only)."""
 
     added: int
     present: int
     passages: int
+    vectors: int = 0
 
 
 def digest(doc: Document) -> str:
@@ -232,9 +240,16 @@ class WireCopyIndex:
         return {(d, sid) for d, lines in enumerate(short) for sid, key in lines.items()
                 if here[key] + indexed[key] >= limit}
 
-    def add(self, docs: list[Document]) -> AddResult:
-        """Index every document not indexed yet (by content); call :meth:`save` after."""
+    def add(self, docs: list[Document], cross_lingual: bool = False) -> AddResult:
+        """Index every document not indexed yet (by content); call :meth:`save` after.
+
+        ``cross_lingual`` makes a new index keep sentence vectors (for ``query(...,
+        cross_lingual=True)``); an index that keeps them embeds every document added to it,
+        with or without the flag, so none of its documents lacks them.
+        """
         docs = [prepare_document(d) for d in docs]
+        if cross_lingual and self.store.vector_info() is None:
+            self._enable_vectors()
         digests = [digest(d) for d in docs]
         with self.store.guard():
             known = self.store.doc_ids_for(digests)
@@ -258,11 +273,56 @@ class WireCopyIndex:
             keys = [_key(first_id + u.doc, u.first, u.last) for u in units]
             self.store.put(records, keys, shingles, signatures)
             self.store.count_lines([k for d, w in zip(new_docs, doc_words) for k in set(self._short_lines(d, w).values())])
-        return AddResult(len(new), len(docs) - len(new), len(keys))
+            vectors = self._add_vectors(new_docs, first_id) if self.store.vector_info() is not None else 0
+        return AddResult(len(new), len(docs) - len(new), len(keys), vectors)
 
-    def query(self, docs: list[Document]) -> list[QueryResult]:
-        """Passages of each document found in the index (the documents are not added)."""
+    def _encoder(self):
+        from align.embed import load_encoder
+
+        return load_encoder(self.store.vector_info()["model"], cache=True)
+
+    def _enable_vectors(self) -> None:
+        """Make this index keep sentence vectors: refused when it already holds documents
+        without them (a cross-lingual lookup would silently miss those)."""
+        from align.embed import load_encoder
+        from align.settings import DEFAULT_MODEL
+        from align.wirecopy.mining import mining_vectors
+
+        with self.store.guard():
+            n = self.store.counts()[0]
+            if n:
+                loc = self.store.location
+                raise InputError(f"index {loc} holds {n} documents without sentence vectors (it was built without "
+                                 f"--cross-lingual); re-add its files to a new index: 'align index add "
+                                 f"--cross-lingual FILE... --index NEW'")
+            half = self.settings.config.half_weight
+            dims = mining_vectors(load_encoder(DEFAULT_MODEL, cache=False), ["dims"], half).shape[1]
+            self.store.enable_vectors({"model": DEFAULT_MODEL, "half_weight": half, "dims": dims})
+
+    def _add_vectors(self, docs: list[Document], first_id: int) -> int:
+        """Embed the sentences of new documents ``first_id``, ``first_id + 1``, ... and store them by language."""
+        from align.index.crosslingual import eligible, sentence_vectors
+
+        info, encoder, added = self.store.vector_info(), self._encoder(), 0
+        for i, doc in enumerate(docs):
+            ids = eligible(doc, self.settings.config)
+            if not ids:
+                continue
+            vectors = sentence_vectors(encoder, doc, ids, info["half_weight"])
+            if vectors.shape[1] != info["dims"]:
+                raise InputError(f"index {self.store.location}: its sentence vectors have {info['dims']} "
+                                 f"dimensions, model {info['model']} gives {vectors.shape[1]}; rebuild the index")
+            owners = np.array([[first_id + i, sid] for sid in ids], dtype=np.int64)
+            self.store.language_vectors(doc.lang, create=True).add(vectors, owners)
+            added += len(ids)
+        return added
+
+    def query(self, docs: list[Document], cross_lingual: bool = False) -> list[QueryResult]:
+        """Passages of each document found in the index (the documents are not added);
+        with ``cross_lingual``, translations of indexed passages too."""
         docs = [prepare_document(d) for d in docs]
+        if cross_lingual and self.store.vector_info() is None:
+            raise self.store.no_vectors()
         own = [digest(d) for d in docs]
         s = self.settings.config
         doc_words = sentence_words(docs)
@@ -333,10 +393,53 @@ class WireCopyIndex:
                 Span(rec["path"], rec["lang"], p.b_first, p.b_last, spans[2 * p.b_first], spans[2 * p.b_last + 1]),
                 p.score, p.margin, doc.text[start:end],
             ))
+        if cross_lingual:
+            for i, doc in enumerate(docs):
+                by_doc[i].extend(self._translations(doc, own[i], {sid for d, sid in template if d == i}))
         return [
             QueryResult(doc, tuple(sorted(by_doc[i], key=lambda m: (m.query.first, -m.score, m.indexed.doc))))
             for i, doc in enumerate(docs)
         ]
+
+    def _translations(self, doc: Document, own: str, template: set[int]) -> list[IndexMatch]:
+        """Indexed passages that ``doc`` translates (:mod:`align.index.crosslingual`)."""
+        from align.index.crosslingual import eligible, sentence_vectors, translated_passages
+
+        config = self.settings.config
+        ids = eligible(doc, config, template)
+        if not ids:
+            return []
+        info = self.store.vector_info()
+        qvec = sentence_vectors(self._encoder(), doc, ids, info["half_weight"])
+        out = []
+        with self.store.guard():
+            same = self.store.language_vectors(doc.lang)
+            for lang in self.store.vector_languages():
+                other = self.store.language_vectors(lang)
+                if lang == doc.lang or other is None:
+                    continue
+                docs_of = sorted(set(other.owners[:, 0].tolist()) | (set(same.owners[:, 0].tolist()) if same else set()))
+                records = self.store.get_docs(docs_of)
+
+                def lengths(rows: np.ndarray, other=other, records=records) -> np.ndarray:
+                    spans = [records[int(d)]["spans"] for d in other.owners[rows, 0]]
+                    return np.array([sp[2 * s + 1] - sp[2 * s] for sp, s in zip(spans, other.owners[rows, 1])],
+                                    dtype=np.float64)
+
+                def skip(d: int, records=records) -> bool:
+                    return d not in records or records[d]["digest"] == own
+
+                for p in translated_passages(doc, ids, qvec, other, same, lengths, skip, config):
+                    rec = records[p.b]
+                    spans = rec["spans"]
+                    start, end = doc.sentences[p.a_first].start, doc.sentences[p.a_last].end
+                    out.append(IndexMatch(
+                        Span(doc.name, doc.lang, p.a_first, p.a_last, start, end),
+                        Span(rec["path"], rec["lang"], p.b_first, p.b_last, spans[2 * p.b_first],
+                             spans[2 * p.b_last + 1]),
+                        p.score, 0.0, doc.text[start:end], p.margin,
+                    ))
+        return out
 
     def counts(self) -> tuple[int, int]:
         """Documents and passages in the index."""

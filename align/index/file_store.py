@@ -16,7 +16,13 @@ uncompressed:
   scheme's width: band keys are built from these exact bytes);
 - ``shingles.npy`` and ``shingle_offsets.npy``: all shingle sets end to end (uint32) and
   where each passage's starts (``P + 1`` int64), so passage ``i`` has
-  ``shingles[offsets[i]:offsets[i + 1]]``.
+  ``shingles[offsets[i]:offsets[i + 1]]``;
+- only in an index made with ``align index add --cross-lingual``: ``meta.json`` has
+  ``"vectors": {"model", "half_weight", "dims", "langs": [LANG, ...]}`` and, for the
+  ``i``-th language, ``vectors_i.npy`` (the usearch graph with its int8 vectors, as
+  usearch serialises it, uint8; checked by :func:`align.index.vectors.check_graph`
+  before usearch reads it) and ``vector_owners_i.npy`` (``(S, 2)`` int64: document id and
+  sentence index of each vector). An align that predates them ignores these members.
 
 The LSH buckets are not stored: loading rebuilds them from the signatures
 (:meth:`align.wirecopy.lsh.PassageIndex.add`, which fills datasketch's in-memory storage
@@ -44,6 +50,7 @@ from align.errors import InputError, OutputError
 from align.files import atomic_output
 from align.index.safe_zip import DAMAGE_ERRORS, Damaged, Members
 from align.index.store import FORMAT, Store, check_record, message_detail
+from align.index.vectors import LanguageVectors
 from align.textsafe import json_dumps, shown_path
 from align.wirecopy.lsh import PassageIndex
 from align.wirecopy.minhash import MinHasher
@@ -52,6 +59,7 @@ _MAGIC = "align-wirecopy-index"
 _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_MAGIC = b"\x80"  # pickle protocols 2-5 start with the PROTO opcode
 _META, _KEYS, _SIGNATURES, _SHINGLES, _OFFSETS = "meta.json", "keys", "signatures", "shingles", "shingle_offsets"
+_VECTORS, _OWNERS = "vectors_", "vector_owners_"  # + the language's place in meta.json's vectors.langs
 _BLOCK = 1 << 16  # shingle sets concatenated per write when saving
 
 
@@ -134,6 +142,8 @@ class FileStore(Store):
         self._shingles: dict[str, np.ndarray] = {}
         self._signatures: list[np.ndarray] = []
         self._loaded = 0  # passages read from the file, not in the LSH until open_lsh
+        self._vector_info: dict[str, Any] | None = None
+        self._vectors: dict[str, LanguageVectors] = {}
         try:
             fd = self._open_locked() if writable else self._open_file()
             if fd is None:
@@ -285,12 +295,62 @@ class FileStore(Store):
         shingles = {k: flat[bounds[i]:bounds[i + 1]] for i, k in enumerate(keys)}
         if len(shingles) != n:
             raise Damaged("a passage key occurs twice")
+        vector_info, vectors = self._read_vectors(members, meta.get("vectors"), docs)
         self._settings, self._docs, self._lines, self._next_doc = settings, docs, lines, next_doc
+        self._vector_info, self._vectors = vector_info, vectors
         self._digests = {rec["digest"]: i for i, rec in docs.items()}
         self._shingles, self._signatures, self._loaded = shingles, [signatures] if n else [], n
 
+    @staticmethod
+    def _read_vectors(members: Members, info: Any, docs: dict[int, dict[str, Any]]
+                      ) -> tuple[dict[str, Any] | None, dict[str, LanguageVectors]]:
+        """The sentence vectors of each language, every member checked against ``meta.json`` first."""
+        if info is None:
+            return None, {}
+        if not (isinstance(info, dict) and set(info) == {"model", "half_weight", "dims", "langs"}
+                and isinstance(info["model"], str) and 0 < len(info["model"]) <= 500
+                and type(info["half_weight"]) in (int, float) and 0 <= info["half_weight"] <= 100
+                and _count(info["dims"]) and 1 <= info["dims"] <= 8192 and isinstance(info["langs"], list)
+                and len(info["langs"]) <= 1000 and all(isinstance(x, str) for x in info["langs"])
+                and len(set(info["langs"])) == len(info["langs"])):
+            raise Damaged("vectors malformed")
+        dims, out = info["dims"], {}
+        sentences = {i: len(rec["spans"]) // 2 for i, rec in docs.items()}
+        for i, lang in enumerate(info["langs"]):
+            owners_h = members.header(f"{_OWNERS}{i}", "i", 8, 2)
+            graph_h = members.header(f"{_VECTORS}{i}", "u", 1, 1)
+            rows = owners_h.shape[0]
+            if owners_h.shape[1] != 2 or graph_h.shape[0] < 8 + rows * dims:
+                raise Damaged(f"sentence vectors of {lang[:20]!r} do not match their owners")
+            owners = members.array(owners_h)
+            for d, sid in owners.tolist():
+                if d not in docs or docs[d]["lang"] != lang or not 0 <= sid < sentences[d]:
+                    raise Damaged(f"a sentence vector of {lang[:20]!r} names no indexed sentence")
+            if len({(d, sid) for d, sid in owners.tolist()}) != rows:
+                raise Damaged("a sentence has two vectors")
+            out[lang] = LanguageVectors.from_blob(members.array(graph_h), owners, dims)
+        return info, out
+
     def settings(self) -> dict[str, Any] | None:
         return self._settings
+
+    def vector_info(self) -> dict[str, Any] | None:
+        return self._vector_info
+
+    def enable_vectors(self, info: dict[str, Any]) -> None:
+        self._vector_info = dict(info)
+
+    def language_vectors(self, lang: str, create: bool = False) -> LanguageVectors | None:
+        if lang not in self._vectors and create and self._vector_info is not None:
+            self._vectors[lang] = LanguageVectors(self._vector_info["dims"])
+        return self._vectors.get(lang)
+
+    def vector_languages(self) -> list[str]:
+        return sorted(self._vectors)
+
+    def no_vectors(self) -> InputError:
+        return InputError(f"index {self.location}: has no sentence vectors (it was built without --cross-lingual); "
+                          f"re-add its files to a new index: 'align index add --cross-lingual FILE... --index NEW'")
 
     def open_lsh(self, hasher: MinHasher, settings: dict[str, Any]) -> None:
         self._settings = self._settings or settings
@@ -360,6 +420,9 @@ class FileStore(Store):
                 raise ValueError(f"passage key {key!r} contains a newline")
         meta = {"magic": _MAGIC, "version": FORMAT, "settings": self._settings, "next_doc": self._next_doc,
                 "passages": n, "docs": {str(i): rec for i, rec in self._docs.items()}, "lines": self._lines}
+        langs = sorted(self._vectors)
+        if self._vector_info is not None:
+            meta["vectors"] = {**self._vector_info, "langs": langs}
         sets = list(self._shingles.values())
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.fromiter((len(s) for s in sets), dtype=np.int64, count=n), out=offsets[1:])
@@ -378,6 +441,10 @@ class FileStore(Store):
                     _write_array(zf, _OFFSETS, offsets.astype("<i8", copy=False))
                     _write_parts(zf, _SHINGLES, (np.concatenate(sets[i:i + _BLOCK]) for i in range(0, n, _BLOCK)),
                                  "<u4", (int(offsets[-1]),))
+                    for i, lang in enumerate(langs):
+                        vectors = self._vectors[lang]
+                        _write_array(zf, f"{_OWNERS}{i}", vectors.owners.astype("<i8", copy=False))
+                        _write_array(zf, f"{_VECTORS}{i}", vectors.blob())
         except BaseException:
             if held is not None:
                 os.close(held)

@@ -23,7 +23,8 @@ def render_text(results: list[QueryResult], location: str, counts: tuple[int, in
                      f"{n} passage{'s' if n != 1 else ''} found in the index")
         for i, m in enumerate(result.matches, 1):
             q, x = m.query, m.indexed
-            lines.append(f"  [{i}] score {m.score:.3f} (jaccard {m.jaccard:.3f})")
+            similarity = f"jaccard {m.jaccard:.3f}" if m.margin is None else f"margin {m.margin:.3f}, cross-lingual"
+            lines.append(f"  [{i}] score {m.score:.3f} ({similarity})")
             lines.append(f"      here:    chars {q.start}-{q.end}, sentences {q.first}-{q.last}")
             lines.append(f"      indexed: {shown_path(x.doc)} [{printable(x.lang, keep_newlines=False)}] "
                          f"chars {x.start}-{x.end}, sentences {x.first}-{x.last}")

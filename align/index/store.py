@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,6 +43,9 @@ from align.errors import InputError
 from align.textsafe import printable
 from align.wirecopy.lsh import PassageIndex
 from align.wirecopy.minhash import MinHasher
+
+if TYPE_CHECKING:
+    from align.index.vectors import LanguageVectors
 
 #: Format of index files and of Redis indexes. 1 (align before this change): a pickle
 #: file, Redis keys pickled by datasketch; both are refused, since unpickling runs code.
@@ -120,6 +123,34 @@ class Store(ABC):
     @abstractmethod
     def damaged(self, what: str) -> InputError:
         """The one-line error for an index found damaged (``what``: how), saying to rebuild it."""
+
+    # Sentence vectors for cross-lingual lookups (align.index.vectors). Only the file store
+    # keeps them: the Redis server align is tested with has no vector search module
+    # (MODULE LIST is empty, FT._LIST unknown), and a hand-made search over vectors kept in
+    # Redis hashes would fetch every vector for each query.
+
+    def vector_info(self) -> dict[str, Any] | None:
+        """How the index's sentence vectors were made (``model``, ``half_weight``, ``dims``);
+        None: the index keeps no sentence vectors."""
+        return None
+
+    def enable_vectors(self, info: dict[str, Any]) -> None:
+        """Keep sentence vectors, made as ``info`` says, for every document added from now on."""
+        raise self.no_vectors()
+
+    def language_vectors(self, lang: str, create: bool = False) -> LanguageVectors | None:
+        """The sentence vectors of language ``lang`` (None: none; ``create``: an empty set)."""
+        raise self.no_vectors()
+
+    def vector_languages(self) -> list[str]:
+        """The languages that have sentence vectors."""
+        return []
+
+    def no_vectors(self) -> InputError:
+        """The one-line error for a cross-lingual lookup this backend cannot do."""
+        return InputError(f"index {self.location}: cross-lingual lookups (--cross-lingual) work with index "
+                          "files only (--index FILE): this Redis has no vector search module, so a Redis "
+                          "index keeps no sentence vectors")
 
     def save(self) -> None:
         """Make additions durable (a file is rewritten; Redis has them already)."""
