@@ -46,9 +46,31 @@ app = typer.Typer(
 state: dict[str, object] = {"debug": False}
 
 
+def package_version() -> str:
+    """The installed distribution's version (importlib.metadata), else the source tree's
+    ``align.__version__`` (run from a checkout that was never installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("align")
+    except PackageNotFoundError:
+        from align import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: print it and stop before any command is parsed (nothing heavy is imported)."""
+    if value:
+        typer.echo(f"align {package_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
+    _version: bool = typer.Option(False, "--version", "-V", callback=_print_version, is_eager=True,
+                                  help="Print the version and exit."),
 ) -> None:
     """align: sentence alignment, TMX export and wire-copy detection, offline on a CPU."""
     state["debug"] = debug or os.environ.get("ALIGN_DEBUG", "") not in ("", "0")
