@@ -36,11 +36,12 @@ DEFAULT_MODEL = "use-m3"
 #: a size such as ``500M`` or ``2G`` (K, M, G, T are powers of 1024; a plain number is bytes),
 #: or ``none`` for no cap. Past the cap the least recently used rows go.
 CACHE_MAX_ENV = "ALIGN_CACHE_MAX"
-#: The cap when ``$ALIGN_CACHE_MAX`` is unset: 1 GiB. use-m3 stores about 14 KB per distinct
-#: sentence (its state, its join with the next sentence and its clauses' states), so 1 GiB
-#: keeps some 75,000 sentences warm: eight pairs of 9,300 sentences, or hundreds of
-#: article-sized pairs, which is what re-running recent work needs; a cold run of a pair
-#: costs only its embedding time again, so more is rarely worth a gigabyte more of disk.
+#: The cap when ``$ALIGN_CACHE_MAX`` is unset: 1 GiB. use-m3 stores 14-20 KB per distinct
+#: sentence on disk (its state, its join with the next sentence and its clauses' states;
+#: Tom Sawyer's 4,903 sentences take 90 MiB), so 1 GiB keeps some 50,000-75,000 sentences
+#: warm: several long book pairs, or hundreds of article-sized pairs, which is what
+#: re-running recent work needs; a cold run of a pair costs only its embedding time again
+#: (about 2 s per 1,000 sentences), so more is rarely worth another gigabyte of disk.
 DEFAULT_CACHE_MAX = 1 << 30
 _SIZE_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt])(?:i?b)?|b)?", re.IGNORECASE)
 

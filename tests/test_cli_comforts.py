@@ -254,3 +254,142 @@ def test_cache_errors_are_one_line_from_the_real_command(tmp_path: Path) -> None
                            "(bytes without a unit), to none for no cap, or unset it for the default of 1G\n")
     done = _run("cache", "clear", "--model", "use-m3", env={"ALIGN_CACHE_DIR": str(tmp_path)})
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "nothing of 'use-m3' to clear" in done.stderr
+
+
+# ---------------------------------------------------------------------- progress bars
+import threading  # noqa: E402
+
+from align.progress import ProgressReporter, reporting, steps  # noqa: E402
+
+SAMPLES = ROOT / "samples"
+DE = next(SAMPLES.glob("000_*.txt"))
+EN = next(SAMPLES.glob("001_*.txt"))
+
+
+class Recorder:
+    """A :class:`ProgressReporter` that writes down the lines and every counted loop."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.loops: list[list] = []  # [label, total, unit, advanced, closed]
+        self._lock = threading.Lock()
+
+    def __call__(self, message: str) -> None:
+        self.lines.append(message)
+
+    def steps(self, label: str, total: int, unit: str):
+        record = [label, total, unit, 0, False]
+        self.loops.append(record)
+        recorder = self
+
+        class Counter:
+            def advance(self, n: int = 1) -> None:
+                with recorder._lock:
+                    record[3] += n
+
+            def close(self) -> None:
+                record[4] = True
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                self.close()
+
+        return Counter()
+
+    def labels(self) -> set[str]:
+        return {loop[0] for loop in self.loops}
+
+
+def test_library_loops_report_counted_steps_to_a_reporter(tmp_path: Path) -> None:
+    from align.api import align_files
+    from align.batch import BatchOptions, parse_manifest, run_batch
+    from align.index import open_index
+    from align.read import read_document
+    from align.wirecopy import find_wire_copy
+
+    assert isinstance(Recorder(), ProgressReporter)
+    rec = Recorder()
+    align_files(str(DE), str(EN), "de", "en", cache=False, progress=rec)
+    assert rec.lines[0].startswith("embedding ")  # the stage lines, as before
+    embedding = [loop for loop in rec.loops if loop[0] == "embedding"]
+    assert embedding and all(loop[2] == "tokens" and loop[3] == loop[1] and loop[4] for loop in embedding)
+    assert "searching" in rec.labels() and all(loop[4] for loop in rec.loops)  # every loop closed
+
+    rec = Recorder()
+    manifest = f"{DE}\t{EN}\tde\ten\n{EN}\t{DE}\ten\tde\n"
+    summary = run_batch(parse_manifest(manifest, "pairs.tsv"), str(tmp_path / "out"),
+                        BatchOptions(fmt="beads"), progress=rec)
+    assert summary.done == 2
+    assert [loop for loop in rec.loops if loop[0] == "batch"] == [["batch", 2, "pairs", 2, True]]
+
+    docs = [read_document(str(p), lang) for p, lang in ((DE, "de"), (EN, "en"))]
+    rec = Recorder()
+    find_wire_copy(docs, cache=False, progress=rec)
+    assert {"hashing", "embedding"} <= rec.labels()
+
+    rec = Recorder()
+    idx = open_index(str(tmp_path / "w.index"), writable=True)
+    with reporting(rec):
+        idx.add(docs)
+    idx.close()
+    assert "hashing" in rec.labels()
+
+
+def test_a_plain_callback_or_none_counts_nothing() -> None:
+    lines: list[str] = []
+    with reporting(lines.append):
+        with steps("embedding", 10, "tokens") as counter:
+            counter.advance(10)  # a callback without steps(): nothing to draw, no error
+    with steps("embedding", 10, "tokens") as counter:
+        counter.advance(3)
+    assert lines == []
+
+
+def _under_pty(args: list[str], tmp_path: Path) -> tuple[str, bytes, int]:
+    """Run ``python -m align ARGS`` with stderr on a pseudo-terminal: (what the terminal
+    showed, stdout, exit status)."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "ALIGN_DEBUG"}
+    env.update(COLUMNS="120", TERM="xterm", ALIGN_CACHE_DIR=str(tmp_path / "cache"))
+    # the bar's half-second delay off, so that a short run shows it on any machine
+    code = ("import sys; import align.cli.bars as bars; bars.SHOW_AFTER = 0.0; sys.argv[0] = 'align'\n"
+            "from align.launch import main; main()")
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=slave, env=env, cwd=ROOT)
+    os.close(slave)
+    shown = bytearray()
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal (EIO)
+            break
+        if not data:
+            break
+        shown += data
+    os.close(master)
+    out = proc.stdout.read()
+    proc.wait(timeout=300)
+    return shown.decode("utf-8", "replace"), out, proc.returncode
+
+
+def test_a_terminal_gets_bars_with_rate_and_eta_and_a_pipe_gets_what_it_got(tmp_path: Path) -> None:
+    src, tgt = tmp_path / "de.txt", tmp_path / "en.txt"
+    src.write_text("\n\n".join(f"Teil {i}.\n\n" + DE.read_text(encoding="utf-8") for i in range(8)), encoding="utf-8")
+    tgt.write_text("\n\n".join(f"Part {i}.\n\n" + EN.read_text(encoding="utf-8") for i in range(8)), encoding="utf-8")
+    args = ["pair", str(src), str(tgt), "--src-lang", "de", "--tgt-lang", "en", "--no-cache", "--format", "beads"]
+    shown, out, code = _under_pty(args, tmp_path)
+    assert code == 0, shown
+    assert re.search(r"\[ +\d+\.\ds\] embedding \d+ \+ \d+ sentences with use-m3", shown)  # the lines stay
+    bar = re.search(r"embedding .*? ([\d,]+)/([\d,]+) tokens ([\d,]+) tokens/s ETA \d+:\d\d:\d\d", shown)
+    assert bar, shown[-2000:]
+    assert int(bar.group(1).replace(",", "")) <= int(bar.group(2).replace(",", ""))
+    assert "wrote stdout" in shown
+
+    plain = _run(*args, env={"ALIGN_CACHE_DIR": str(tmp_path / "cache")})
+    assert plain.returncode == 0
+    assert plain.stderr == ""  # no terminal: no lines and no bars, as before
+    assert plain.stdout.encode() == out  # and the results are the same bytes

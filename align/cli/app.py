@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
 import warnings
 from typing import TYPE_CHECKING, Callable
@@ -77,11 +76,13 @@ def _main(
 
 
 def progress_printer() -> Callable[[str], None]:
-    """Progress lines on stderr, only for a person watching a terminal."""
+    """Progress lines on stderr, only for a person watching a terminal, with a bar (count,
+    rate, ETA) for each long loop (:class:`align.cli.bars.TerminalProgress`)."""
     if not sys.stderr.isatty():
         return lambda _msg: None
-    start = time.perf_counter()
-    return lambda msg: typer.echo(f"[{time.perf_counter() - start:6.1f}s] {printable(msg, keep_newlines=False)}", err=True)
+    from align.cli.bars import TerminalProgress
+
+    return TerminalProgress()
 
 
 def warn(message: str) -> None:

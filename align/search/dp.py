@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from align.progress import steps
 from align.search.band import Band
 
 NEG = -1e18
@@ -61,7 +62,10 @@ def best_path(
     cols = np.arange(width)
     codes = np.array([1] + [t + 3 for t in range(len(types))], dtype=np.int8)
 
+    done = steps("searching", n + 1, "sentences")
     for i in range(n + 1):
+        if i & 1023 == 1023:  # a row costs microseconds: count in thousands
+            done.advance(1024)
         w = int(hi[i] - lo[i])
         k = cols[:w]
         valid = (k[None, :] >= k_min[i][:, None]) & (k[None, :] < k_max[i][:, None])
@@ -93,6 +97,7 @@ def best_path(
         arg[from_left] = 2
         total[i, :w] = row
         back[i, :w] = arg
+    done.close()
 
     return _trace(band, back, all_types, n, m)
 

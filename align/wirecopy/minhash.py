@@ -24,6 +24,8 @@ import zlib
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from align.progress import steps
+
 _MASK = np.uint64(0xFFFFFFFF)
 # MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to inputs.
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
@@ -75,7 +77,10 @@ class MinHasher:
         """
         k = self.shingle
         out = []
-        for words in passages:
+        done = steps("hashing", len(passages), "passages")
+        for p, words in enumerate(passages):
+            if p & 1023 == 1023:
+                done.advance(1024)
             v = self._word_values(words)
             if len(v) == 0:
                 out.append(np.empty(0, dtype=np.uint32))
@@ -88,6 +93,7 @@ class MinHasher:
             for offset in range(k_eff):
                 h = h * _COMBINE ^ v[offset : offset + n]
             out.append(np.unique(h))
+        done.close()
         return out
 
     def signatures(self, shingles: list[np.ndarray]) -> np.ndarray:
