@@ -122,6 +122,16 @@ def test_eviction_under_a_small_cap_keeps_the_most_recently_used(tmp_path: Path,
     assert np.array_equal(kept[0], _vectors(20)[0])
 
 
+def test_the_file_stays_within_the_cap_when_a_write_is_large(tmp_path: Path) -> None:
+    cap = 256 << 10
+    store = EmbeddingCache(tmp_path, max_bytes=cap)
+    for start in range(0, 1000, 100):  # writes of about 100 KiB each: room is made before them
+        store.put_many("m/sentence", [str(i) for i in range(start, start + 100)], _vectors(100, start))
+        store.close()  # checkpoints the write-ahead log into the file
+        assert store.path.stat().st_size <= cap
+    assert store.get_many("m/sentence", ["999"], DIM)[0] is not None
+
+
 def test_reads_within_the_touch_interval_write_nothing(tmp_path: Path) -> None:
     store = EmbeddingCache(tmp_path, max_bytes=None)
     store.put_many("m/sentence", ["a", "b"], _vectors(2))

@@ -176,6 +176,14 @@ def _schema_ok(conn: sqlite3.Connection) -> bool:
     return "used" in columns and "namespaces" in tables
 
 
+def _pages_for(records: list[tuple], conn: sqlite3.Connection) -> int:
+    """Bytes of pages that ``records`` (rows of vectors) will take: a row larger than a page
+    spills into whole overflow pages, so a 6 KB row takes two 4 KB pages."""
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    usable = page - 40  # page and cell headers, overflow pointers
+    return sum(-(-(len(r[5]) + 64) // usable) for r in records) * page
+
+
 def _wall_us() -> int:
     """Microseconds since the epoch: when a row was last used (tests move it forward)."""
     return time.time_ns() // 1000
@@ -301,15 +309,18 @@ class EmbeddingCache:
         pages = conn.execute("PRAGMA page_count").fetchone()[0] - conn.execute("PRAGMA freelist_count").fetchone()[0]
         return pages * conn.execute("PRAGMA page_size").fetchone()[0]
 
-    def _evict(self, conn: sqlite3.Connection) -> None:
-        """Delete least recently used rows until the data is within the cap (inside a transaction).
+    def _evict(self, conn: sqlite3.Connection, incoming: int = 0) -> None:
+        """Delete least recently used rows until the data, plus ``incoming`` bytes about to be
+        written, is within the cap (inside a transaction).
 
         Rows go oldest first (the ``used`` index), in chunks sized from the average row,
         down to :data:`_EVICT_TO` of the cap so that the next writes do not evict again.
+        Room is made before a write (``incoming``), so the file does not grow past the cap
+        to hold the new rows first (its size stays the cap's, not the cap plus one pass).
         """
         if self.max_bytes is None:
             return
-        size = self._used_bytes(conn)
+        size = self._used_bytes(conn) + incoming
         if size <= self.max_bytes:
             return
         target = int(self.max_bytes * _EVICT_TO)
@@ -321,7 +332,7 @@ class EmbeddingCache:
             n = min(rows, max(16, -(-(size - target) // per_row)))
             conn.execute("DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors ORDER BY used LIMIT ?)", (n,))
             self.evicted += n
-            size = self._used_bytes(conn)
+            size = self._used_bytes(conn) + incoming
 
     def close(self) -> None:
         """Close the database connection (it reopens on next use)."""
@@ -417,6 +428,7 @@ class EmbeddingCache:
                         k = _key(namespace, t)
                         data = v.tobytes()
                         records.append((k, ns, now, dim, _checksum(k, data), data))
+                    self._evict(conn, _pages_for(records, conn))
                     conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", records)
                     self._evict(conn)
             except sqlite3.Error as exc:
