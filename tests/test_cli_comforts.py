@@ -225,6 +225,8 @@ def test_clear_while_another_process_reads(tmp_path: Path) -> None:
     assert reader.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
     reader.close()
     assert store.get_many("m/sentence", ["a"], DIM) == [None]  # the other object goes on, empty
+    store.put_many("m/sentence", ["c"], _vectors(1), "m")  # with the namespace id it already knew
+    assert [(n.model, n.rows) for n in EmbeddingCache(tmp_path).info().namespaces] == [("m", 1)]
 
 
 def test_busy_and_damaged_caches_give_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
