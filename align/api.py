@@ -25,6 +25,7 @@ from align.embed import Encoder, load_encoder
 from align.errors import InputError
 from align.hints import clause_ends, paragraph_breaks
 from align.langcheck import UNDETERMINED, refuse_unknown_language, settle_language
+from align.progress import reports_progress
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows, refine_alignment
 from align.search.moved import find_moved, unmatched_ids
@@ -111,6 +112,7 @@ def _find_moved(beads: list, encoder: Encoder, src_texts: list[str], tgt_texts: 
     return find_moved(beads, src_windows, tgt_windows, src_len, tgt_len, config)
 
 
+@reports_progress
 def align_documents(
     src: Document,
     tgt: Document,

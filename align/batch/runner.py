@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -31,6 +31,7 @@ from align.embed import Encoder, load_encoder
 from align.errors import AlignError, AlignWarning, Interrupted
 from align.export.tmx import tmx_date
 from align.plugins import ENGINES
+from align.progress import Steps, reports_progress, steps
 from align.read import max_input_bytes
 from align.textsafe import shown_path
 
@@ -120,6 +121,7 @@ def run_local(specs: list[PairSpec], options: BatchOptions, workers: int = 1,
 # --- the driver ---------------------------------------------------------------------
 
 
+@reports_progress
 def run_batch(
     pairs: list[PairSpec],
     out_dir: str,
@@ -187,6 +189,17 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
     check_batch_outputs(directory, todo, options, [*inputs, *(p for spec in pairs for p in (spec.src, spec.tgt))])
 
     outcomes = ENGINES.get(engine)(todo, options, workers, encoder)
+    with steps("batch", len(todo), "pairs") as pairs_done:
+        _collect(outcomes, pairs, directory, options, summary, progress, pairs_done, loads)
+    order = {spec.id: spec.line for spec in pairs}
+    summary.failed.sort(key=lambda item: order[item[0]])
+    summary.model_loads = len(loads)
+    return summary
+
+
+def _collect(outcomes: Iterable[PairOutcome], pairs: list[PairSpec], directory: Path, options: BatchOptions,
+             summary: BatchSummary, progress: Progress, pairs_done: Steps, loads: set[str]) -> None:
+    """Commit each pair's outcome as it arrives, counting it on ``pairs_done``."""
     finished = summary.skipped
     for outcome in outcomes:
         if outcome.fatal:
@@ -211,7 +224,4 @@ def _run(pairs: list[PairSpec], directory: Path, options: BatchOptions, engine: 
         else:
             summary.failed.append((pid, outcome.reason))
             progress(f"[{finished}/{len(pairs)}] {pid}: failed: {outcome.reason}")
-    order = {spec.id: spec.line for spec in pairs}
-    summary.failed.sort(key=lambda item: order[item[0]])
-    summary.model_loads = len(loads)
-    return summary
+        pairs_done.advance()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from align.cli.aligning import pair, plot, report
 from align.cli.app import app, main
 from align.cli.batching import batch
+from align.cli.caching import cache_app
 from align.cli.collection import dedup, demo, evaluate, segment
 from align.cli.indexing import index_app
 from align.cli.tm import tm_app
@@ -25,5 +26,6 @@ app.add_typer(tm_app, name="tm")
 app.command()(demo)
 app.command()(report)
 app.command(name="plot")(plot)
+app.add_typer(cache_app, name="cache")
 
 __all__ = ["app", "main"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
 import warnings
 from typing import TYPE_CHECKING, Callable
@@ -46,20 +45,44 @@ app = typer.Typer(
 state: dict[str, object] = {"debug": False}
 
 
+def package_version() -> str:
+    """The installed distribution's version (importlib.metadata), else the source tree's
+    ``align.__version__`` (run from a checkout that was never installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("align")
+    except PackageNotFoundError:
+        from align import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: print it and stop before any command is parsed (nothing heavy is imported)."""
+    if value:
+        typer.echo(f"align {package_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
+    _version: bool = typer.Option(False, "--version", "-V", callback=_print_version, is_eager=True,
+                                  help="Print the version and exit."),
 ) -> None:
     """align: sentence alignment, TMX export and wire-copy detection, offline on a CPU."""
     state["debug"] = debug or os.environ.get("ALIGN_DEBUG", "") not in ("", "0")
 
 
 def progress_printer() -> Callable[[str], None]:
-    """Progress lines on stderr, only for a person watching a terminal."""
+    """Progress lines on stderr, only for a person watching a terminal, with a bar (count,
+    rate, ETA) for each long loop (:class:`align.cli.bars.TerminalProgress`)."""
     if not sys.stderr.isatty():
         return lambda _msg: None
-    start = time.perf_counter()
-    return lambda msg: typer.echo(f"[{time.perf_counter() - start:6.1f}s] {printable(msg, keep_newlines=False)}", err=True)
+    from align.cli.bars import TerminalProgress
+
+    return TerminalProgress()
 
 
 def warn(message: str) -> None:

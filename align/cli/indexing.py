@@ -6,9 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from align.cli.app import progress_printer
 from align.cli.checks import check_index_target
 from align.cli.options import Lang, MaxInputMb, input_limit
 from align.errors import AlignError
+from align.progress import reporting
 
 index_app = typer.Typer(
     help="A wire-copy index that persists across runs: add articles, then query new ones against all of them.",
@@ -63,7 +65,8 @@ def index_add(
     docs = _read(files, lang, max_input_mb)
     idx = open_index(index, redis=redis, name=name, writable=True)
     try:
-        result = idx.add(docs, cross_lingual=cross_lingual)
+        with reporting(progress_printer()):  # a bar for the hashing of the passages, on a terminal
+            result = idx.add(docs, cross_lingual=cross_lingual)
         idx.save()
         counts = idx.counts()
     finally:

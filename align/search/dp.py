@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from align.progress import steps
 from align.search.band import Band
 
 NEG = -1e18
@@ -61,38 +62,41 @@ def best_path(
     cols = np.arange(width)
     codes = np.array([1] + [t + 3 for t in range(len(types))], dtype=np.int8)
 
-    for i in range(n + 1):
-        w = int(hi[i] - lo[i])
-        k = cols[:w]
-        valid = (k[None, :] >= k_min[i][:, None]) & (k[None, :] < k_max[i][:, None])
-        idx = offset[i][:, None] + k[None, :]
-        # bounds for the gather (masked cells may point anywhere); raw ufuncs, because
-        # np.clip's Python wrapper costs more than the work on rows this short
-        np.maximum(idx, 0, out=idx)
-        np.minimum(idx, flat.size - 1, out=idx)
-        cand = flat[idx]
-        if i > 0:
-            skip_row[0, :w] = src_skip[i - 1]
-        else:
-            skip_row[0, :w] = 0.0
-        if stacked is not None:
-            cand[1:] += stacked[:, i, :w]
-        cand[0] += skip_row[0, :w]
-        cand[~valid] = NEG
-        pick = cand.argmax(axis=0)
-        best = cand[pick, k]
-        arg = np.where(best > NEG, codes[pick], 0).astype(np.int8)
-        if i == 0 and lo[0] == 0:
-            best[0], arg[0] = 0.0, 0  # the start node
-        # insertions: total[j] = max_{k<=j} best[k] + (prefix[j] - prefix[k])
-        pref = tgt_prefix[lo[i]:hi[i]]
-        shifted = best - pref
-        run = np.maximum.accumulate(shifted)
-        row = run + pref
-        from_left = run > shifted
-        arg[from_left] = 2
-        total[i, :w] = row
-        back[i, :w] = arg
+    with steps("searching", n + 1, "sentences") as done:
+        for i in range(n + 1):
+            if i & 1023 == 1023:  # a row costs microseconds: count in thousands
+                done.advance(1024)
+            w = int(hi[i] - lo[i])
+            k = cols[:w]
+            valid = (k[None, :] >= k_min[i][:, None]) & (k[None, :] < k_max[i][:, None])
+            idx = offset[i][:, None] + k[None, :]
+            # bounds for the gather (masked cells may point anywhere); raw ufuncs, because
+            # np.clip's Python wrapper costs more than the work on rows this short
+            np.maximum(idx, 0, out=idx)
+            np.minimum(idx, flat.size - 1, out=idx)
+            cand = flat[idx]
+            if i > 0:
+                skip_row[0, :w] = src_skip[i - 1]
+            else:
+                skip_row[0, :w] = 0.0
+            if stacked is not None:
+                cand[1:] += stacked[:, i, :w]
+            cand[0] += skip_row[0, :w]
+            cand[~valid] = NEG
+            pick = cand.argmax(axis=0)
+            best = cand[pick, k]
+            arg = np.where(best > NEG, codes[pick], 0).astype(np.int8)
+            if i == 0 and lo[0] == 0:
+                best[0], arg[0] = 0.0, 0  # the start node
+            # insertions: total[j] = max_{k<=j} best[k] + (prefix[j] - prefix[k])
+            pref = tgt_prefix[lo[i]:hi[i]]
+            shifted = best - pref
+            run = np.maximum.accumulate(shifted)
+            row = run + pref
+            from_left = run > shifted
+            arg[from_left] = 2
+            total[i, :w] = row
+            back[i, :w] = arg
 
     return _trace(band, back, all_types, n, m)
 

@@ -31,6 +31,7 @@ from align.wirecopy.minhash import MinHasher
 from align.wirecopy.mining import mining_vectors
 from align.wirecopy.monolingual import find_similar_units, passage_similarity, sentence_words
 from align.wirecopy.passages import Link, clusters_from, merge_links
+from align.progress import reports_progress
 from align.wirecopy.projection import extend_by_alignment
 from align.wirecopy.report import WireCopyReport
 from align.wirecopy.wordcover import WordCoverage
@@ -131,6 +132,7 @@ def _kind(langs: set[str]) -> str:
     return "cross-lingual" if len(langs) > 1 else "monolingual"
 
 
+@reports_progress
 def find_wire_copy(
     docs: Sequence[Document],
     config: WireCopyConfig | None = None,

@@ -24,6 +24,8 @@ import zlib
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from align.progress import steps
+
 _MASK = np.uint64(0xFFFFFFFF)
 # MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to inputs.
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
@@ -75,19 +77,22 @@ class MinHasher:
         """
         k = self.shingle
         out = []
-        for words in passages:
-            v = self._word_values(words)
-            if len(v) == 0:
-                out.append(np.empty(0, dtype=np.uint32))
-                continue
-            if len(v) < k:
-                k_eff, n = len(v), 1
-            else:
-                k_eff, n = k, len(v) - k + 1
-            h = np.zeros(n, dtype=np.uint32)
-            for offset in range(k_eff):
-                h = h * _COMBINE ^ v[offset : offset + n]
-            out.append(np.unique(h))
+        with steps("hashing", len(passages), "passages") as done:
+            for p, words in enumerate(passages):
+                if p & 1023 == 1023:
+                    done.advance(1024)
+                v = self._word_values(words)
+                if len(v) == 0:
+                    out.append(np.empty(0, dtype=np.uint32))
+                    continue
+                if len(v) < k:
+                    k_eff, n = len(v), 1
+                else:
+                    k_eff, n = k, len(v) - k + 1
+                h = np.zeros(n, dtype=np.uint32)
+                for offset in range(k_eff):
+                    h = h * _COMBINE ^ v[offset : offset + n]
+                out.append(np.unique(h))
         return out
 
     def signatures(self, shingles: list[np.ndarray]) -> np.ndarray:

@@ -42,6 +42,7 @@ from align.embed.usem3.windows import (
     window_sums,
 )
 from align.exact import blas_is_limited, single_threaded_blas
+from align.progress import steps
 
 __all__ = ["USEM3Encoder"]
 
@@ -315,7 +316,9 @@ class USEM3Encoder(AdditiveEncoder):
         sums = np.empty((len(reg), EMB), np.float32)
 
         workers = self._workers(len(batches))
-        with single_threaded_blas(), ThreadPoolExecutor(max(workers, 1)) as ex:
+        # counted in tokens: the work a batch costs, so the rate and ETA hold whatever the sentence lengths
+        with single_threaded_blas(), ThreadPoolExecutor(max(workers, 1)) as ex, \
+                steps("embedding", total, "tokens") as done:
             first = kernels.FirstLayer.build(m, flat, ex, workers)
 
             def run(b: int) -> None:
@@ -325,6 +328,7 @@ class USEM3Encoder(AdditiveEncoder):
                 sums[bounds[b]:bounds[b + 1]] = kernels.batch_region_sums(
                     m, first, seqs[s0:s1], flat[t0:t1], first.slots[t0:t1], r[:, 0] - s0, r[:, 1], r[:, 2]
                 )
+                done.advance(int(t1 - t0))
 
             if workers > 1:
                 list(ex.map(run, range(len(batches))))
