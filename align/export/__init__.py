@@ -14,10 +14,20 @@ format by name or by the output's extension and writes atomically (see
 from __future__ import annotations
 
 from align.export.base import Exporter, ExportResult
-from align.export.tmx import read_tmx
 from align.exporting import export, export_all, format_for_path, formats, get_exporter
 from align.files import atomic_output
 from align.plugins import FORMATS
+
+
+def __getattr__(name: str):
+    """``read_tmx`` on first use: its module imports lxml (about 10 ms), which a command
+    writing TSV or beads never needs."""
+    if name == "read_tmx":
+        from align.export.tmx import read_tmx
+
+        return read_tmx
+    raise AttributeError(f"module 'align.export' has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",
