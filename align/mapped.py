@@ -97,7 +97,9 @@ def store(path: Path, key: str, arrays: Mapping[str, np.ndarray]) -> bool:
     """Write ``arrays`` for ``key`` at ``path`` (atomically; the folder is made if need be);
     False when it cannot be written. Not synced to disk: a copy that did not reach it whole
     fails the CRC check of the next :func:`load`, and its caller writes it again."""
-    entries = [(name, np.ascontiguousarray(a)) for name, a in arrays.items()]
+    # (not np.ascontiguousarray: it turns a 0-d array into a 1-d one)
+    entries = [(name, np.asarray(a) if np.asarray(a).flags.c_contiguous else np.array(a, order="C"))
+               for name, a in arrays.items()]
 
     def layout_after(start: int) -> list[list]:
         rows, at = [], start
