@@ -27,6 +27,14 @@ the same (shared, noisy) machine:
    Text+Berg dev); ``4`` (Vecalign's command-line default) embeds windows of 1..4 sentences
    only, the same windows our default search embeds, 3.6 times less text than 8.
 
+1b. Per command against Bertalign's algorithm: ``align pair`` run as a user runs it, one
+   command per dev set with an empty embedding cache (the cache on, as by default), against
+   Bertalign's two passes with the same use-m3 encoder over all the dev sets in one Python
+   process (``bench/adapted_bertalign.py``; as a script over a corpus would run it, so its
+   start-up is paid once). Printed: the ratio of the reference process's wall time to the
+   sum of our commands' (target 10x), by CPU seconds, and per set (the reference's time
+   for that pair plus an equal share of its start-up). ``--skip-bertalign`` leaves it out.
+
 2. A pair of about 5,000 + 5,000 sentences built from Tom Sawyer val (de-en): the whole
    document, then its gold-bead blocks (about 40 beads each, cut only where no bead crosses)
    in two seeded shuffled orders, source and target in the same block order, so the gold
@@ -43,6 +51,7 @@ Usage::
 
     python -m bench.speed [--data ../shared/data] [--reps 3] [--usem3-reps 1]
                           [--sets textberg-dev tomsawyer-val] [--skip-usem3] [--skip-big]
+                          [--skip-sentalign] [--skip-bertalign] [--bertalign-reps 3]
                           [--json] [--save record.json]
 
 The whole run takes about 7 minutes on a quiet 2-core machine (several times that on a
@@ -69,8 +78,8 @@ if not __package__:  # run as a file: see bench/__init__.py
 
 from bench.align_quality import SETS  # noqa: E402 (the dev sets' file layout, shared with the accuracy bench)
 from bench.speed_report import print_report
-from bench.speed_runs import REFERENCES, bench_big, bench_set, machine, versions
-from bench.speed_workers import phases_worker, worker
+from bench.speed_runs import REFERENCES, bench_bertalign, bench_big, bench_set, machine, prepare_models, versions
+from bench.speed_workers import bertalign_worker, phases_worker, worker
 
 HERE = Path(__file__).resolve().parent
 
@@ -87,28 +96,36 @@ def main() -> None:
     parser.add_argument("--skip-usem3", action="store_true",
                         help="leave out sentalign with the usem3 package's encoder (the slowest runs)")
     parser.add_argument("--skip-big", action="store_true", help="leave out the 5,000 x 5,000 pair")
+    parser.add_argument("--skip-sentalign", action="store_true",
+                        help="leave out the sentalign comparison (part 1) and its in-process phases")
+    parser.add_argument("--skip-bertalign", action="store_true",
+                        help="leave out the per-command comparison with Bertalign's algorithm (part 1b)")
+    parser.add_argument("--bertalign-reps", type=int, default=3, help="runs of each side of part 1b (median quoted)")
     parser.add_argument("--big-sentences", type=int, default=5000)
     parser.add_argument("--big-reps", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the record as JSON instead of a table")
     parser.add_argument("--save", type=Path, metavar="PATH", help="also write the record as JSON to PATH")
-    parser.add_argument("--worker", choices=sorted({*REFERENCES.values(), "phases"}), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=sorted({*REFERENCES.values(), "phases", "bertalign"}), help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         if args.worker == "phases":
             src, tgt, sl, tl, out = args.paths
             phases_worker(src, tgt, str(sl), str(tl), out)
+        elif args.worker == "bertalign":
+            bertalign_worker(args.paths)
         else:
             worker(args.worker, *args.paths, max_size=args.sentalign_max_size)
         return
     if not args.data.is_dir():
         raise SystemExit(f"speed.py: no data folder at {args.data}; pass --data PATH (see ../shared/README.md)")
-    if min(args.reps, args.usem3_reps, args.big_reps) < 1:
-        raise SystemExit("speed.py: --reps, --usem3-reps and --big-reps must be at least 1")
-    try:
-        import sentalign  # noqa: F401
-    except ImportError:
-        raise SystemExit('speed.py: needs the reference aligner: pip install sentalign (or pip install -e ".[bench]")')
+    if min(args.reps, args.usem3_reps, args.big_reps, args.bertalign_reps) < 1:
+        raise SystemExit("speed.py: --reps, --usem3-reps, --big-reps and --bertalign-reps must be at least 1")
+    if not args.skip_sentalign:
+        try:
+            import sentalign  # noqa: F401
+        except ImportError:
+            raise SystemExit('speed.py: needs the reference aligner: pip install sentalign (or pip install -e ".[bench]")')
     from align.search import SearchConfig
 
     refs = [r for r in REFERENCES if not (args.skip_usem3 and r == "sentalign+usem3")]
@@ -117,7 +134,10 @@ def main() -> None:
         "search": SearchConfig().to_dict(), "sentalign_max_size": args.sentalign_max_size, "sets": {},
     }
     with tempfile.TemporaryDirectory(prefix="align-speed-") as tmp:
-        for name in args.sets:
+        prepare_models(Path(tmp))  # what a user's cache folder holds after the first run ever
+        if not args.skip_bertalign:
+            record["bertalign"] = bench_bertalign(args.data, args.sets, args.bertalign_reps, Path(tmp))
+        for name in args.sets if not args.skip_sentalign else []:
             record["sets"][name] = bench_set(args.data, name, args.reps, args.usem3_reps, refs,
                                              args.sentalign_max_size, Path(tmp))
         if not args.skip_big:
