@@ -101,11 +101,14 @@ def main() -> None:
     parser.add_argument("--skip-bertalign", action="store_true",
                         help="leave out the per-command comparison with Bertalign's algorithm (part 1b)")
     parser.add_argument("--bertalign-reps", type=int, default=3, help="runs of each side of part 1b (median quoted)")
+    parser.add_argument("--bertalign-joined", action="store_true",
+                        help="also part 1b with every window embedded as its joined text, as Bertalign's own code "
+                             "embeds its overlaps (slow: about 2.5x the text of its sentences)")
     parser.add_argument("--big-sentences", type=int, default=5000)
     parser.add_argument("--big-reps", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the record as JSON instead of a table")
     parser.add_argument("--save", type=Path, metavar="PATH", help="also write the record as JSON to PATH")
-    parser.add_argument("--worker", choices=sorted({*REFERENCES.values(), "phases", "bertalign"}), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=sorted({*REFERENCES.values(), "phases", "bertalign", "bertalign-joined"}), help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -114,6 +117,8 @@ def main() -> None:
             phases_worker(src, tgt, str(sl), str(tl), out)
         elif args.worker == "bertalign":
             bertalign_worker(args.paths)
+        elif args.worker == "bertalign-joined":
+            bertalign_worker(args.paths, joined=True)
         else:
             worker(args.worker, *args.paths, max_size=args.sentalign_max_size)
         return
@@ -137,6 +142,9 @@ def main() -> None:
         prepare_models(Path(tmp))  # what a user's cache folder holds after the first run ever
         if not args.skip_bertalign:
             record["bertalign"] = bench_bertalign(args.data, args.sets, args.bertalign_reps, Path(tmp))
+            if args.bertalign_joined:
+                record["bertalign_joined"] = bench_bertalign(args.data, args.sets, args.bertalign_reps, Path(tmp),
+                                                             joined=True)
         for name in args.sets if not args.skip_sentalign else []:
             record["sets"][name] = bench_set(args.data, name, args.reps, args.usem3_reps, refs,
                                              args.sentalign_max_size, Path(tmp))

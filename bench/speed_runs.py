@@ -215,7 +215,7 @@ def _count_lines(path: Path) -> int:
 
 
 # ------------------------------------------- part 1b: Bertalign's algorithm, one process
-def bench_bertalign(data: Path, names: list[str], reps: int, tmp: Path) -> dict:
+def bench_bertalign(data: Path, names: list[str], reps: int, tmp: Path, joined: bool = False) -> dict:
     """``align pair`` as a user runs it, one command per document pair with an empty
     embedding cache (no ``--no-cache``: the cache is on, as by default, and starts empty),
     against Bertalign's algorithm with the same encoder over all the pairs in one Python
@@ -226,6 +226,8 @@ def bench_bertalign(data: Path, names: list[str], reps: int, tmp: Path) -> dict:
     our commands' (what a user waits for either way); per set, the reference's time for
     that pair plus an equal share of its one start-up (interpreter, imports, model load)
     over our command for it. Beads are scored against the gold as in :func:`bench_set`.
+    ``joined``: the reference embeds each window's joined text (see
+    :func:`~bench.speed_workers.bertalign_worker`).
     """
     from align.evaluate import read_beads
 
@@ -246,7 +248,8 @@ def bench_bertalign(data: Path, names: list[str], reps: int, tmp: Path) -> dict:
             else:
                 args = [str(p) for name, (src, tgt, *_rest) in pairs.items()
                         for p in (data / src, data / tgt, tmp / f"{name}.bertalign.{rep}.beads")]
-                run, stdout = run_process([sys.executable, "-m", "bench.speed", "--worker", "bertalign", *args],
+                worker = "bertalign-joined" if joined else "bertalign"
+                run, stdout = run_process([sys.executable, "-m", "bench.speed", "--worker", worker, *args],
                                           cold_env(fresh_cache(tmp)))
                 run.inner = json.loads(stdout.strip().splitlines()[-1])
                 refs.append(run)
@@ -256,6 +259,7 @@ def bench_bertalign(data: Path, names: list[str], reps: int, tmp: Path) -> dict:
     ours_total = [sum(ours[name][k].wall for name in names) for k in range(reps)]
     ours_cpu = [sum(ours[name][k].user + ours[name][k].sys for name in names) for k in range(reps)]
     result: dict = {
+        "windows": "joined texts" if joined else "window arithmetic",
         "ours_commands_seconds_median": round(statistics.median(ours_total), 2),
         "ours_commands_cpu_median": round(cpu(ours_cpu), 2),
         "bertalign_seconds_median": round(median(refs), 2),

@@ -72,20 +72,37 @@ def worker(encoder_name: str, src: Path, tgt: Path, out: Path, max_size: int) ->
 
 
 # ------------------------------------------------------------------- the Bertalign worker
-def bertalign_worker(paths: list[Path]) -> None:
+def bertalign_worker(paths: list[Path], joined: bool = False) -> None:
     """Align each (SRC, TGT, OUT) triple in ``paths`` with Bertalign's algorithm and our
     use-m3 encoder, all in this one process, as a script over a corpus would run it.
 
     The encoder is loaded once (no embedding cache: cold, as each of our commands is) and
     every pair is then read, embedded (windows of 1..4 sentences, Bertalign's
-    ``max_align - 1``) and aligned; beads go to OUT. Prints JSON: the load, and per pair
-    the seconds embedding, searching (both passes) and in all.
+    ``max_align - 1``) and aligned; beads go to OUT. The windows' vectors come from our
+    encoder's window arithmetic (``encode_windows``, as ``bench/adapted_bertalign.py``
+    does), or with ``joined`` from embedding each window's joined text
+    (``Encoder.encode_windows``), as Bertalign's own code embeds its overlaps with a
+    model that has no such arithmetic. Prints JSON: the load, and per pair the seconds
+    embedding, searching (both passes) and in all.
     """
     start = time.perf_counter()
-    from align.embed import load_encoder
+    from align.embed import Encoder, load_encoder
     from bench.adapted_bertalign import bertalign
 
-    encoder = _TimedWindows(load_encoder("use-m3", cache=False))
+    loaded_encoder = load_encoder("use-m3", cache=False)
+    if joined:
+        class Joined:  # every window embedded as its joined text, through the encoder's encode()
+            name = loaded_encoder.name
+
+            def encode_windows(self, texts, max_window):
+                return Encoder.encode_windows(self, texts, max_window)  # type: ignore[arg-type]
+
+            def encode(self, texts):
+                return loaded_encoder.encode(texts)
+
+        encoder = _TimedWindows(Joined())
+    else:
+        encoder = _TimedWindows(loaded_encoder)
     loaded = time.perf_counter()
     pairs = []
     for src, tgt, out in zip(paths[0::3], paths[1::3], paths[2::3]):
