@@ -64,8 +64,11 @@ def load(path: Path, key: str) -> dict[str, np.ndarray] | None:
             size = os.fstat(f.fileno()).st_size
             if size < _HEAD.size + _TRAILER.size:
                 return None
-            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)  # one call maps every page
-            mm = mmap.mmap(f.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+            try:
+                flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)  # one call maps every page
+                mm = mmap.mmap(f.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+            except (AttributeError, TypeError):  # Windows: no flags or prot, access instead
+                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
     view = memoryview(mm)
