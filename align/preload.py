@@ -44,7 +44,8 @@ def resources_dir() -> str | None:
 
 
 def start_tokenizer() -> None:
-    """Start parsing the bundled model's ``sp.model`` in a daemon thread; return at once."""
+    """Start parsing the bundled model's ``sp.model`` in a background thread; return at once
+    (a command that stops sooner waits for the parse, at most its 0.17 s, before exiting)."""
     res = resources_dir()
     if res is None:
         return
@@ -66,7 +67,10 @@ def start_tokenizer() -> None:
         finally:
             done.set()
 
-    threading.Thread(target=parse, name="align-tokenizer", daemon=True).start()
+    # Not a daemon: the interpreter waits for it at exit. A daemon thread still inside
+    # sentencepiece's C++ code when a command stops early (a one-line error) is torn down
+    # with it, and the process aborts ("terminate called without an active exception").
+    threading.Thread(target=parse, name="align-tokenizer", daemon=False).start()
 
 
 def tokenizer(path: str) -> Any | None:

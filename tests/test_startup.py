@@ -213,3 +213,25 @@ def test_model_takes_the_tokenizer_parsed_from_the_start(cache: Path) -> None:
     texts = ["Der Hund bellt.", "日本語の文です。"]
     assert loaded.sp.encode(texts) == fresh.encode(texts)
     assert preload.tokenizer(path) is None  # nothing started any more: the loader parses itself
+
+
+def test_command_that_stops_early_waits_for_the_tokenizer_parse(tmp_path: Path) -> None:
+    """A process must not exit while sentencepiece's C++ parse runs in a thread torn down
+    with it (it aborted: "terminate called without an active exception", exit 134, on an
+    early one-line error): the parse is waited for. Made deterministic with a slow parse
+    that leaves a mark when it ends."""
+    mark = tmp_path / "parsed"
+    code = ("import sys, time, sentencepiece\n"
+            "real = sentencepiece.SentencePieceProcessor\n"
+            "def slow(**kw):\n"
+            "    time.sleep(0.5)\n"
+            "    sp = real(**kw)\n"
+            f"    open({str(mark)!r}, 'w').write('done')\n"
+            "    return sp\n"
+            "sentencepiece.SentencePieceProcessor = slow\n"
+            "from align.preload import start_tokenizer\n"
+            "start_tokenizer()\n"
+            "sys.exit(3)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 3, done.stderr
+    assert mark.read_text() == "done"

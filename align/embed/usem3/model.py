@@ -233,9 +233,16 @@ def _read_model(res: str) -> Model:
     # it came through the console entry point (align.preload); else it is parsed here
     from align.preload import tokenizer
 
+    def parse() -> Any:
+        # in a pool's (non-daemon) thread, which the interpreter waits for at exit: the
+        # caller is usually a daemon prefetch thread, and one torn down inside
+        # sentencepiece's C++ code aborts the process (a command that failed early)
+        with ThreadPoolExecutor(1) as ex:
+            return ex.submit(spm.SentencePieceProcessor, model_file=sp_file).result()
+
     if arrays is not None:
         try:
-            return _assemble(tokenizer(sp_file) or spm.SentencePieceProcessor(model_file=sp_file), arrays)
+            return _assemble(tokenizer(sp_file) or parse(), arrays)
         except (ValueError, KeyError):  # a sound file of another layout: prepare again
             pass
         except OSError as exc:
