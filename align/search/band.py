@@ -48,21 +48,24 @@ class Band:
         """Where each row's cells begin in the band's flat arrays (``n + 2`` entries, the last the total)."""
         return np.concatenate(([0], np.cumsum(self.hi - self.lo))).astype(np.int64)
 
+    # rows and columns are int32 (half the memory of the per-cell scores' float64): a
+    # document of 2**31 sentences is not aligned in one piece anyway
     @cached_property
     def rows(self) -> np.ndarray:
         """The row ``i`` of every cell of the flat layout."""
-        return np.repeat(np.arange(self.n + 1, dtype=np.int64), self.hi - self.lo)
+        return np.repeat(np.arange(self.n + 1, dtype=np.int32), self.hi - self.lo)
 
     @cached_property
     def cols(self) -> np.ndarray:
         """The column ``j`` of every cell of the flat layout."""
-        return np.arange(self.cells, dtype=np.int64) - np.repeat(self.start[:-1] - self.lo, self.hi - self.lo)
+        first = np.repeat((self.start[:-1] - self.lo).astype(np.int64), self.hi - self.lo)
+        return (np.arange(self.cells, dtype=np.int64) - first).astype(np.int32)
 
     def index(self, i: int, j: int) -> int:
         """Where node ``(i, j)`` (which must be in the band) is in the flat layout."""
         return int(self.start[i] + j - self.lo[i])
 
-    def row_chunks(self, budget: int = 1 << 20) -> Iterator[tuple[int, int, int]]:
+    def row_chunks(self, budget: int = 1 << 16) -> Iterator[tuple[int, int, int]]:
         """Row ranges ``(r0, r1, w)`` whose rows padded to their widest, ``w`` columns, fit in
         ``budget`` cells (one row at least): for per-row operations (a row's top k, its sort)
         done densely a block at a time, so that a wide row pads only the rows near it."""

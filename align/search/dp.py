@@ -107,9 +107,10 @@ def _trace(band: Band, back: np.ndarray, all_types: list[tuple[int, int]], n: in
     if not band.contains(n, m):
         raise ValueError("the search band does not reach the end node")
     beads: list[tuple[int, int, int, int]] = []
+    base = (band.start[:-1] - band.lo).tolist()  # node (i, j) is at base[i] + j
     i, j = n, m
     while i > 0 or j > 0:
-        code = int(back[band.index(i, j)])
+        code = int(back[base[i] + j])
         if code == 2:
             beads.append((i, i, j - 1, j))
             j -= 1

@@ -58,7 +58,7 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
     fills = np.array([o[2] for o in layouts], dtype=np.float64)[:, None]
     s_min, s_max = int(src_offs.min()), int(src_offs.max())
     t_min, t_max = int(tgt_offs.min()), int(tgt_offs.max())
-    start, rows, cols = band.start, band.rows, band.cols
+    start = band.start
     step = int(np.clip(2 * np.median(band.hi - band.lo), _BLOCK_MIN, _BLOCK_MAX))
     with single_threaded_blas():  # small products: BLAS threads only cost time (see there)
         for r0 in range(0, n + 1, step):
@@ -72,15 +72,28 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
                 # exact dot products (align.exact): a cosine must not depend on the block it
                 # falls in or on the BLAS kernel, or a printed score's last digit would
                 block = exact_dots(src_win[p0:p1], tgt_win[q0:q1])
-                # all layouts at once: (layout, cell) indices into the block
-                p = rows[None, s0:s1] - src_offs[:, None]
-                q = cols[None, s0:s1] - tgt_offs[:, None]
-                ok = (p >= 0) & (p < ns) & (q >= 0) & (q < nt)
+                # all layouts at once: (layout, cell) indices into the block, built in
+                # place (a block's index arrays are the search's largest temporaries); its
+                # rows' parts are computed per row and repeated over each row's cells, and
+                # nothing is read from band.rows/cols, so that an anchor pass over a full
+                # band never holds those for all its cells
+                w = hi - lo
+                p = np.arange(r0, r1)[None, :] - src_offs[:, None]  # (layout, row)
+                row_ok = (p >= 0) & (p < ns)
                 # gather indices kept in bounds with raw ufuncs (np.clip's wrapper dominates here)
-                pr = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1)
-                qc = np.minimum(np.maximum(q - q0, 0), block.shape[1] - 1)
-                flat = pr * block.shape[1] + qc
-                parts = np.where(ok, block.ravel()[flat], fills)
+                base = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1) * block.shape[1]
+                first = start[r0:r1] - s0 - lo  # cell k of the block is column k - first[its row]
+                q = np.arange(s1 - s0)[None, :] - np.repeat(first, w)[None, :] - tgt_offs[:, None]
+                ok = q >= 0
+                ok &= q < nt
+                ok &= np.repeat(row_ok, w, axis=1)
+                q -= q0
+                np.maximum(q, 0, out=q)
+                np.minimum(q, block.shape[1] - 1, out=q)
+                q += np.repeat(base, w, axis=1)
+                parts = block.ravel()[q]
+                del q
+                np.copyto(parts, np.broadcast_to(fills, parts.shape), where=~ok)
             else:
                 parts = np.broadcast_to(fills, (len(layouts), s1 - s0))
             for part, (_, _, _, out, add) in zip(parts, layouts):
