@@ -72,7 +72,7 @@ class Band:
         widths = self.hi - self.lo
         r0 = 0
         while r0 <= self.n:
-            ahead = widths[r0 : r0 + max(1, budget // int(widths[r0]))]  # rows are at least that wide
+            ahead = widths[r0 : r0 + max(1, budget // max(1, int(widths[r0])))]  # no more rows can fit
             fits = np.arange(1, len(ahead) + 1) * np.maximum.accumulate(ahead) <= budget
             r1 = r0 + max(1, int(np.argmin(fits)) if not fits.all() else len(ahead))
             yield r0, r1, int(widths[r0:r1].max())
