@@ -128,9 +128,9 @@ def test_clause_cost_is_charged_exactly_where_the_two_ends_differ() -> None:
     sw, tw = windows(src, k), windows(tgt, k)
     ls, lt = np.full(len(src), 80.0), np.full(len(tgt), 80.0)
     band = Band.full(len(src), len(tgt))
-    # node (i, j) ends source sentence i - 1 and target sentence j - 1 (none at 0)
-    i = np.broadcast_to(np.arange(band.n + 1)[:, None], (band.n + 1, band.width))
-    j = band.lo[:, None] + np.arange(band.width)[None, :]
+    # node (i, j) ends source sentence i - 1 and target sentence j - 1 (none at 0);
+    # scores are in the band's flat layout, whose cells are at rows/cols
+    i, j = band.rows, band.cols
     types = [(1, 1), (1, 2), (2, 1)]
     s_flags = np.zeros(len(src), bool)
     t_flags = np.zeros(len(tgt), bool)
