@@ -27,7 +27,7 @@ from align.hints import clause_ends, paragraph_breaks
 from align.langcheck import UNDETERMINED, refuse_unknown_language, settle_language
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows, refine_alignment
-from align.search.moved import find_moved, unmatched_ids
+from align.search.moved import find_moved, find_moved_in_beads, unmatched_ids
 from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
@@ -154,6 +154,7 @@ def align_documents(
         src_clauses=clause_ends(src), tgt_clauses=clause_ends(tgt),
         src_content=has_words(src_texts), tgt_content=has_words(tgt_texts),
     )
+    src1, tgt1 = src_windows[0], tgt_windows[0]  # sentence vectors, for moved passages
     del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.refine and beads:
         progress("refining at clause level")
@@ -161,6 +162,9 @@ def align_documents(
                                  *breaks)
     if config.moved and beads:
         beads = _find_moved(beads, encoder, src_texts, tgt_texts, src_len, tgt_len, config, progress)
+        texts = (src_texts, tgt_texts)
+        beads = find_moved_in_beads(beads, src1, tgt1, src_len, tgt_len,
+                                    lambda side, ids: encoder.encode_windows([texts[side][i] for i in ids], k), config)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,
