@@ -161,10 +161,13 @@ def align_documents(
         beads = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
                                  *breaks)
     if config.moved and beads:
-        beads = _find_moved(beads, encoder, src_texts, tgt_texts, src_len, tgt_len, config, progress)
         texts = (src_texts, tgt_texts)
-        beads = find_moved_in_beads(beads, src1, tgt1, src_len, tgt_len,
-                                    lambda side, ids: encoder.encode_windows([texts[side][i] for i in ids], k), config)
+
+        def windows(side: int, ids: list[int]) -> list[np.ndarray]:
+            return encoder.encode_windows([texts[side][i] for i in ids], k)
+
+        beads = _find_moved(beads, encoder, src_texts, tgt_texts, src_len, tgt_len, config, progress)
+        beads = find_moved_in_beads(beads, src1, tgt1, src_len, tgt_len, windows, config)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,
