@@ -420,7 +420,20 @@ def _apply_move(beads: list[Bead], src_span: tuple[int, ...], tgt_span: tuple[in
     """Align a source span with a target span taken out of their beads, and align those
     beads again without them; ``beads`` unchanged when a bead involved holds a ``fixed``
     sentence (one of a moved bead) or the spans do not align as two beads or more. The
-    moved beads' sentences are added to ``fixed``."""
+    moved beads' sentences are added to ``fixed``. Each span first takes in the unmatched
+    sentences next to it (up to ``_STEP`` each way): a moved paragraph's weakest sentences,
+    left out by the monotone search, are the passage's, and the pair's own search decides
+    which of them it pairs."""
+    unmatched = ({i for b in beads if not b.tgt for i in b.src}, {j for b in beads if not b.src for j in b.tgt})
+    grown = []
+    for side, span in ((0, src_span), (1, tgt_span)):
+        lo, hi = span[0], span[-1]
+        while lo - 1 in unmatched[side] and span[0] - lo < _STEP:
+            lo -= 1
+        while hi + 1 in unmatched[side] and hi - span[-1] < _STEP:
+            hi += 1
+        grown.append(tuple(range(lo, hi + 1)))
+    src_span, tgt_span = grown
     spans = (set(src_span), set(tgt_span))
 
     def is_fixed(k: int) -> bool:
