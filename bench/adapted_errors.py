@@ -71,6 +71,10 @@ def align_ids(src: Sequence[str], tgt: Sequence[str], sl: str, tl: str, config) 
 
     alignment = align_texts("".join(s + "\n" for s in src), "".join(t + "\n" for t in tgt), sl, tl,
                             presegmented=True, lang_check=False, config=config)
+    for b in alignment.beads:  # what the bead format (and align pair) requires
+        for ids in (b.src, b.tgt):
+            if list(ids) != list(range(ids[0], ids[0] + len(ids)) if ids else []):
+                raise SystemExit(f"bead {b.src}:{b.tgt} is not a run of consecutive sentences on a side")
     return [(tuple(b.src), tuple(b.tgt)) for b in alignment.beads]
 
 

@@ -80,6 +80,18 @@ def _excerpt_with_move(start: int, a: int, b: int, dest: int
     return src, tgt, [(tuple(range(firsts[k], firsts[k + 1])), tgt_ids[k]) for k in range(a, b)]
 
 
+def test_a_region_aligned_again_has_no_bead_across_the_hole() -> None:
+    """A bead holds consecutive sentences on each side: a bead of a region aligned again
+    across the hole a moved passage left keeps its longest run; the rest goes unmatched."""
+    from align.search.moved import _split_at_holes
+
+    beads = [Bead((3,), (7,), 0.5), Bead((4, 5), (8, 9, 12), 0.6), Bead((6,), ())]
+    assert [(b.src, b.tgt) for b in _split_at_holes(beads)] == [
+        ((3,), (7,)), ((4, 5), (8, 9)), ((), (12,)), ((6,), ())]
+    assert [(b.src, b.tgt) for b in _split_at_holes([Bead((1, 4, 5), (2,), 0.5)])] == [
+        ((1,), ()), ((4, 5), (2,))]
+
+
 def test_a_moved_paragraph_the_monotone_search_put_into_beads_is_found() -> None:
     """Here the monotone search does not leave the moved paragraph unmatched on both
     sides: it pairs one side with its new neighbours, so pass one (unmatched runs only)
@@ -91,6 +103,8 @@ def test_a_moved_paragraph_the_monotone_search_put_into_beads_is_found() -> None
     src, tgt, moved = _excerpt_with_move(1600, 20, 23, 40)
     alignment = _align(src, tgt)
     check_partition(alignment)
+    assert all(list(ids) == list(range(ids[0], ids[0] + len(ids))) for b in alignment.beads for ids in (b.src, b.tgt)
+               if ids)
     beads = _ids(alignment)
     assert all(bead in beads for bead in moved), (moved, beads)
 

@@ -463,10 +463,44 @@ def _apply_move(beads: list[Bead], src_span: tuple[int, ...], tgt_span: tuple[in
         region = out[lo:hi + 1]
         src_ids = sorted(i for b in region for i in b.src if i not in taken[0])
         tgt_ids = sorted(j for b in region for j in b.tgt if j not in taken[1])
-        out[lo:hi + 1] = _align_ids((src_ids, tgt_ids), lengths, windows, config)
+        out[lo:hi + 1] = _split_at_holes(_align_ids((src_ids, tgt_ids), lengths, windows, config))
     fixed[0].update(taken[0])
     fixed[1].update(taken[1])
     return _in_source_order(out + moved)
+
+
+def _runs_of(ids: Sequence[int]) -> list[tuple[int, ...]]:
+    """``ids`` (increasing) cut into runs of consecutive ids."""
+    out: list[list[int]] = []
+    for i in ids:
+        if out and i == out[-1][-1] + 1:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return [tuple(r) for r in out]
+
+
+def _split_at_holes(beads: Sequence[Bead]) -> list[Bead]:
+    """Beads of a region aligned again without a moved passage's sentences, with no bead
+    across the hole they left: a bead holds a run of consecutive sentences on each side
+    (the bead format says so). A side across a hole keeps its longest run matched; the
+    sentences of its other runs are left unmatched, in place."""
+    out: list[Bead] = []
+    for b in beads:
+        src_runs, tgt_runs = _runs_of(b.src), _runs_of(b.tgt)
+        if len(src_runs) <= 1 and len(tgt_runs) <= 1:
+            out.append(b)
+            continue
+        keep_src, keep_tgt = max(src_runs, key=len), max(tgt_runs, key=len)  # a matched bead: both sides
+        lone_src = [i for r in src_runs if r != keep_src for i in r]
+        lone_tgt = [j for r in tgt_runs if r != keep_tgt for j in r]
+        first_src, first_tgt = keep_src[0], keep_tgt[0]
+        out.extend(Bead((i,), ()) for i in lone_src if i < first_src)
+        out.extend(Bead((), (j,)) for j in lone_tgt if j < first_tgt)
+        out.append(Bead(keep_src, keep_tgt, b.score))
+        out.extend(Bead((i,), ()) for i in lone_src if i > first_src)
+        out.extend(Bead((), (j,)) for j in lone_tgt if j > first_tgt)
+    return out
 
 
 def _out_of_order(beads: Sequence[Bead]) -> list[int]:
