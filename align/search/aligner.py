@@ -58,7 +58,8 @@ def _skip_costs(best: np.ndarray, rivals: np.ndarray, floor: float, typical: flo
     an adapted translation added (a quote, a line from elsewhere in the story) resembles
     its same-topic neighbours about equally, so its best match is good but not distinct;
     charging it the full price made the search take it into a neighbouring bead rather
-    than leave it out (bench/RESULTS.md, 2026-12-07).
+    than leave it out (bench/RESULTS.md, 2026-12-07). :func:`_like_neighbours` then lowers
+    a sentence's cost to its cheaper neighbour's.
     """
     quality = np.clip((best - floor) / max(typical - floor, 1e-6), 0.0, 1.0)
     lead = best - np.where(np.isnan(rivals), floor, rivals)
@@ -67,6 +68,24 @@ def _skip_costs(best: np.ndarray, rivals: np.ndarray, floor: float, typical: flo
     # (a repeated "Yes." / "Ja.", a refrain): only a weaker best match is discounted.
     distinct = np.where(best >= typical, 1.0, distinct)
     return -cost * np.minimum(quality, distinct)
+
+
+def _like_neighbours(skip: np.ndarray) -> np.ndarray:
+    """Skip costs where a sentence costs no more to leave out than its cheaper neighbour.
+
+    Why: adaptations leave out and add sentences in runs (a dropped paragraph, an added
+    quote of several sentences), so the neighbour of a sentence that matches nothing well
+    is likely without counterpart too. At their own price the edge sentences of such a
+    run, which often match a neighbouring sentence about as well as a loose translation
+    does, were taken into the beads beside the run. In a faithful translation every
+    sentence matches well, so its costs stay as they were (bench/RESULTS.md, 2026-12-07,
+    "neighbours").
+    """
+    if len(skip) < 2:
+        return skip
+    left = np.concatenate(([-np.inf], skip[:-1]))
+    right = np.concatenate((skip[1:], [-np.inf]))
+    return np.maximum(skip, np.maximum(left, right))  # costs are negative: the cheaper is the larger
 
 
 def _rival_means(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
@@ -181,8 +200,8 @@ def align_windows(
             words_src = _band_has(src_content, a, band, src_side=True)
             words_tgt = _band_has(tgt_content, b, band, src_side=False)
             scores[t][words_src != words_tgt] = NEG
-    src_skip = _skip_costs(best_src, rivals_src, baseline, typical, config.skip * spread)
-    tgt_skip = _skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread)
+    src_skip = _like_neighbours(_skip_costs(best_src, rivals_src, baseline, typical, config.skip * spread))
+    tgt_skip = _like_neighbours(_skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread))
 
     path = best_path(band, types, scores, src_skip, tgt_skip)
     beads = []
