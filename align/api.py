@@ -28,7 +28,7 @@ from align.langcheck import UNDETERMINED, refuse_unknown_language, settle_langua
 from align.progress import reports_progress
 from align.read import read_document, read_text
 from align.search import SearchConfig, align_windows, refine_alignment
-from align.search.moved import find_moved, unmatched_ids
+from align.search.moved import find_moved, find_moved_in_beads, unmatched_ids
 from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
@@ -156,13 +156,20 @@ def align_documents(
         src_clauses=clause_ends(src), tgt_clauses=clause_ends(tgt),
         src_content=has_words(src_texts), tgt_content=has_words(tgt_texts),
     )
+    src1, tgt1 = src_windows[0], tgt_windows[0]  # sentence vectors, for moved passages
     del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.refine and beads:
         progress("refining at clause level")
         beads = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
                                  *breaks)
     if config.moved and beads:
+        texts = (src_texts, tgt_texts)
+
+        def windows(side: int, ids: list[int]) -> list[np.ndarray]:
+            return encoder.encode_windows([texts[side][i] for i in ids], k)
+
         beads = _find_moved(beads, encoder, src_texts, tgt_texts, src_len, tgt_len, config, progress)
+        beads = find_moved_in_beads(beads, src1, tgt1, src_len, tgt_len, windows, config)
     settings = {
         "tool": f"align {__version__}",
         "model": encoder.name,

@@ -111,7 +111,9 @@ class SearchConfig:
     runs' own ``baseline + moved_level * spread`` and the document pair's typical matched
     cosine minus ``moved_drop`` (chosen on the adapted+moved dev sets: Text+Berg strict F1
     0.775 -> 0.807, Tom Sawyer 0.760 -> 0.771, the faithful sets and the sample pair
-    unchanged; bench/RESULTS.md).
+    unchanged; bench/RESULTS.md). A second pass finds moved passages the monotone search
+    put into beads elsewhere (:func:`~align.search.moved.find_moved_in_beads`): two or
+    more sentence pairs, each other's best match far from their beads, at the same level.
 
     The three costs are in units of the document pair's own similarity spread: the
     typical cosine of a sentence's best match minus the cosine of unrelated sentences.

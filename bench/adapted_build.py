@@ -42,6 +42,7 @@ class Edits:
     dropped: list[tuple[int, int]] = field(default_factory=list)  # (original bead index, side 0=src 1=tgt)
     inserted: list[tuple[int, int, int]] = field(default_factory=list)  # (before bead, side, count)
     moved: list[tuple[int, int]] = field(default_factory=list)  # (block size in beads, distance in sentences)
+    moved_keys: list[tuple[Key, ...]] = field(default_factory=list)  # target keys of each moved block
 
 
 @dataclass
@@ -52,6 +53,9 @@ class Variant:
     tgt: list[str]
     gold: list[BeadIds]
     edits: Edits
+    #: the key of each sentence (``("o", original id)`` or ``("i", n)``), per side, in text
+    #: order: what ``bench/adapted_errors.py`` needs to tell edited beads from kept ones
+    keys: tuple[list[Key], list[Key]] = field(default_factory=lambda: ([], []))
 
 
 @dataclass
@@ -155,7 +159,7 @@ def move(state: _State, rng: random.Random, *, move_every: int = 60, move_min: i
          tries: int = 200) -> _State:
     """Move blocks of 2-5 consecutive gold pairs on the target side (a new state; ``state`` is kept)."""
     order = list(state.order[1])
-    edits = Edits(list(state.edits.dropped), list(state.edits.inserted), [])
+    edits = Edits(list(state.edits.dropped), list(state.edits.inserted), [], [])
     wanted = max(1, round(len(state.beads) / move_every))
     moved: set[int] = set()
     blocks: list[tuple[Key, ...]] = []
@@ -183,6 +187,7 @@ def move(state: _State, rng: random.Random, *, move_every: int = 60, move_min: i
             moved.update(range(b, b + size))
             blocks.append(tuple(run))
             edits.moved.append((size, c - start))
+            edits.moved_keys.append(tuple(run))
             break
     return _State(state.texts, (state.order[0], order), state.beads, edits)
 
@@ -194,7 +199,7 @@ def finish(state: _State) -> Variant:
     return Variant(
         src=[state.texts[0][k] for k in state.order[0]],
         tgt=[state.texts[1][k] for k in state.order[1]],
-        gold=gold, edits=state.edits,
+        gold=gold, edits=state.edits, keys=(list(state.order[0]), list(state.order[1])),
     )
 
 

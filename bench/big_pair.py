@@ -1,6 +1,7 @@
 """A 100,000-sentence pair end to end: time, peak RSS and peak traced memory by size.
 
-Usage: python -m bench.big_pair [--sizes 10000 50000 100000] [--no-trace] [--model use-m3] [--no-refine]
+Usage: python -m bench.big_pair [--sizes 10000 50000 100000] [--repeated 10000 20000 40000]
+       [--no-trace] [--model use-m3] [--no-refine]
 
 The pair is real parallel text with a known alignment: the gold beads of the shared
 Tom Sawyer (de-en) and Text+Berg (de-fr, its French side standing in as the target)
@@ -17,6 +18,12 @@ which numpy's arrays are part of. Printed per size: seconds per stage, total, se
 second, peak RSS, peak traced memory, bytes per sentence, and the strict F1 against the
 known gold beads, so that the figures are of a correct alignment. Linear memory shows as
 a flat bytes-per-sentence column.
+
+The repeated-text rows (``--repeated``) are the worst case for a search band (issue 20):
+Tom Sawyer val's two sides, each repeated to N lines (``(lines * k)[:N]``; the sides have
+2,448 and 2,455 lines, so their copies drift apart), with gold.txt's beads repeated at
+each copy's offsets (a bead whose counterpart falls past line N keeps only what is left).
+The anchor path jumps a whole copy there, so one row of the band is a copy wide.
 """
 
 from __future__ import annotations
@@ -70,6 +77,28 @@ def build_pair(n: int, seed: int, folder: Path) -> tuple[Path, Path, list[tuple[
     return src_file, tgt_file, gold
 
 
+def build_repeated(n: int, folder: Path) -> tuple[Path, Path, list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """Write Tom Sawyer val's two sides each repeated to N lines; return the repeated gold beads."""
+    from align.evaluate import read_beads
+
+    src_path, tgt_path, gold_path = SOURCES[0]
+    src = src_path.read_text(encoding="utf-8").splitlines()
+    tgt = tgt_path.read_text(encoding="utf-8").splitlines()
+    beads = read_beads(gold_path)
+    copies = n // min(len(src), len(tgt)) + 1
+    gold = []
+    for c in range(copies):
+        for s_ids, t_ids in beads:
+            s = tuple(i + c * len(src) for i in s_ids if i + c * len(src) < n)
+            t = tuple(j + c * len(tgt) for j in t_ids if j + c * len(tgt) < n)
+            if s or t:
+                gold.append((s, t))
+    src_file, tgt_file = folder / f"src.rep{n}.txt", folder / f"tgt.rep{n}.txt"
+    src_file.write_text("\n".join((src * copies)[:n]) + "\n", encoding="utf-8")
+    tgt_file.write_text("\n".join((tgt * copies)[:n]) + "\n", encoding="utf-8")
+    return src_file, tgt_file, gold
+
+
 def run_one(src: str, tgt: str, out: str, model: str, trace: bool, refine: bool = True) -> dict:
     """One end-to-end run in this process; returns stage times and memory figures."""
     from align.api import align_documents
@@ -112,7 +141,9 @@ def run_one(src: str, tgt: str, out: str, model: str, trace: bool, refine: bool 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--repeated", type=int, nargs="*", default=[10_000, 20_000, 40_000],
+                        help="lines a side of the repeated-text pairs (Tom Sawyer val repeated); none to skip")
     parser.add_argument("--model", default="use-m3")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
@@ -128,13 +159,14 @@ def main() -> int:
 
     print(f"model {args.model}, {os.cpu_count()} CPUs; one fresh process per run; model load not counted")
     header = ("sentences (src/tgt)", "read", "split", "embed+align", "export", "total s", "sent/s",
-              "peak RSS MB", "traced peak MB", "traced B/sent", "strict F1")
+              "peak RSS MB", "RSS B/sent", "traced peak MB", "traced B/sent", "strict F1")
     print(" | ".join(header))
     with tempfile.TemporaryDirectory(prefix="align-big-") as tmp:
         folder = Path(tmp)
-        for n in args.sizes:
-            src, tgt, gold = build_pair(n, args.seed, folder)
-            out = str(folder / f"out.{n}.tmx")
+        jobs = [("", n, False) for n in args.sizes] + [("repeated ", n, True) for n in args.repeated]
+        for label, n, repeated in jobs:
+            src, tgt, gold = build_repeated(n, folder) if repeated else build_pair(n, args.seed, folder)
+            out = str(folder / f"out.{'rep' if repeated else ''}{n}.tmx")
             runs = {}
             for trace in ([False] if args.no_trace else [False, True]):
                 done = subprocess.run(
@@ -149,9 +181,10 @@ def main() -> int:
             total_sents = plain["src_sentences"] + plain["tgt_sentences"]
             traced = runs.get(True, {}).get("traced_peak_mb")
             print(" | ".join([
-                f"{plain['src_sentences']:,}/{plain['tgt_sentences']:,}",
+                f"{label}{plain['src_sentences']:,}/{plain['tgt_sentences']:,}",
                 f"{t['read']:.1f}", f"{t['split']:.1f}", f"{t['embed+align']:.1f}", f"{t['export']:.1f}",
                 f"{t['total']:.1f}", f"{total_sents / t['total']:.0f}", f"{plain['rss_mb']:.0f}",
+                f"{plain['rss_mb'] * 2**20 / total_sents:.0f}",
                 f"{traced:.0f}" if traced else "-",
                 f"{traced * 1e6 / total_sents:.0f}" if traced else "-",
                 f"{f1:.3f}",

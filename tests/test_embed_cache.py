@@ -92,7 +92,8 @@ def test_read_only_cache_dir_runs_without_cache(tmp_path: Path) -> None:
     ro.mkdir()
     ro.chmod(0o500)
     code = (
-        "import sys\nfrom align.embed import load_encoder\nfrom align.embed.cache import CachedEncoder, EmbeddingCache\n"
+        "import sys\nfrom align.embed import load_encoder\nfrom align.embed.cache import EmbeddingCache\n"
+        "from align.embed.cached import CachedEncoder\n"
         "store = EmbeddingCache(sys.argv[1])\n"
         "vectors = CachedEncoder(load_encoder('use-m3', cache=False), store).encode(['Der Hund bellt.'])\n"
         "print(vectors.shape, store.enabled)\n"

@@ -128,9 +128,9 @@ def test_clause_cost_is_charged_exactly_where_the_two_ends_differ() -> None:
     sw, tw = windows(src, k), windows(tgt, k)
     ls, lt = np.full(len(src), 80.0), np.full(len(tgt), 80.0)
     band = Band.full(len(src), len(tgt))
-    # node (i, j) ends source sentence i - 1 and target sentence j - 1 (none at 0)
-    i = np.broadcast_to(np.arange(band.n + 1)[:, None], (band.n + 1, band.width))
-    j = band.lo[:, None] + np.arange(band.width)[None, :]
+    # node (i, j) ends source sentence i - 1 and target sentence j - 1 (none at 0);
+    # scores are in the band's flat layout, whose cells are at rows/cols
+    i, j = band.rows, band.cols
     types = [(1, 1), (1, 2), (2, 1)]
     s_flags = np.zeros(len(src), bool)
     t_flags = np.zeros(len(tgt), bool)
@@ -188,3 +188,37 @@ def test_a_sentence_that_matches_its_neighbours_alike_is_cheap_to_leave_out() ->
     assert cost[1] == pytest.approx(-0.3 * 0.8)
     assert cost[2] == pytest.approx(-0.3 * 0.01 / 0.21, abs=1e-9)  # lead 0.01 against a median lead of 0.21
     assert cost[3] == pytest.approx(-0.3 * 0.8)
+
+
+def test_a_sentence_next_to_one_that_matches_nothing_costs_as_little_to_leave_out() -> None:
+    """Adaptations leave out and add sentences in runs: a sentence costs no more to skip
+    than its cheaper neighbour; with well-matched neighbours nothing changes."""
+    from align.search.aligner import _like_neighbours
+
+    skip = np.array([-0.3, -0.3, -0.02, -0.25, -0.3, -0.3])
+    assert _like_neighbours(skip) == pytest.approx([-0.3, -0.02, -0.02, -0.02, -0.25, -0.3])
+    assert _like_neighbours(np.array([-0.3])) == pytest.approx([-0.3])
+
+
+def test_a_dropped_run_beside_a_bead_is_left_out_whole() -> None:
+    """Target sentences 2-3 translate nothing (a dropped passage); sentence 2 resembles
+    source 1 a little (same topic, cosine 0.35), sentence 3 nothing. At its own price
+    sentence 2 went into source 1's bead (a 1-2 bead); now it costs what its neighbour
+    costs and the run is left out whole."""
+    rng = np.random.default_rng(7)
+    dim = 64
+    src = rng.normal(size=(6, dim))
+    src /= np.linalg.norm(src, axis=1, keepdims=True)
+    noise = rng.normal(size=(8, dim))
+    noise -= (noise @ src.T) @ src  # orthogonal to every source sentence
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    tgt = np.empty((8, dim))
+    pairs = {0: 0, 1: 1, 4: 2, 5: 3, 6: 4, 7: 5}
+    for j, i in pairs.items():
+        tgt[j] = 0.8 * src[i] + 0.6 * noise[j]
+    tgt[2] = 0.35 * src[1] + np.sqrt(1 - 0.35 ** 2) * noise[2]
+    tgt[3] = noise[3]
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    beads = align_windows(windows(src, 4), windows(tgt, 4), np.full(6, 60.0), np.full(8, 60.0), SearchConfig(refine=False))
+    pairs_found = [(b.src, b.tgt) for b in beads]
+    assert ((1,), (1,)) in pairs_found and ((), (2,)) in pairs_found and ((), (3,)) in pairs_found, pairs_found

@@ -24,7 +24,8 @@ import threading
 from pathlib import Path
 
 from align.embed.base import AdditiveEncoder, Encoder, l2_normalize, window_texts
-from align.embed.cache import CachedEncoder, EmbeddingCache, default_cache_dir
+from align.embed.cache import EmbeddingCache, default_cache_dir
+from align.embed.cached import CachedEncoder
 from align.embed.st import SentenceTransformerEncoder
 from align.embed.usem3 import USEM3Encoder
 from align.plugins import ENCODERS

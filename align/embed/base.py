@@ -142,7 +142,7 @@ class AdditiveEncoder(Encoder):
     - :meth:`sentence_part_states` / :meth:`part_window_embeddings`: the same for the
       parts of sentences (clauses), taken from the sentence's own pass.
 
-    Splitting it this way lets :class:`~align.embed.cache.CachedEncoder` cache the states
+    Splitting it this way lets :class:`~align.embed.cached.CachedEncoder` cache the states
     (keyed by a sentence, or by a pair of neighbours) instead of final vectors.
     ``state_dim`` and ``join_dim`` are the widths of those rows.
     """

@@ -30,7 +30,7 @@ The cache never makes embedding fail: when the directory cannot be created or wr
 or the database is unusable, it switches itself off (``cache.enabled`` becomes False and
 ``cache.disabled_reason`` says why) and the encoder simply computes everything.
 
-What is cached depends on the encoder (see :class:`CachedEncoder`): final vectors for a
+What is cached depends on the encoder (see :class:`~align.embed.cached.CachedEncoder`): final vectors for a
 generic encoder (windows as the vectors of their joined texts), per-sentence and
 per-join states for an :class:`~align.embed.base.AdditiveEncoder` such as use-m3, from
 which both sentence and window vectors derive. Sizes on disk: about 6 KB per distinct
@@ -39,6 +39,7 @@ per text otherwise.
 
 Example::
 
+    >>> from align.embed.cached import CachedEncoder            # doctest: +SKIP
     >>> enc = CachedEncoder(USEM3Encoder(), EmbeddingCache())   # doctest: +SKIP
     >>> enc.encode(["Hallo Welt."])    # computed, then stored   # doctest: +SKIP
     >>> enc.encode(["Hallo Welt."])    # read back               # doctest: +SKIP
@@ -58,12 +59,10 @@ from pathlib import Path
 
 import numpy as np
 
-from align.embed.base import AdditiveEncoder, Encoder, check_parts
 from align.errors import AlignError
-from align.parts import Parts
 from align.settings import cache_max_bytes
 
-__all__ = ["EmbeddingCache", "CachedEncoder", "CacheInfo", "NamespaceInfo", "default_cache_dir"]
+__all__ = ["EmbeddingCache", "CacheInfo", "NamespaceInfo", "default_cache_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -569,130 +568,3 @@ class EmbeddingCache:
         for i, j in dups:
             out[i] = out[j]
         return out
-
-
-class CachedEncoder(Encoder):
-    """Wrap an encoder so that its vectors (or states) come from an :class:`EmbeddingCache`.
-
-    For an :class:`~align.embed.base.AdditiveEncoder` (use-m3) it caches sentence states
-    (namespace ``<fingerprint>/sentence``, keyed by the sentence) and join states
-    (``<fingerprint>/join``, keyed by the two neighbouring sentences), so a document seen
-    before costs only the cheap head, windows included. For any other encoder it caches
-    final vectors (``<fingerprint>/vector``); windows go through the same cache as their
-    joined texts.
-    """
-
-    def __init__(self, encoder: Encoder, cache: EmbeddingCache) -> None:
-        self.encoder = encoder
-        self.cache = cache
-        self.name = encoder.name
-
-    @property
-    def dim(self) -> int:  # type: ignore[override]  # a backend may know it only once loaded
-        return self.encoder.dim
-
-    @property
-    def fingerprint(self) -> str:
-        return self.encoder.fingerprint
-
-    def __repr__(self) -> str:
-        return f"CachedEncoder({self.encoder!r}, {self.cache!r})"
-
-    def __getattr__(self, attr: str):
-        # expose the wrapped encoder's extras (load, tokenize, threads...) unchanged
-        if attr in ("encoder", "cache"):
-            raise AttributeError(attr)
-        return getattr(self.encoder, attr)
-
-    def _sentence_states(self, texts: list[str]) -> np.ndarray:
-        enc = self.encoder
-        assert isinstance(enc, AdditiveEncoder)
-        return self.cache.memo(
-            f"{enc.fingerprint}/sentence", texts, enc.state_dim,
-            lambda idx: enc.sentence_states([texts[i] for i in idx]), enc.name,
-        )
-
-    def _join_states(self, texts: list[str]) -> np.ndarray:
-        enc = self.encoder
-        assert isinstance(enc, AdditiveEncoder)
-        # an unambiguous key for the pair: length prefix, then both texts
-        pairs = [f"{len(a)}:{a}{b}" for a, b in zip(texts[:-1], texts[1:])]
-        return self.cache.memo(
-            f"{enc.fingerprint}/join", pairs, enc.join_dim,
-            lambda idx: enc.join_states([texts[i] for i in idx], [texts[i + 1] for i in idx]), enc.name,
-        )
-
-    def _sentence_part_states(self, texts: list[str], parts: Parts) -> tuple[np.ndarray, np.ndarray]:
-        """Sentence and part states, cached; a text missing either is computed whole, in one pass.
-
-        Part states are keyed by the part's span and its sentence (namespace
-        ``<fingerprint>/part``): a part's features depend on the sentence around it.
-        """
-        enc = self.encoder
-        assert isinstance(enc, AdditiveEncoder)
-        check_parts(parts, len(texts))
-        states = self.cache.get_many(f"{enc.fingerprint}/sentence", texts, enc.state_dim)
-        part_keys = [f"{a}:{b}:{t}" for t, spans in zip(texts, parts) for a, b in spans]
-        cached_parts = self.cache.get_many(f"{enc.fingerprint}/part", part_keys, enc.part_dim)
-        starts = np.concatenate(([0], np.cumsum([len(p) for p in parts]))).astype(np.int64)
-        first: dict[tuple[str, tuple[tuple[int, int], ...]], int] = {}
-        todo: list[int] = []
-        for i, t in enumerate(texts):
-            whole = states[i] is not None and all(v is not None for v in cached_parts[starts[i]:starts[i + 1]])
-            if not whole and first.setdefault((t, tuple(parts[i])), i) == i:
-                todo.append(i)
-        if todo:
-            fresh_states, fresh_parts = enc.sentence_part_states([texts[i] for i in todo], [parts[i] for i in todo])
-            fresh_starts = np.concatenate(([0], np.cumsum([len(parts[i]) for i in todo]))).astype(np.int64)
-            self.cache.put_many(f"{enc.fingerprint}/sentence", [texts[i] for i in todo], fresh_states, enc.name)
-            self.cache.put_many(
-                f"{enc.fingerprint}/part",
-                [k for i in todo for k in part_keys[starts[i]:starts[i + 1]]], fresh_parts, enc.name,
-            )
-            for r, i in enumerate(todo):
-                states[i] = fresh_states[r]
-                cached_parts[starts[i]:starts[i + 1]] = list(fresh_parts[fresh_starts[r]:fresh_starts[r + 1]])
-        for i, t in enumerate(texts):  # repeated texts take the rows computed for the first
-            j = first.get((t, tuple(parts[i])), i)
-            if j != i:
-                states[i] = states[j]
-                cached_parts[starts[i]:starts[i + 1]] = cached_parts[starts[j]:starts[j + 1]]
-        return np.stack(states).astype(np.float32), np.stack(cached_parts).astype(np.float32)
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        texts = list(texts)
-        enc = self.encoder
-        if isinstance(enc, AdditiveEncoder):
-            return enc.embed_states(self._sentence_states(texts))
-        return self.cache.memo(
-            f"{enc.fingerprint}/vector", texts, enc.dim,
-            lambda idx: enc.encode([texts[i] for i in idx]), enc.name,
-        )
-
-    def encode_windows(self, texts: Sequence[str], max_window: int) -> list[np.ndarray]:
-        enc = self.encoder
-        if not isinstance(enc, AdditiveEncoder):
-            # the base implementation encodes joined texts through self.encode (cached)
-            return super().encode_windows(texts, max_window)
-        if max_window < 1:
-            raise ValueError(f"max_window must be >= 1, got {max_window}")
-        texts = list(texts)
-        states = self._sentence_states(texts)
-        joins = self._join_states(texts) if max_window > 1 and len(texts) > 1 else None
-        return enc.window_embeddings(states, joins, max_window)
-
-    def encode_with_parts(
-        self, texts: Sequence[str], parts: Parts, max_window: int
-    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        enc = self.encoder
-        if not isinstance(enc, AdditiveEncoder):
-            # the base implementation embeds texts and parts through self.encode_windows (cached)
-            return super().encode_with_parts(texts, parts, max_window)
-        if max_window < 1:
-            raise ValueError(f"max_window must be >= 1, got {max_window}")
-        texts = list(texts)
-        if not texts:
-            return enc.encode_with_parts(texts, parts, max_window)
-        states, part_states = self._sentence_part_states(texts, parts)
-        joins = self._join_states(texts) if max_window > 1 and len(texts) > 1 else None
-        return enc.windows_with_parts(states, joins, part_states, parts, max_window)

@@ -30,6 +30,7 @@ from align.types import Document
 from align.wirecopy.finder import WireCopyConfig
 from align.wirecopy.mining import mining_vectors
 from align.wirecopy.passages import Link, merge_links
+from align.wirecopy.seeds import grow_along_diagonals, mutual_seeds
 
 
 def eligible(doc: Document, config: WireCopyConfig, exclude: set[int] = frozenset()) -> list[int]:
@@ -113,32 +114,13 @@ def translated_passages(
         for x in np.argsort(-near_b[r], kind="stable")[:k]:
             pairs.setdefault((int(x), r), float(near_b[r][x]))
     floor = min(config.margin_seed, config.margin_support)
-    best_a: dict[tuple[int, int], tuple[float, int]] = {}
-    best_b: dict[tuple[int, int], tuple[float, int]] = {}
     rows = []
     for (x, r), c in sorted(pairs.items()):
         m = margin(c, x, r)
-        if m < floor:
-            continue
-        d, sb = (int(v) for v in other.owners[r])
-        sa = ids[x]
-        rows.append((d, sa, sb, m, c))
-        if m > best_a.get((d, sa), (-1.0, -1))[0]:
-            best_a[(d, sa)] = (m, sb)
-        if m > best_b.get((d, sb), (-1.0, -1))[0]:
-            best_b[(d, sb)] = (m, sa)
-    mutual: dict[int, dict[int, tuple[int, float, float]]] = {}
-    for d, sa, sb, m, c in rows:
-        if best_a[(d, sa)][1] == sb and best_b[(d, sb)][1] == sa:
-            mutual.setdefault(d, {})[sa] = (sb, m, c)
-    seeds: dict[int, dict[int, tuple[int, float, float]]] = {}
-    for d, found in mutual.items():
-        for sa, (sb, m, c) in found.items():
-            if m >= config.margin_seed or (m >= config.margin_support and any(
-                0 < abs(sa2 - sa) <= config.support_distance and sb2 - sa2 == sb - sa
-                for sa2, (sb2, _, _) in found.items()
-            )):
-                seeds.setdefault(d, {})[sa] = (sb, m, c)
+        if m >= floor:
+            d, sb = (int(v) for v in other.owners[r])
+            rows.append((d, ids[x], sb, m, c))
+    seeds = mutual_seeds(rows, config.margin_seed, config.margin_support, config.support_distance)
 
     def pair_score(d: int, sa: int, sb: int) -> tuple[float, float] | None:
         x, y = at.get(sa), other.row_of(d, sb)
@@ -151,29 +133,7 @@ def translated_passages(
     links = []
     for d in sorted(seeds):
         matched = seeds[d]
-        used_b = {sb for sb, _, _ in matched.values()}
-        for sa, (sb, _, _) in sorted(matched.items()):
-            for step in (1, -1):  # dedup's extension: along the diagonal, bridging one weak pair
-                na, nb = sa + step, sb + step
-                while na not in matched and nb not in used_b and na >= 0 and nb >= 0:
-                    scored = pair_score(d, na, nb)
-                    if scored is not None and scored[0] >= config.margin_extend:
-                        matched[na] = (nb, *scored)
-                        used_b.add(nb)
-                        na, nb = na + step, nb + step
-                        continue
-                    na2, nb2 = na + step, nb + step
-                    if na2 in matched or nb2 in used_b or na2 < 0 or nb2 < 0:
-                        break
-                    beyond = pair_score(d, na2, nb2)
-                    if beyond is None or beyond[0] < config.margin_extend:
-                        break
-                    if scored is not None:
-                        matched[na] = (nb, *scored)
-                        used_b.add(nb)
-                    matched[na2] = (nb2, *beyond)
-                    used_b.add(nb2)
-                    na, nb = na2 + step, nb2 + step
+        grow_along_diagonals(matched, lambda sa, sb, d=d: pair_score(d, sa, sb), config.margin_extend)
         for sa, (sb, m, c) in sorted(matched.items()):
             links.append(Link(0, sa, sa, d, sb, sb, c, 1.0, m, cross=True))
     runs = [p for p in merge_links(links, config.gap) if p.weight >= 2]

@@ -58,7 +58,8 @@ def _skip_costs(best: np.ndarray, rivals: np.ndarray, floor: float, typical: flo
     an adapted translation added (a quote, a line from elsewhere in the story) resembles
     its same-topic neighbours about equally, so its best match is good but not distinct;
     charging it the full price made the search take it into a neighbouring bead rather
-    than leave it out (bench/RESULTS.md, 2026-12-07).
+    than leave it out (bench/RESULTS.md, 2026-12-07). :func:`_like_neighbours` then lowers
+    a sentence's cost to its cheaper neighbour's.
     """
     quality = np.clip((best - floor) / max(typical - floor, 1e-6), 0.0, 1.0)
     lead = best - np.where(np.isnan(rivals), floor, rivals)
@@ -69,15 +70,39 @@ def _skip_costs(best: np.ndarray, rivals: np.ndarray, floor: float, typical: flo
     return -cost * np.minimum(quality, distinct)
 
 
+def _like_neighbours(skip: np.ndarray) -> np.ndarray:
+    """Skip costs where a sentence costs no more to leave out than its cheaper neighbour.
+
+    Why: adaptations leave out and add sentences in runs (a dropped paragraph, an added
+    quote of several sentences), so the neighbour of a sentence that matches nothing well
+    is likely without counterpart too. At their own price the edge sentences of such a
+    run, which often match a neighbouring sentence about as well as a loose translation
+    does, were taken into the beads beside the run. In a faithful translation every
+    sentence matches well, so its costs stay as they were (bench/RESULTS.md, 2026-12-07,
+    "neighbours").
+    """
+    if len(skip) < 2:
+        return skip
+    left = np.concatenate(([-np.inf], skip[:-1]))
+    right = np.concatenate((skip[1:], [-np.inf]))
+    return np.maximum(skip, np.maximum(left, right))  # costs are negative: the cheaper is the larger
+
+
 def _rival_means(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
     """Mean of each source and target sentence's 2nd to ``_RIVALS + 1``-th best 1-1
-    cosine within the band (nan for a sentence with no second candidate)."""
+    cosine within the band (nan for a sentence with no second candidate). ``cos`` is in
+    the band's flat layout (band.py)."""
     ok = cos > NEG / 2
-    rows = -np.sort(-np.where(ok, cos, -np.inf), axis=1)[1:, 1:1 + _RIVALS]
+    work = np.where(ok, cos, -np.inf)
+    rows = np.empty((band.n + 1, _RIVALS))
+    for r0, r1, w in band.row_chunks():  # each row sorted, a block of rows at a time
+        block = band.dense_rows(work, r0, r1, max(w, 1 + _RIVALS), -np.inf)
+        rows[r0:r1] = -np.sort(-block, axis=1)[:, 1:1 + _RIVALS]
+    rows = rows[1:]
     finite = np.isfinite(rows)
     count = finite.sum(axis=1)
     src = np.where(count > 0, np.where(finite, rows, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
-    cols = (band.lo[:, None] + np.arange(cos.shape[1])[None, :])[ok]
+    cols = band.cols[ok]
     vals = cos[ok]
     order = np.lexsort((-vals, cols))
     cols, vals = cols[order], vals[order]
@@ -91,27 +116,23 @@ def _rival_means(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _best_matches(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
-    """Best 1-1 cosine of each source sentence (over its band row) and each target sentence."""
+    """Best 1-1 cosine of each source sentence (over its band row) and each target sentence
+    (``cos`` in the band's flat layout)."""
     m = band.m
-    best_src = np.where(cos > NEG / 2, cos, -1.0).max(axis=1)[1:]
-    cols = band.lo[:, None] + np.arange(cos.shape[1])[None, :]
     ok = cos > NEG / 2
+    best_src = np.maximum.reduceat(np.where(ok, cos, -1.0), band.start[:-1])[1:]  # no row is empty
     best_tgt = np.full(m + 1, -1.0)
-    np.maximum.at(best_tgt, cols[ok], cos[ok])
+    np.maximum.at(best_tgt, band.cols[ok], cos[ok])
     return best_src, best_tgt[1:]
 
 
 def _band_has(flags: np.ndarray, size: int, band: Band, *, src_side: bool) -> np.ndarray:
-    """For each band node, whether the ``size`` sentences of one side ending there include a flagged one."""
+    """For each band node (the band's flat layout), whether the ``size`` sentences of one
+    side ending there include a flagged one."""
     counts = np.concatenate(([0], np.cumsum(np.asarray(flags, dtype=np.int64))))  # counts[k]: flags before k
     limit = len(counts) - 1
-    if src_side:
-        end = np.arange(band.n + 1)[:, None]
-    else:
-        end = band.lo[:, None] + np.arange(band.width)[None, :]
-    end = np.clip(end, 0, limit)
-    has = counts[end] - counts[np.clip(end - size, 0, limit)] > 0
-    return np.broadcast_to(has, (band.n + 1, band.width))
+    end = np.clip(band.rows if src_side else band.cols, 0, limit)
+    return counts[end] - counts[np.clip(end - size, 0, limit)] > 0
 
 
 def align_windows(
@@ -179,15 +200,15 @@ def align_windows(
             words_src = _band_has(src_content, a, band, src_side=True)
             words_tgt = _band_has(tgt_content, b, band, src_side=False)
             scores[t][words_src != words_tgt] = NEG
-    src_skip = _skip_costs(best_src, rivals_src, baseline, typical, config.skip * spread)
-    tgt_skip = _skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread)
+    src_skip = _like_neighbours(_skip_costs(best_src, rivals_src, baseline, typical, config.skip * spread))
+    tgt_skip = _like_neighbours(_skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread))
 
     path = best_path(band, types, scores, src_skip, tgt_skip)
     beads = []
     for i0, i1, j0, j1 in path:
         a, b = i1 - i0, j1 - j0
         if a and b:
-            cos = cosines[types.index((a, b))][i1, j1 - band.lo[i1]]
+            cos = cosines[types.index((a, b))][band.index(i1, j1)]
             score = min(max(float(cos), 0.0), 1.0)
         else:
             score = 0.0

@@ -33,20 +33,32 @@ def block_means(vecs: np.ndarray, factor: int) -> np.ndarray:
 
 
 def _topk_weights(cos: np.ndarray, band: Band, m: int, k: int) -> np.ndarray:
-    """Keep a cell's cosine only if it is among the ``k`` best of its row or of its column."""
+    """Keep a cell's cosine only if it is among the ``k`` best of its row or of its column.
+
+    ``cos`` and the result are in the band's flat layout (band.py).
+    """
     valid = cos > NEG / 2
     work = np.where(valid, cos, -np.inf)
-    kk = min(k, work.shape[1])
-    row_thr = -np.partition(-work, kk - 1, axis=1)[:, kk - 1 : kk]
-    keep = work >= row_thr
+    kk = min(k, band.width)
 
     if band.is_full():
-        # every row spans every column: the column top-k is a partition down the columns
-        col_thr = -np.partition(-work, min(k, work.shape[0]) - 1, axis=0)[min(k, work.shape[0]) - 1]
-        keep |= work >= col_thr[None, :]
+        # every row spans every column: the flat layout is the matrix, row after row, and
+        # the column top-k is a partition down the columns
+        grid = work.reshape(band.n + 1, band.m + 1)
+        row_thr = -np.partition(-grid, kk - 1, axis=1)[:, kk - 1 : kk]
+        keep = grid >= row_thr
+        col_thr = -np.partition(-grid, min(k, grid.shape[0]) - 1, axis=0)[min(k, grid.shape[0]) - 1]
+        keep |= grid >= col_thr[None, :]
+        keep = keep.reshape(-1)
         return np.where(keep & valid, np.maximum(cos, 0.0), np.where(valid, 0.0, NEG))
-    cols = band.lo[:, None] + np.arange(work.shape[1])[None, :]
-    flat_v, flat_c = work[valid], cols[valid]
+    # a row's k-th best, a block of rows at a time (padded with -inf, which a row with
+    # fewer than k cells then takes as its threshold: all its cells are kept)
+    row_thr = np.empty(band.n + 1)
+    for r0, r1, w in band.row_chunks():
+        block = band.dense_rows(work, r0, r1, max(w, kk), -np.inf)
+        row_thr[r0:r1] = -np.partition(-block, kk - 1, axis=1)[:, kk - 1]
+    keep = work >= row_thr[band.rows]
+    flat_v, flat_c = work[valid], band.cols[valid]
     order = np.lexsort((-flat_v, flat_c))
     sorted_c = flat_c[order]
     starts = np.searchsorted(sorted_c, np.arange(m + 2))

@@ -27,10 +27,11 @@ def best_path(
 ) -> list[tuple[int, int, int, int]]:
     """Return the best path as beads ``(i0, i1, j0, j1)``: source ``i0:i1`` with target ``j0:j1``.
 
-    ``types`` are the matched bead types ``(a, b)`` with ``a, b >= 1``; ``scores[t][i, k]``
-    is the score of the type-``t`` bead ending at node ``(i, band.lo[i] + k)`` (a list of
-    arrays or one stacked array). ``src_skip[i]`` is the score of leaving source sentence
-    ``i`` unmatched (a ``1-0`` bead), ``tgt_skip[j]`` the same for target sentence ``j``.
+    ``types`` are the matched bead types ``(a, b)`` with ``a, b >= 1``; ``scores[t]`` holds
+    the score of every type-``t`` bead in the band's flat layout (:class:`Band`: node
+    ``(i, j)`` at ``band.index(i, j)``), as a list of arrays or one stacked array.
+    ``src_skip[i]`` is the score of leaving source sentence ``i`` unmatched (a ``1-0``
+    bead), ``tgt_skip[j]`` the same for target sentence ``j``.
 
     Every predecessor of a row's nodes, for every bead type, is one gather from the rows
     above (the per-type offsets and the columns each type may reach are computed for all
@@ -41,9 +42,10 @@ def best_path(
     n, m = band.n, band.m
     lo, hi = band.lo.astype(np.int64), band.hi.astype(np.int64)
     width = band.width
-    total = np.full((n + 1, width), NEG)
-    flat = total.reshape(-1)  # a view: rows written below are read back through it
-    back = np.zeros((n + 1, width), dtype=np.int8)  # 0 start, 1 deletion, 2 insertion, 3+t type t
+    start = band.start
+    # ragged storage (see band.py): memory in proportion to the band's cells, not n x width
+    total = np.full(band.cells, NEG)
+    back = np.zeros(band.cells, dtype=np.int8)  # 0 start, 1 deletion, 2 insertion, 3+t type t
     tgt_prefix = np.concatenate(([0.0], np.cumsum(tgt_skip)))
     all_types = [(1, 0)] + list(types)
     a_of = np.array([a for a, _ in all_types], dtype=np.int64)
@@ -54,7 +56,7 @@ def best_path(
     pred = rows[:, None] - a_of[None, :]
     has_pred = pred >= 0
     pred_c = np.clip(pred, 0, n)
-    offset = pred_c * width + lo[:, None] - b_of[None, :] - lo[pred_c]  # flat index of k = 0
+    offset = start[pred_c] + lo[:, None] - b_of[None, :] - lo[pred_c]  # flat index of k = 0
     k_min = np.maximum(b_of[None, :] + lo[pred_c] - lo[:, None], 0)
     k_max = np.where(has_pred, hi[pred_c] - lo[:, None] + b_of[None, :], 0)
     stacked = scores if isinstance(scores, np.ndarray) else (np.stack(scores) if len(scores) else None)
@@ -73,14 +75,14 @@ def best_path(
             # bounds for the gather (masked cells may point anywhere); raw ufuncs, because
             # np.clip's Python wrapper costs more than the work on rows this short
             np.maximum(idx, 0, out=idx)
-            np.minimum(idx, flat.size - 1, out=idx)
-            cand = flat[idx]
+            np.minimum(idx, total.size - 1, out=idx)
+            cand = total[idx]
             if i > 0:
                 skip_row[0, :w] = src_skip[i - 1]
             else:
                 skip_row[0, :w] = 0.0
             if stacked is not None:
-                cand[1:] += stacked[:, i, :w]
+                cand[1:] += stacked[:, start[i] : start[i + 1]]
             cand[0] += skip_row[0, :w]
             cand[~valid] = NEG
             pick = cand.argmax(axis=0)
@@ -95,8 +97,8 @@ def best_path(
             row = run + pref
             from_left = run > shifted
             arg[from_left] = 2
-            total[i, :w] = row
-            back[i, :w] = arg
+            total[start[i] : start[i + 1]] = row
+            back[start[i] : start[i + 1]] = arg
 
     return _trace(band, back, all_types, n, m)
 
@@ -105,9 +107,10 @@ def _trace(band: Band, back: np.ndarray, all_types: list[tuple[int, int]], n: in
     if not band.contains(n, m):
         raise ValueError("the search band does not reach the end node")
     beads: list[tuple[int, int, int, int]] = []
+    base = (band.start[:-1] - band.lo).tolist()  # node (i, j) is at base[i] + j
     i, j = n, m
     while i > 0 or j > 0:
-        code = int(back[i, j - band.lo[i]])
+        code = int(back[base[i] + j])
         if code == 2:
             beads.append((i, i, j - 1, j))
             j -= 1

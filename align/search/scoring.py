@@ -1,7 +1,7 @@
 """Bead scores over a band, computed as small dense matrix products.
 
-Scores for every bead type are laid out like the DP's rows (``[i, k]`` is the bead ending
-at node ``(i, band.lo[i] + k)``). They are computed block by block: a block of rows needs
+Scores for every bead type are laid out like the DP's nodes, in the band's flat (ragged)
+layout: entry ``band.index(i, j)`` is the bead ending at node ``(i, j)`` (see band.py). They are computed block by block: a block of rows needs
 only the columns its band rows span, so each block is one BLAS product of a few hundred
 windows against a few hundred windows, and the whole band costs time linear in its size.
 The products are exact (:func:`align.exact.exact_dots`), so a cosine is the same float64
@@ -25,14 +25,14 @@ _BLOCK_MIN, _BLOCK_MAX = 64, 256
 def band_dots(
     src_win: np.ndarray, tgt_win: np.ndarray, src_off: int, tgt_off: int, band: Band, fill: float = NEG
 ) -> np.ndarray:
-    """Dot products laid out on the band: ``out[i, k] = src_win[i - src_off] . tgt_win[j - tgt_off]``.
+    """Dot products laid out on the band: ``out[band.index(i, j)] = src_win[i - src_off] . tgt_win[j - tgt_off]``.
 
-    ``j = band.lo[i] + k``. With unit windows this is their cosine. For a bead of type
+    With unit windows this is their cosine. For a bead of type
     ``(a, b)`` ending at ``(i, j)`` the offsets are ``(a, b)``; other offsets reach the
     sentences next to a bead (for margins). Entries whose window index falls outside the
     arrays get ``fill``.
     """
-    out = np.empty((band.n + 1, band.width), dtype=np.float64)
+    out = np.empty(band.cells, dtype=np.float64)
     band_dots_many(src_win, tgt_win, band, [(src_off, tgt_off, fill, out, False)])
     return out
 
@@ -49,21 +49,22 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
     one block product over the band, widened by the largest offsets, holds them all: the
     matrix work is done once per pair of window sizes instead of once per offset (it was
     most of the search's time). Each layout ``(src_off, tgt_off, fill, out, add)`` is
-    written into ``out`` (shape ``(band.n + 1, band.width)``), or added to it when ``add``.
+    written into ``out`` (the band's flat layout, ``band.cells`` long), or added to it when ``add``.
     """
-    n, width = band.n, band.width
+    n = band.n
     ns, nt = len(src_win), len(tgt_win)
     src_offs = np.array([o[0] for o in layouts], dtype=np.int64)
     tgt_offs = np.array([o[1] for o in layouts], dtype=np.int64)
-    fills = np.array([o[2] for o in layouts], dtype=np.float64)[:, None, None]
+    fills = np.array([o[2] for o in layouts], dtype=np.float64)[:, None]
     s_min, s_max = int(src_offs.min()), int(src_offs.max())
     t_min, t_max = int(tgt_offs.min()), int(tgt_offs.max())
-    cols = np.arange(width)
+    start = band.start
     step = int(np.clip(2 * np.median(band.hi - band.lo), _BLOCK_MIN, _BLOCK_MAX))
     with single_threaded_blas():  # small products: BLAS threads only cost time (see there)
         for r0 in range(0, n + 1, step):
             r1 = min(n + 1, r0 + step)
             lo, hi = band.lo[r0:r1], band.hi[r0:r1]
+            s0, s1 = int(start[r0]), int(start[r1])
             # the windows any layout reads for these rows
             p0, p1 = max(0, r0 - s_max), min(ns, r1 - s_min)
             q0, q1 = max(0, int(lo[0]) - t_max), min(nt, int(hi[-1]) - t_min)
@@ -71,23 +72,35 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
                 # exact dot products (align.exact): a cosine must not depend on the block it
                 # falls in or on the BLAS kernel, or a printed score's last digit would
                 block = exact_dots(src_win[p0:p1], tgt_win[q0:q1])
-                # all layouts at once: (layout, row, column) indices into the block
-                j = lo[:, None] + cols[None, :]
-                p = np.arange(r0, r1)[None, :] - src_offs[:, None]
-                q = j[None, :, :] - tgt_offs[:, None, None]
-                ok = (j < hi[:, None])[None] & ((p >= 0) & (p < ns))[:, :, None] & (q >= 0) & (q < nt)
+                # all layouts at once: (layout, cell) indices into the block, built in
+                # place (a block's index arrays are the search's largest temporaries); its
+                # rows' parts are computed per row and repeated over each row's cells, and
+                # nothing is read from band.rows/cols, so that an anchor pass over a full
+                # band never holds those for all its cells
+                w = hi - lo
+                p = np.arange(r0, r1)[None, :] - src_offs[:, None]  # (layout, row)
+                row_ok = (p >= 0) & (p < ns)
                 # gather indices kept in bounds with raw ufuncs (np.clip's wrapper dominates here)
-                pr = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1)
-                qc = np.minimum(np.maximum(q - q0, 0), block.shape[1] - 1)
-                flat = pr[:, :, None] * block.shape[1] + qc
-                parts = np.where(ok, block.ravel()[flat], fills)
+                base = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1) * block.shape[1]
+                first = start[r0:r1] - s0 - lo  # cell k of the block is column k - first[its row]
+                q = np.arange(s1 - s0)[None, :] - np.repeat(first, w)[None, :] - tgt_offs[:, None]
+                ok = q >= 0
+                ok &= q < nt
+                ok &= np.repeat(row_ok, w, axis=1)
+                q -= q0
+                np.maximum(q, 0, out=q)
+                np.minimum(q, block.shape[1] - 1, out=q)
+                q += np.repeat(base, w, axis=1)
+                parts = block.ravel()[q]
+                del q
+                np.copyto(parts, np.broadcast_to(fills, parts.shape), where=~ok)
             else:
-                parts = np.broadcast_to(fills, (len(layouts), r1 - r0, width))
+                parts = np.broadcast_to(fills, (len(layouts), s1 - s0))
             for part, (_, _, _, out, add) in zip(parts, layouts):
                 if add:
-                    out[r0:r1] += part
+                    out[s0:s1] += part
                 else:
-                    out[r0:r1] = part
+                    out[s0:s1] = part
 
 
 def band_window_lengths(src_len: np.ndarray, tgt_len: np.ndarray, a: int, b: int, band: Band) -> tuple[np.ndarray, np.ndarray]:
@@ -95,11 +108,10 @@ def band_window_lengths(src_len: np.ndarray, tgt_len: np.ndarray, a: int, b: int
     cs = np.concatenate(([0.0], np.cumsum(src_len)))
     ct = np.concatenate(([0.0], np.cumsum(tgt_len)))
     n, m = band.n, band.m
-    i = np.arange(n + 1)[:, None]
-    j = np.clip(band.lo[:, None] + np.arange(band.width)[None, :], 0, m)
+    i, j = band.rows, band.cols
     ls = cs[i] - cs[np.clip(i - a, 0, n)]
     lt = ct[j] - ct[np.clip(j - b, 0, m)]
-    return np.broadcast_to(ls, j.shape), lt
+    return ls, lt
 
 
 def length_agreement(ls: np.ndarray, lt: np.ndarray, ratio: float) -> np.ndarray:
@@ -131,8 +143,8 @@ def bead_scores(
     tgt_clauses: np.ndarray | None = None,
     clause_cost: float = 0.0,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """DP scores (one ``(types, n + 1, width)`` array, as the DP reads them) and raw window
-    cosines for every bead type on the band.
+    """DP scores (one ``(types, band.cells)`` array in the band's flat layout, as the DP
+    reads them) and raw window cosines for every bead type on the band.
 
     The DP score is the windows' cosine minus the mean similarity of each window to the
     sentences just outside the other window (a local margin: a bead is only good if its
@@ -155,7 +167,7 @@ def bead_scores(
     if clause_cost and src_clauses is not None and tgt_clauses is not None:
         clause_mismatch = clause_cost * _band_mismatch(src_clauses, tgt_clauses, band)
     # every layout of the same pair of window sizes comes from one product
-    shape = (band.n + 1, band.width)
+    shape = (band.cells,)
     cos_of = {t: np.empty(shape) for t in types}
     neighbours_of = {t: np.zeros(shape) for t in types}
     requests: dict[tuple[int, int], list[Layout]] = {}
@@ -189,17 +201,14 @@ def bead_scores(
 def _band_breaks(breaks: np.ndarray, size: int, band: Band, side: str) -> np.ndarray:
     """Paragraph breaks inside each ``size``-sentence window of one side, laid on the band."""
     if size < 2 or len(breaks) == 0:
-        return np.zeros((band.n + 1, band.width))
+        return np.zeros(band.cells)
     inner = np.concatenate(([0], np.cumsum(breaks.astype(np.int64))))  # inner[k]: breaks after sentences < k
     limit = len(inner) - 1
-    if side == "src":
-        end = np.arange(band.n + 1)[:, None]
-    else:
-        end = band.lo[:, None] + np.arange(band.width)[None, :]
+    end = band.rows if side == "src" else band.cols
     last = np.clip(end - 1, 0, limit)  # breaks after sentences end-size .. end-2
     first = np.clip(end - size, 0, limit)
     counts = inner[last] - inner[first]
-    return np.broadcast_to(counts, (band.n + 1, band.width)).astype(np.float64)
+    return counts.astype(np.float64)
 
 
 def _band_mismatch(src_flags: np.ndarray, tgt_flags: np.ndarray, band: Band) -> np.ndarray:
@@ -210,5 +219,4 @@ def _band_mismatch(src_flags: np.ndarray, tgt_flags: np.ndarray, band: Band) -> 
     """
     src = np.concatenate(([False], np.asarray(src_flags, dtype=bool)))
     tgt = np.concatenate(([False], np.asarray(tgt_flags, dtype=bool)))
-    j = np.clip(band.lo[:, None] + np.arange(band.width)[None, :], 0, band.m)
-    return (src[np.arange(band.n + 1)][:, None] != tgt[j]).astype(np.float64)
+    return (src[band.rows] != tgt[band.cols]).astype(np.float64)

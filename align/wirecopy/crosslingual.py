@@ -33,6 +33,7 @@ import numpy as np
 from align.exact import quantize_rows
 from align.types import Document
 from align.wirecopy.passages import Link
+from align.wirecopy.seeds import grow_along_diagonals, mutual_seeds
 
 _BLOCK = 1024  # query rows per product: a block of float64 cosines takes 8 KB per base row
 
@@ -186,33 +187,12 @@ def _pair_links(
     xs, ys, cos = pairs[:, 0], pairs[:, 1], cs[first]
     margin = _margin(cos, xs, ys)
     keep = margin >= min(min_margin, support_margin)
-    # every occurrence of the two texts, then mutual best within each pair of documents
-    best_a: dict[tuple[int, int, int], tuple[float, int]] = {}
-    best_b: dict[tuple[int, int, int], tuple[float, int]] = {}
-    rows = []
-    for x, y, m, c in zip(xs[keep], ys[keep], margin[keep], cos[keep]):
-        for da, sa in side_a.members[x]:
-            for db, sb in side_b.members[y]:
-                rows.append((da, sa, db, sb, float(m), float(c)))
-                ka, kb = (da, db, sa), (da, db, sb)
-                if m > best_a.get(ka, (-1.0, -1))[0]:
-                    best_a[ka] = (float(m), sb)
-                if m > best_b.get(kb, (-1.0, -1))[0]:
-                    best_b[kb] = (float(m), sa)
-    seeds: dict[tuple[int, int], dict[int, tuple[int, float, float]]] = {}
-    mutual: dict[tuple[int, int], dict[int, tuple[int, float, float]]] = {}
-    for da, sa, db, sb, m, c in rows:
-        if best_a[(da, db, sa)][1] == sb and best_b[(da, db, sb)][1] == sa:
-            mutual.setdefault((da, db), {})[sa] = (sb, m, c)
-    # a seed: a clear mutual best, or a weaker one with another on its diagonal close by
-    # (chance rarely puts two mutual best pairs on one diagonal of two documents)
-    for key, found in mutual.items():
-        for sa, (sb, m, c) in found.items():
-            if m >= min_margin or (m >= support_margin and any(
-                0 < abs(sa2 - sa) <= support_distance and sb2 - sa2 == sb - sa
-                for sa2, (sb2, _, _) in found.items()
-            )):
-                seeds.setdefault(key, {})[sa] = (sb, m, c)
+    # every occurrence of the two texts; then mutual best seeds within each pair of
+    # documents, grown along their diagonals (align.wirecopy.seeds)
+    rows = [((da, db), sa, sb, float(m), float(c))
+            for x, y, m, c in zip(xs[keep], ys[keep], margin[keep], cos[keep])
+            for da, sa in side_a.members[x] for db, sb in side_b.members[y]]
+    seeds = mutual_seeds(rows, min_margin, support_margin, support_distance)
 
     def pair_score(da: int, sa: int, db: int, sb: int) -> tuple[float, float] | None:
         x, y = side_a.row.get((da, sa)), side_b.row.get((db, sb))
@@ -223,32 +203,7 @@ def _pair_links(
 
     links = []
     for (da, db), matched in seeds.items():
-        used_b = {sb for sb, _, _ in matched.values()}
-        for sa, (sb, _, _) in sorted(matched.items()):
-            for step in (1, -1):
-                na, nb = sa + step, sb + step
-                while na not in matched and nb not in used_b:
-                    scored = pair_score(da, na, db, nb)
-                    if scored is not None and scored[0] >= extend_margin:
-                        matched[na] = (nb, *scored)
-                        used_b.add(nb)
-                        na, nb = na + step, nb + step
-                        continue
-                    # bridge one weak pair, or one the search leaves out (a line too short
-                    # to embed reliably: "No result from Sid."), when the pair beyond it is
-                    # good; then go on extending from there
-                    na2, nb2 = na + step, nb + step
-                    if na2 in matched or nb2 in used_b:
-                        break
-                    beyond = pair_score(da, na2, db, nb2)
-                    if beyond is None or beyond[0] < extend_margin:
-                        break
-                    if scored is not None:
-                        matched[na] = (nb, *scored)
-                        used_b.add(nb)
-                    matched[na2] = (nb2, *beyond)
-                    used_b.add(nb2)
-                    na, nb = na2 + step, nb2 + step
+        grow_along_diagonals(matched, lambda sa, sb, da=da, db=db: pair_score(da, sa, db, sb), extend_margin)
         for sa, (sb, m, c) in matched.items():
             links.append(Link(da, sa, sa, db, sb, sb, c, 1.0, m, cross=True))
     return links
