@@ -56,6 +56,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
@@ -152,6 +153,28 @@ def header_element(srclang: str, *, adminlang: str = "en", creationdate: datetim
     )
 
 
+def write_tmx(out: BinaryIO, header: etree._Element, units: Iterable[etree._Element]) -> None:
+    """Write a whole TMX file: prelude, ``header``, then each ``tu`` of ``units`` as it comes.
+
+    The one place that frames a TMX body (the exporter and ``align tm merge`` both write
+    through it), so every file align makes has the same layout: one unit a line,
+    indented, streamed with :class:`lxml.etree.xmlfile` so a large TM is never held whole.
+    """
+    out.write(TMX_PRELUDE)
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        with xf.element("tmx", version="1.4"):
+            xf.write("\n  ")
+            xf.write(header)
+            xf.write("\n  ")
+            with xf.element("body"):
+                for unit in units:
+                    xf.write("\n    ")
+                    xf.write(unit)
+                xf.write("\n  ")
+            xf.write("\n")
+    out.write(b"\n")
+
+
 class TmxExporter(Exporter):
     """TMX 1.4b (``.tmx``).
 
@@ -173,26 +196,20 @@ class TmxExporter(Exporter):
         clean = _Cleaner()
         header = self._header(alignment, src_lang, opts, clean)
 
-        units = skipped = 0
-        out.write(TMX_PRELUDE)
-        with etree.xmlfile(out, encoding="UTF-8") as xf:
-            with xf.element("tmx", version="1.4"):
-                xf.write("\n  ")
-                xf.write(header)
-                xf.write("\n  ")
-                with xf.element("body"):
-                    for bead in alignment.beads:
-                        if not bead.is_match and not include_unmatched:
-                            skipped += 1
-                            continue
-                        if not bead.src and not bead.tgt:
-                            continue  # aligns nothing: no unit to write
-                        units += 1
-                        xf.write("\n    ")
-                        xf.write(self._unit(alignment, bead, units, src_lang, tgt_lang, clean))
-                    xf.write("\n  ")
-                xf.write("\n")
-        out.write(b"\n")
+        counts = {"units": 0, "skipped": 0}
+
+        def units() -> Iterator[etree._Element]:
+            for bead in alignment.beads:
+                if not bead.is_match and not include_unmatched:
+                    counts["skipped"] += 1
+                    continue
+                if not bead.src and not bead.tgt:
+                    continue  # aligns nothing: no unit to write
+                counts["units"] += 1
+                yield self._unit(alignment, bead, counts["units"], src_lang, tgt_lang, clean)
+
+        write_tmx(out, header, units())
+        units, skipped = counts["units"], counts["skipped"]
         return ExportResult(self.name, units=units, removed_chars=clean.removed, skipped_unmatched=skipped)
 
     @staticmethod

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from align.export.tmx import TMX_PRELUDE, XML_LANG, header_element, xml_safe
+from align.export.tmx import XML_LANG, header_element, write_tmx, xml_safe
 from align.tm.merge import COUNT, FILES, SCORE, MergedUnit, MergeResult
 from align.tm.read import Prop, Variant
 
@@ -90,17 +90,6 @@ def write_merged(result: MergeResult, out: BinaryIO, *, creationdate: datetime |
         etree.SubElement(header, "prop", type="x-align-tgtlang").text = _text(result.tgt_lang)
     etree.indent(header, space="  ", level=1)
 
-    out.write(TMX_PRELUDE)
-    with etree.xmlfile(out, encoding="UTF-8") as xf:
-        with xf.element("tmx", version="1.4"):
-            xf.write("\n  ")
-            xf.write(header)
-            xf.write("\n  ")
-            with xf.element("body"):
-                for tuid, unit in enumerate(result.units, 1):
-                    xf.write("\n    ")
-                    xf.write(unit_element(unit, tuid, result.src_lang, result.tgt_lang))
-                xf.write("\n  ")
-            xf.write("\n")
-    out.write(b"\n")
+    write_tmx(out, header, (unit_element(unit, tuid, result.src_lang, result.tgt_lang)
+                            for tuid, unit in enumerate(result.units, 1)))
     return len(result.units)
