@@ -20,8 +20,11 @@ import os
 import resource
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+from align.errors import InputError
+from align.index import open_index
 from tests.conftest import SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +62,37 @@ def _reprint(tmp_path: Path) -> Path:
     path = tmp_path / "reprint.txt"
     path.write_text("A local paper reprinted the story.\n" + "\n".join(lines[2:6]) + "\n", encoding="utf-8")
     return path
+
+
+# --- index files taken apart and put together again ------------------------------------
+
+
+def zip_members(path: Path) -> dict[str, bytes]:
+    """Every member of an index file (a zip archive), by name."""
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def rezip(path: Path, members: dict[str, bytes | None]) -> Path:
+    """Write ``members`` as the index file ``path`` (a member given as None is left out)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, body in members.items():
+            if body is not None:
+                zf.writestr(name, body)
+    return path
+
+
+def open_outcome(path: Path) -> str:
+    """What opening the index file ``path`` gives: "opened", its one-line error, or the crash."""
+    try:
+        open_index(str(path)).close()
+        return "opened"
+    except InputError as err:
+        return str(err)
+    except Exception as err:  # noqa: BLE001 (the caller reports it, with its case)
+        return f"{type(err).__name__}: {err}"
+
+
+def refused_as_damaged(outcome: str, path: Path) -> bool:
+    """The promise for a damaged index: one line that names the file and says to rebuild it."""
+    return "damaged" in outcome and "rebuild" in outcome and str(path) in outcome and "\n" not in outcome

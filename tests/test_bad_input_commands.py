@@ -21,9 +21,7 @@ import errno
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +29,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from align import cli
+from tests.cli_support import run_cli
 from tests.hardening_support import png_image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,24 +39,6 @@ TGT = next(SAMPLES.glob("001_*.txt"))  # English
 
 
 # --- running the command line in this process -------------------------------------------
-
-
-def run_cli(argv: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """``align ARGV`` through the console entry point; returns (exit status, stdout, stderr)."""
-    monkeypatch.chdir(cwd)
-    monkeypatch.delenv("ALIGN_DEBUG", raising=False)
-    monkeypatch.setattr(sys, "argv", ["align", *map(str, argv)])
-    previous = signal.getsignal(signal.SIGTERM)  # cli.main() makes SIGTERM act like Ctrl-C
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code if isinstance(exit_info.code, int) else 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_refused(code: int, out: str, err: str, *needles: str, stdout_empty: bool = True) -> None:

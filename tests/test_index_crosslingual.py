@@ -12,18 +12,24 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from align.errors import InputError
 from align.index import open_index
 from align.index.vectors import check_graph
 from align.read import read_document
 from tests.conftest import SAMPLES
-from tests.index_hostile_support import ARTICLES, _cli, _one_line_error
+from tests.index_hostile_support import (
+    ARTICLES,
+    _cli,
+    _one_line_error,
+    open_outcome,
+    refused_as_damaged,
+    rezip,
+    zip_members,
+)
 from tests.index_support import REDIS_URL, needs_redis, redis_name  # noqa: F401 (a fixture)
 
 GERMAN, ENGLISH = ARTICLES[0], ARTICLES[1]
@@ -125,11 +131,6 @@ def test_redis_says_cross_lingual_is_for_index_files(redis_name: str, tmp_path: 
 # --- a damaged or hostile vector member ---------------------------------------------------------
 
 
-def _members(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
-
-
 def _npy(array: np.ndarray) -> bytes:
     out = io.BytesIO()
     np.lib.format.write_array(out, np.ascontiguousarray(array), allow_pickle=False)
@@ -147,7 +148,7 @@ def _graph_parts(blob: np.ndarray, rows: int, dims: int) -> tuple[int, int, int]
 
 
 def _hostile_vector_cases(good: Path) -> dict[str, dict[str, bytes | None]]:
-    m = _members(good)
+    m = zip_members(good)
     meta = json.loads(m["meta.json"])
     info = meta["vectors"]
     dims, lang = info["dims"], info["langs"][0]
@@ -207,7 +208,7 @@ def good_vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_good_index_opens_and_its_graph_passes_the_check(good_vectors: Path) -> None:
-    m = _members(good_vectors)
+    m = zip_members(good_vectors)
     info = json.loads(m["meta.json"])["vectors"]
     for i, _ in enumerate(info["langs"]):
         check_graph(_array(m[f"vectors_{i}.npy"]), len(_array(m[f"vector_owners_{i}.npy"])), info["dims"])
@@ -218,19 +219,9 @@ def test_every_hostile_vector_member_is_refused_in_one_line_naming_it(good_vecto
     refused = []
     for label, changes in _hostile_vector_cases(good_vectors).items():
         assert changes, label
-        path = tmp_path / (re.sub(r"\W+", "-", label) + ".index")
-        with zipfile.ZipFile(path, "w") as zf:
-            for name, body in {**_members(good_vectors), **changes}.items():
-                if body is not None:
-                    zf.writestr(name, body)
-        try:
-            open_index(str(path)).close()
-            outcome = "opened"
-        except InputError as err:
-            outcome = str(err)
-        except Exception as err:  # noqa: BLE001 (reported below, with the case)
-            outcome = f"{type(err).__name__}: {err}"
-        if not ("damaged" in outcome and "rebuild" in outcome and str(path) in outcome and "\n" not in outcome):
+        path = rezip(tmp_path / (re.sub(r"\W+", "-", label) + ".index"), {**zip_members(good_vectors), **changes})
+        outcome = open_outcome(path)
+        if not refused_as_damaged(outcome, path):
             refused.append(f"{label}: {outcome[:300]}")
     assert not refused, "\n".join(refused)
 
@@ -239,9 +230,6 @@ def test_a_query_on_a_hostile_graph_is_one_line_not_a_crash(good_vectors: Path, 
     """In a subprocess: a graph whose neighbour slot points far outside would make usearch read
     memory it does not own (a segfault, not an error), were it loaded."""
     changes = _hostile_vector_cases(good_vectors)["neighbour slot past the end"]
-    path = tmp_path / "hostile.index"
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, body in {**_members(good_vectors), **changes}.items():
-            zf.writestr(name, body)
+    path = rezip(tmp_path / "hostile.index", {**zip_members(good_vectors), **changes})
     err = _one_line_error(_cli("query", "--cross-lingual", "--index", str(path), str(GERMAN), cwd=tmp_path))
     assert "damaged" in err and "neighbour outside the graph" in err, err

@@ -21,24 +21,20 @@ import pytest
 from align.errors import InputError
 from align.index import open_index
 from align.read import read_document
-from tests.index_hostile_support import ARTICLES, SAMPLE, _cli, _one_line_error, _reprint
+from tests.index_hostile_support import (
+    ARTICLES,
+    SAMPLE,
+    _cli,
+    _one_line_error,
+    _reprint,
+    open_outcome,
+    refused_as_damaged,
+    rezip,
+    zip_members,
+)
 from tests.index_support import build_file_index
 
-
 # --- item 5: damaged or hostile index files ----------------------------------------------------
-
-
-def _members(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
-
-
-def _rezip(path: Path, members: dict[str, bytes | None]) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, body in members.items():
-            if body is not None:
-                zf.writestr(name, body)
-    return path
 
 
 def _npy(array: np.ndarray, **header: object) -> bytes:
@@ -63,7 +59,7 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _hostile_cases(good: Path) -> dict[str, dict[str, bytes | None]]:
     """Member replacements that make a damaged or hostile index (each a dict for :func:`_rezip`)."""
-    m = _members(good)
+    m = zip_members(good)
     meta = json.loads(m["meta.json"])
     sig, offsets, shingles, keys = (_array(m[n]) for n in
                                     ("signatures.npy", "shingle_offsets.npy", "shingles.npy", "keys.npy"))
@@ -114,16 +110,9 @@ def _hostile_cases(good: Path) -> dict[str, dict[str, bytes | None]]:
 def test_every_hostile_index_file_is_refused_in_one_line_naming_it(good: Path, tmp_path: Path) -> None:
     refused = []
     for label, changes in _hostile_cases(good).items():
-        path = _rezip(tmp_path / (re.sub(r"\W+", "-", label) + ".index"), {**_members(good), **changes})
-        try:
-            open_index(str(path)).close()
-            outcome = "opened"
-        except InputError as err:
-            outcome = str(err)
-        except Exception as err:  # noqa: BLE001 (reported below, with the case)
-            outcome = f"{type(err).__name__}: {err}"
-        ok = ("damaged" in outcome and "rebuild" in outcome and str(path) in outcome and "\n" not in outcome)
-        if not ok:
+        path = rezip(tmp_path / (re.sub(r"\W+", "-", label) + ".index"), {**zip_members(good), **changes})
+        outcome = open_outcome(path)
+        if not refused_as_damaged(outcome, path):
             refused.append(f"{label}: {outcome[:300]}")
     assert not refused, "\n".join(refused)
 
@@ -131,9 +120,9 @@ def test_every_hostile_index_file_is_refused_in_one_line_naming_it(good: Path, t
 def test_sizes_are_checked_before_anything_is_read(good: Path, tmp_path: Path) -> None:
     """A header that declares far more than the member holds is named as such (not found out by a
     failed 8 TB allocation or a short read)."""
-    m = _members(good)
+    m = zip_members(good)
     offsets = _array(m["shingle_offsets.npy"])
-    path = _rezip(tmp_path / "huge.index", {**m, "shingle_offsets.npy": _npy(offsets, shape=(10**12,))})
+    path = rezip(tmp_path / "huge.index", {**m, "shingle_offsets.npy": _npy(offsets, shape=(10**12,))})
     with pytest.raises(InputError, match=r"shingle_offsets\.npy declares 8000000000000 bytes of data"):
         open_index(str(path))
 
@@ -195,7 +184,7 @@ _LIMIT = 1536 << 20
 
 
 def test_a_deflate_bomb_in_meta_json_gives_one_line_in_bounded_memory(good: Path, tmp_path: Path) -> None:
-    members = _members(good)
+    members = zip_members(good)
     meta = members["meta.json"]
     assert meta.endswith(b"}")
     # valid JSON (and a valid index) once inflated: 1.6 GB of spaces before the final brace
@@ -215,9 +204,9 @@ def test_a_deflate_bomb_in_meta_json_gives_one_line_in_bounded_memory(good: Path
 def test_declared_sizes_are_not_allocated_under_a_memory_limit(good: Path, tmp_path: Path) -> None:
     """A header declaring 8 TB, and settings asking for a billion permutations of an empty
     index (no array to contradict them), are refused before anything is allocated."""
-    m = _members(good)
+    m = zip_members(good)
     meta = json.loads(m["meta.json"])
-    huge = _rezip(tmp_path / "huge.index", {**m, "shingle_offsets.npy": _npy(_array(m["shingle_offsets.npy"]),
+    huge = rezip(tmp_path / "huge.index", {**m, "shingle_offsets.npy": _npy(_array(m["shingle_offsets.npy"]),
                                                                             shape=(10**12,))})
     empty = {
         "meta.json": json.dumps({**meta, "settings": {**meta["settings"], "num_perm": 10**9}, "docs": {},
@@ -227,7 +216,7 @@ def test_declared_sizes_are_not_allocated_under_a_memory_limit(good: Path, tmp_p
         "shingle_offsets.npy": _npy(np.zeros(1, np.int64)),
         "shingles.npy": _npy(np.zeros(0, np.uint32)),
     }
-    perms = _rezip(tmp_path / "perms.index", empty)
+    perms = rezip(tmp_path / "perms.index", empty)
     for path in (huge, perms):
         for command in ("query", "add"):
             err = _one_line_error(_cli(command, SAMPLE, "--index", str(path), cwd=tmp_path, memory=_LIMIT))
@@ -237,10 +226,10 @@ def test_declared_sizes_are_not_allocated_under_a_memory_limit(good: Path, tmp_p
 def test_a_passage_beyond_its_documents_sentences_is_refused_when_queried(tmp_path: Path) -> None:
     """Keys and document records that disagree (spans too short for a key's sentences)."""
     path = build_file_index(tmp_path / "w.index", [read_document(str(p), "und") for p in ARTICLES])
-    m = _members(path)
+    m = zip_members(path)
     meta = json.loads(m["meta.json"])
     docs = {i: {**rec, "spans": rec["spans"][:2]} for i, rec in meta["docs"].items()}
-    _rezip(path, {**m, "meta.json": json.dumps({**meta, "docs": docs}).encode()})
+    rezip(path, {**m, "meta.json": json.dumps({**meta, "docs": docs}).encode()})
     index = open_index(str(path))
     with pytest.raises(InputError, match=r"damaged.*rebuild"):
         index.query([read_document(str(_reprint(tmp_path)), "und")])

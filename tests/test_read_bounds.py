@@ -31,9 +31,15 @@ import pytest
 from align.batch import BatchOptions, read_manifest, run_batch
 from align.batch.work import file_digest
 from align.errors import AlignError, AlignWarning, InputError
-from align.read import DEFAULT_MAX_INPUT_MB, MAX_INPUT_ENV, max_input_bytes, read_document
+from align.read import (
+    DEFAULT_MAX_INPUT_MB,
+    MAX_INPUT_ENV,
+    max_input_bytes,
+    read_document,
+)
+from tests.cli_support import run_cli
 from tests.hash_encoder import HashEncoder
-from tests.test_bad_input_commands import assert_refused, run_cli
+from tests.test_bad_input_commands import assert_refused
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

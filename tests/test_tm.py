@@ -12,8 +12,6 @@ The merged file must be valid TMX 1.4b, hold every input unit's segments exactly
 from __future__ import annotations
 
 import json
-import signal
-import sys
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -21,13 +19,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from align import cli
 from align.errors import AlignWarning, InputError
 from align.export import export
 from align.tm import merge_tms, read_tm, tm_stats, write_merged
 from align.tm.langs import file_pair, normalise_lang, split_unit, unify
 from align.tm.merge import unit_key
 from align.types import Alignment, Bead
+from tests.cli_support import run_cli
 from tests.export_support import make_doc
 
 FIXED_DATE = "20250102T030405Z"
@@ -329,7 +327,9 @@ def test_elements_tmx_does_not_allow_in_seg_keep_their_text(tmp_path: Path, tmx_
 
 
 def test_merged_tmx_reads_back_with_translate_toolkit(tmp_path: Path, three: list[Path]) -> None:
-    from translate.storage.tmx import tmxfile  # a test dependency (pyproject's test extra)
+    from translate.storage.tmx import (
+        tmxfile,  # a test dependency (pyproject's test extra)
+    )
 
     out = merge_to(tmp_path, three)
     store = tmxfile.parsefile(str(out))
@@ -371,24 +371,6 @@ def test_stats_on_a_known_file(tmp_path: Path) -> None:
 
 
 # --- the command line -------------------------------------------------------------------
-
-
-def run_cli(argv: list[object], cwd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """``align ARGV`` through the console entry point; returns (exit status, stdout, stderr)."""
-    monkeypatch.chdir(cwd)
-    monkeypatch.delenv("ALIGN_DEBUG", raising=False)
-    monkeypatch.setattr(sys, "argv", ["align", *map(str, argv)])
-    previous = signal.getsignal(signal.SIGTERM)  # cli.main() makes SIGTERM act like Ctrl-C
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code if isinstance(exit_info.code, int) else 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_merge_and_stats(tmp_path: Path, three: list[Path], monkeypatch, capsys, tmx_dtd) -> None:
