@@ -120,9 +120,10 @@ def extract_document(data: bytes, source: str, lang: str, settings: ReadSettings
 
 def _longest_line(text: str) -> tuple[int, int]:
     """The length of the longest line of ``text`` and its index (0-based)."""
-    lengths = [len(line) for line in text.splitlines()] or [0]
-    longest = max(range(len(lengths)), key=lengths.__getitem__)
-    return lengths[longest], longest
+    # one pass, no list of every line's length (a text may have millions of lines); the
+    # key (length, -index) makes the first of equally long lines win, as max() of a list did
+    length, neg_index = max(((len(line), -i) for i, line in enumerate(text.splitlines())), default=(0, 0))
+    return length, -neg_index
 
 
 def _check_paragraphs(source: str, longest: tuple[int, int], unit: str = "line") -> None:

@@ -290,10 +290,13 @@ def keep_all_pieces(root: Any, manual: bool = False) -> list[Piece]:
     """Every block of the page, in document order (the keep-all reading). ``manual``: a
     page groff rendered (:func:`looks_like_manual`): every ``<br>`` keeps its lines apart,
     a table row (groff's layout of a tag and its text, or a row of a table) is one line,
-    a short option tag paragraph joins its description, and the table of contents is left out, as in the text rendering of the same page."""
+    a short option tag paragraph joins its description, and the table of contents is left out, as in the text rendering of the same page.
+
+    With ``manual`` the option tags are joined in ``root`` itself (no copy of a whole page
+    is made for it): pass a tree nothing else reads afterwards, as the reader does — a
+    manual page is never given to the article extraction."""
     if not manual:
         return _KEEP_ALL.pieces(root)
-    root = copy.deepcopy(root)  # the option tags are joined in the tree; the caller's stays as it was
     lines.join_option_tags(root)
     return _KEEP_ALL.pieces(root, every_break=True, rows=True, skip=frozenset(lines.groff_contents(root)))
 
