@@ -297,3 +297,40 @@ def test_report_and_plot_show_moved_beads_apart(moved_pair, tmp_path: Path) -> N
     # the path passes over the moved source rows where they stand, and over the moved target columns
     steps = sorted((float(x1 - x0), float(y1 - y0)) for (x0, y0), (x1, y1) in jumps)
     assert steps == [(0.0, float(sum(len(s) for s, _ in moved))), (float(sum(len(t) for _, t in moved)), 0.0)]
+
+
+def test_a_moved_passage_left_as_a_hole_is_found_by_its_passage_vector() -> None:
+    """Pure, pass three: target 27-29 translate source 10-12, but each target sentence
+    mixes two source sentences (content moved across sentence boundaries), so no pair of
+    sentences is a clear mutual best match (cosines about 0.7, pass two's level is about
+    0.8); the monotone beads left target 27-29 unmatched (a hole) and put source 10-12
+    into a 4-1 bead with source 13. The hole's passage vector matches source 10-12's
+    (about 0.97): the passage is aligned out of order, and source 13 keeps target 10."""
+    rng = np.random.default_rng(5)
+    src = _unit(rng, 40, 64)
+    noise = _unit(rng, 40, 64)
+    tgt = np.empty_like(src)
+    pairs = [(i, i) for i in range(10)] + [(i, i - 3) for i in range(13, 30)] + [(i, i) for i in range(30, 40)]
+    for i, j in pairs:
+        tgt[j] = src[i] + 0.3 * noise[j]
+    for j, (a, b) in zip((27, 28, 29), ((10, 11), (11, 12), (12, 10))):
+        tgt[j] = 0.6 * src[a] + 0.6 * src[b] + 0.2 * noise[j]
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    beads = [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i < 10]
+    beads.append(Bead((10, 11, 12, 13), (10,), 0.3))
+    beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if 13 < i < 30]
+    beads += [Bead((), (j,)) for j in (27, 28, 29)]
+    beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i >= 30]
+    lengths = np.full(40, 50.0)
+    vectors = (src, tgt)
+
+    def windows(side: int, ids) -> list[np.ndarray]:
+        return _windows(vectors[side][list(ids)])
+
+    out = find_moved_in_beads(beads, src, tgt, lengths, lengths, windows, SearchConfig())
+    partner = {j: set(b.src) for b in out for j in b.tgt}
+    assert all(partner[j] and partner[j] <= {10, 11, 12} for j in (27, 28, 29))
+    assert ((13,), (10,)) in [(b.src, b.tgt) for b in out]
+    assert sorted(i for b in out for i in b.src) == list(range(40))
+    assert sorted(j for b in out for j in b.tgt) == list(range(40))
+    assert [min(b.src) for b in out if b.src] == sorted(min(b.src) for b in out if b.src)  # source order
