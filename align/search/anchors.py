@@ -85,15 +85,18 @@ def block_copies(copies: Copies, factor: int) -> Copies:
 
 def _same_copy(src: Copies, tgt: Copies) -> np.ndarray | None:
     """The full band's cells (flat layout) that may anchor: all but those pairing a repeated
-    source block with a repeated target block of another copy rank. None when no block
-    is repeated on both sides (nothing to exclude, and the search is the one without
-    the rule)."""
+    source block with a repeated target block of another copy rank. None when that
+    excludes no cell (then the search is exactly the one without the rule: a faithful
+    pair's few repeated blocks, "Yes." / "No." dialogue, are usually of the same rank)."""
     (count_s, rank_s), (count_t, rank_t) = src, tgt
     rep_s, rep_t = count_s >= 2, count_t >= 2
     if not (rep_s.any() and rep_t.any()):
         return None
+    same = ~(rep_s[:, None] & rep_t[None, :]) | (rank_s[:, None] == rank_t[None, :])
+    if same.all():
+        return None
     grid = np.zeros((len(count_s) + 1, len(count_t) + 1), dtype=bool)  # node (i, j): blocks i-1, j-1
-    grid[1:, 1:] = ~(rep_s[:, None] & rep_t[None, :]) | (rank_s[:, None] == rank_t[None, :])
+    grid[1:, 1:] = same
     return grid.reshape(-1)
 
 
