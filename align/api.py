@@ -23,6 +23,7 @@ import numpy as np
 from align import __version__
 from align.embed import Encoder, load_encoder
 from align.embed.base import windows_in_chunks
+from align.embed.staged import embed_staged
 from align.errors import InputError
 from align.hints import clause_ends, paragraph_breaks
 from align.langcheck import UNDETERMINED, refuse_unknown_language, settle_language
@@ -142,11 +143,13 @@ def align_documents(
     # a long document is embedded a few thousand sentences at a time, into arrays of its
     # size: one call over all of it held about twice the window vectors in working data
     if config.refine:
-        # clause vectors come from the same pass as the sentence vectors (use-m3)
+        # clause vectors come from the same pass as the sentence vectors (use-m3), but are
+        # assembled after the sentence search, from small per-clause rows kept until then
+        # (align.embed.staged): with the clause windows beside it, the search was the peak
         src_parts = [clause_spans(t, config.clause_min_chars) for t in src_texts]
         tgt_parts = [clause_spans(t, config.clause_min_chars) for t in tgt_texts]
-        src_windows, src_clause_windows = windows_in_chunks(encoder, src_texts, src_parts, k)
-        tgt_windows, tgt_clause_windows = windows_in_chunks(encoder, tgt_texts, tgt_parts, k)
+        src_windows, build_src_clauses = embed_staged(encoder, src_texts, src_parts, k)
+        tgt_windows, build_tgt_clauses = embed_staged(encoder, tgt_texts, tgt_parts, k)
     else:
         src_windows, _ = windows_in_chunks(encoder, src_texts, None, k)
         tgt_windows, _ = windows_in_chunks(encoder, tgt_texts, None, k)
@@ -160,11 +163,19 @@ def align_documents(
         src_content=has_words(src_texts), tgt_content=has_words(tgt_texts),
     )
     src1, tgt1 = src_windows[0], tgt_windows[0]  # sentence vectors, for moved passages
-    del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.refine and beads:
+        # one side at a time, each side's sentence windows dropped once its clause windows
+        # exist (runs of whole sentences copy them): a long document's windows are hundreds of MB
+        src_clause_windows = build_src_clauses(src_windows)
+        del src_windows, build_src_clauses
+        tgt_clause_windows = build_tgt_clauses(tgt_windows)
+        del tgt_windows, build_tgt_clauses
         progress("refining at clause level")
         beads = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
                                  *breaks)
+        del src_clause_windows, tgt_clause_windows
+    else:
+        del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.moved and beads:
         texts = (src_texts, tgt_texts)
 

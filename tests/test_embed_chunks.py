@@ -21,6 +21,7 @@ import align.embed.base as embed_base
 from align.api import align_documents
 from align.embed import CachedEncoder, EmbeddingCache, USEM3Encoder
 from align.embed.base import windows_in_chunks
+from align.embed.staged import embed_staged
 from align.parts import Parts
 from align.read import read_text
 from align.segment import presegmented
@@ -64,6 +65,33 @@ def test_chunks_through_the_cache_and_a_plain_encoder(enc: USEM3Encoder, de_sent
     assert part_windows is not None and _same(windows, one) and _same(part_windows, one_parts)
 
 
+@pytest.mark.parametrize("max_window", [1, 2, 4])
+def test_staged_clause_windows_are_one_calls_bit_for_bit(
+    enc: USEM3Encoder, de_sents: list[str], tmp_path: Path, max_window: int
+) -> None:
+    parts = _parts(de_sents)
+    whole, whole_parts = enc.encode_with_parts(de_sents, parts, max_window)
+    cached = CachedEncoder(enc, EmbeddingCache(tmp_path / "cache"))
+    for encoder, chunk in ((enc, 1), (enc, 5), (enc, None), (cached, 3), (cached, 4), (_FakeEncoder(), 4)):
+        windows, clause_windows = embed_staged(encoder, de_sents, parts, max_window, chunk)
+        if isinstance(encoder, _FakeEncoder):
+            one, one_parts = encoder.encode_with_parts(de_sents, parts, max_window)
+            assert _same(windows, one) and _same(clause_windows(windows), one_parts)
+            continue
+        assert _same(windows, whole), (encoder, chunk)
+        assert _same(clause_windows(windows), whole_parts), (encoder, chunk)
+        with pytest.raises(RuntimeError):
+            clause_windows(windows)  # built once: what it kept is gone
+
+
+def test_staged_short_documents(enc: USEM3Encoder) -> None:
+    for texts in ([], ["Ein Satz, mit einem Nebensatz darin."], ["Ein Satz.", "Noch einer, mit Komma."]):
+        parts = _parts(texts)
+        whole, whole_parts = enc.encode_with_parts(texts, parts, 4)
+        windows, clause_windows = embed_staged(enc, texts, parts, 4, chunk=1)
+        assert _same(windows, whole) and _same(clause_windows(windows), whole_parts)
+
+
 def test_short_and_empty_documents_are_one_call(enc: USEM3Encoder) -> None:
     for texts in ([], ["Ein Satz."], ["Ein Satz.", "Noch einer."]):
         parts: Parts = [[(0, len(t))] for t in texts]
@@ -88,6 +116,14 @@ class _Recording(USEM3Encoder):
     def encode_windows(self, texts, max_window):  # type: ignore[no-untyped-def]
         self.calls.append(len(texts))
         return super().encode_windows(texts, max_window)
+
+    def sentence_part_states(self, texts, parts):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        return super().sentence_part_states(texts, parts)
+
+    def join_states(self, left, right):  # type: ignore[no-untyped-def]
+        self.calls.append(len(left) + 1)
+        return super().join_states(left, right)
 
 
 def test_align_documents_embeds_in_chunks_with_the_same_result(
