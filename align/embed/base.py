@@ -29,8 +29,8 @@ from align.parts import Parts, part_owners
 
 __all__ = [
     "CHUNK_SENTENCES",
-    "Encoder",
     "AdditiveEncoder",
+    "Encoder",
     "check_parts",
     "l2_normalize",
     "part_texts",
