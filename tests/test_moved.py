@@ -83,7 +83,7 @@ def _excerpt_with_move(start: int, a: int, b: int, dest: int
 def test_a_region_aligned_again_has_no_bead_across_the_hole() -> None:
     """A bead holds consecutive sentences on each side: a bead of a region aligned again
     across the hole a moved passage left keeps its longest run; the rest goes unmatched."""
-    from align.search.moved import _split_at_holes
+    from align.search.moved_apply import _split_at_holes
 
     beads = [Bead((3,), (7,), 0.5), Bead((4, 5), (8, 9, 12), 0.6), Bead((6,), ())]
     assert [(b.src, b.tgt) for b in _split_at_holes(beads)] == [
