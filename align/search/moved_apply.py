@@ -42,7 +42,6 @@ def unmatched_ids(beads: Sequence[Bead]) -> tuple[list[int], list[int]]:
     return src, tgt
 
 
-
 def _apply_move(beads: list[Bead], src_span: tuple[int, ...], tgt_span: tuple[int, ...],
                 lengths: tuple[np.ndarray, np.ndarray], windows: Windows, config: SearchConfig,
                 fixed: tuple[set[int], set[int]]) -> list[Bead]:
@@ -76,11 +75,14 @@ def _apply_move(beads: list[Bead], src_span: tuple[int, ...], tgt_span: tuple[in
     if len(moved) < 2:
         return beads
     taken = ({i for b in moved for i in b.src}, {j for b in moved for j in b.tgt})
-    # regions: runs of touched beads (a bead more each way), merged when they meet
+    # regions: runs of touched beads (and an unmatched bead next to one), merged when they
+    # meet. A matched neighbour is left as it is: aligned again, it would lose its clause
+    # refinement and pull in the sentences the move leaves behind (bench/RESULTS.md,
+    # 2026-12-07, "regions")
     regions: list[list[int]] = []
     for k in touched:
         lo, hi = max(0, k - 1), min(len(beads) - 1, k + 1)
-        lo, hi = (k if is_fixed(lo) else lo), (k if is_fixed(hi) else hi)
+        lo, hi = (k if is_fixed(lo) or beads[lo].is_match else lo), (k if is_fixed(hi) or beads[hi].is_match else hi)
         if regions and lo <= regions[-1][1] + 1:
             regions[-1][1] = max(regions[-1][1], hi)
         else:
