@@ -29,7 +29,13 @@ import numpy as np
 import pytest
 
 from align.embed import CachedEncoder, EmbeddingCache, USEM3Encoder
-from align.exact import NORM_BITS, ExactMatrix, exact_dots, quantize_rows, quantize_rows_
+from align.exact import (
+    NORM_BITS,
+    ExactMatrix,
+    exact_dots,
+    quantize_rows,
+    quantize_rows_,
+)
 from tests.conftest import IN_CI, ROOT, SAMPLES, SHARED_DATA
 
 SAMPLE_SRC = SAMPLES / "000_b5ea64c99ab2f47c.txt"
