@@ -38,13 +38,15 @@ Example::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
 
-__all__ = ["NORM_BITS", "ExactMatrix", "blas_is_limited", "exact_dots", "quantize_rows", "single_threaded_blas"]
+__all__ = ["NORM_BITS", "ExactMatrix", "blas_is_limited", "exact_dots", "quantize_rows", "quantize_rows_",
+           "single_threaded_blas"]
 
 NORM_BITS = 26
 """Bits of the Euclidean norm of a rounded row or column: ``(2**26 + sqrt(k) / 2)**2 <
@@ -64,7 +66,15 @@ def quantize_rows(a: np.ndarray, bits: int = NORM_BITS) -> tuple[np.ndarray, np.
     most ``scale[i] / 2 <= 2**-bits * |a[i]|`` per entry. The norm is numpy's own sum
     (not BLAS), so the scale is the same on every machine.
     """
-    q = np.array(a, dtype=np.float64, order="C", copy=True)
+    return quantize_rows_(np.array(a, dtype=np.float64, order="C", copy=True), bits)
+
+
+def quantize_rows_(q: np.ndarray, bits: int = NORM_BITS) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`quantize_rows` in place, on a C-contiguous float64 array the caller gives
+    up: the same integers and scales, without the copy (a third of the rounding's passes
+    over a product's left factor)."""
+    if q.dtype != np.float64 or not q.flags.c_contiguous or q.ndim != 2:
+        raise ValueError("quantize_rows_ needs a C-contiguous float64 matrix")
     if q.size == 0:
         return q, np.ones(len(q), np.float64)
     norms = np.sqrt(np.einsum("ij,ij->i", q, q))
@@ -143,25 +153,76 @@ class ExactMatrix:
         """The rounded factor itself (float64), i.e. what the products are exact for."""
         return np.vstack([q * scale for q, scale in self.parts])
 
-    def matmul(self, a: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+    def matmul(self, a: np.ndarray, dtype: type = np.float32, *, overwrite_a: bool = False) -> np.ndarray:
         """``a @ w`` (``a`` is ``m x k``): exact products of the rounded factors (added
-        block by block in a fixed order when there are blocks), then rounded to ``dtype``."""
+        block by block in a fixed order when there are blocks), then rounded to ``dtype``.
+
+        ``overwrite_a``: ``a`` is a C-contiguous float64 array the caller no longer needs;
+        it is rounded in place (same result, one copy fewer).
+        """
         if a.ndim != 2 or a.shape[1] != self.shape[0]:
             raise ValueError(f"cannot multiply {a.shape} by {self.shape}")
-        total: np.ndarray | None = None
-        for (lo, hi), (wq, col_scale) in zip(self.blocks, self.parts):
-            q, row_scale = quantize_rows(a if len(self.blocks) == 1 else a[:, lo:hi])
-            c = q @ wq  # integers below 2**53: exact in any summation order
-            c *= col_scale  # powers of two: exact
-            c *= row_scale[:, None]
-            if total is None:
-                total = c
-            else:
-                total += c  # numpy's own addition, block after block
-        assert total is not None
+        if len(self.blocks) > 1:
+            total = self._blocked(a, overwrite_a)
+        else:
+            wq, col_scale = self.parts[0]
+            owned = overwrite_a and a.dtype == np.float64 and a.flags.c_contiguous
+            q, row_scale = quantize_rows_(a) if owned else quantize_rows(a)
+            total = q @ wq  # integers below 2**53: exact in any summation order
+            total *= col_scale  # powers of two: exact
+            total *= row_scale[:, None]
         if np.dtype(dtype) == np.float64:
             return total
         return total.astype(dtype)  # one rounding
+
+    @functools.cached_property
+    def _scaled_parts(self) -> list[np.ndarray]:
+        """Per block, the integers times their column scales (exact: powers of two), so a
+        block product needs no pass over its result to scale it (see :meth:`_blocked`)."""
+        return [q * scale for q, scale in self.parts]
+
+    def _blocked(self, a: np.ndarray, overwrite_a: bool) -> np.ndarray:
+        """The product of a matrix in blocks, each block's rows of ``a`` rounded on their
+        own scale (:func:`quantize_rows`), the exact block products added in block order.
+
+        The same numbers as rounding each block's columns of ``a`` separately and scaling
+        each block product's rows and columns afterwards, at less cost: when the blocks are
+        equal, all of them are rounded at once (a block is a row of ``a`` reshaped to
+        ``(m * blocks, block)``: the same rows, contiguous like a block's copy, so the
+        same norms and integers); the row scales multiply the block's integers before the
+        product and the column scales are in the weights. A dot product's terms then all
+        carry the same power of two, so it is still exact, and so equal to the
+        unscaled product scaled afterwards.
+        """
+        m, k = a.shape
+        step = self.blocks[0][1] - self.blocks[0][0]
+        scaled = self._scaled_parts
+        if all(hi - lo == step for lo, hi in self.blocks):
+            owned = overwrite_a and a.dtype == np.float64 and a.flags.c_contiguous
+            q = a if owned else np.array(a, dtype=np.float64, order="C", copy=True)
+            flat, scale = quantize_rows_(q.reshape(m * len(self.blocks), step))
+            flat *= scale[:, None]  # powers of two: exact
+            q = flat.reshape(m, k)
+            total: np.ndarray | None = None
+            for (lo, hi), w in zip(self.blocks, scaled):
+                c = q[:, lo:hi] @ w  # one power of two per entry times integers below 2**53: exact
+                if total is None:
+                    total = c
+                else:
+                    total += c  # numpy's own addition, block after block
+            assert total is not None
+            return total
+        total = None
+        for (lo, hi), w in zip(self.blocks, scaled):
+            qb, row_scale = quantize_rows(a[:, lo:hi])
+            qb *= row_scale[:, None]
+            c = qb @ w
+            if total is None:
+                total = c
+            else:
+                total += c
+        assert total is not None
+        return total
 
 
 def exact_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:

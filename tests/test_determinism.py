@@ -16,6 +16,7 @@ The fast tests check the encoder and the products in this process; the slow ones
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -28,7 +29,13 @@ import numpy as np
 import pytest
 
 from align.embed import CachedEncoder, EmbeddingCache, USEM3Encoder
-from align.exact import NORM_BITS, ExactMatrix, exact_dots, quantize_rows
+from align.exact import (
+    NORM_BITS,
+    ExactMatrix,
+    exact_dots,
+    quantize_rows,
+    quantize_rows_,
+)
 from tests.conftest import IN_CI, ROOT, SAMPLES, SHARED_DATA
 
 SAMPLE_SRC = SAMPLES / "000_b5ea64c99ab2f47c.txt"
@@ -93,6 +100,94 @@ def test_exact_products_equal_integer_arithmetic_whatever_the_rows() -> None:
     assert all(np.array_equal(p.astype(np.int64), e) for p, e in zip(parts, exact))
     ref = x @ w
     assert np.abs(got - ref).mean() < np.abs(single.matmul(x, np.float64) - ref).mean() / 2
+
+
+def _blocked_reference(w: ExactMatrix, a: np.ndarray) -> np.ndarray:
+    """``w.matmul(a, np.float64)`` the plain way: each block's columns of ``a`` rounded
+    alone, the block product scaled by its row and column scales, added block by block."""
+    total = None
+    for (lo, hi), (wq, col_scale) in zip(w.blocks, w.parts):
+        q, row_scale = quantize_rows(a[:, lo:hi])
+        c = q @ wq
+        c *= col_scale
+        c *= row_scale[:, None]
+        total = c if total is None else total + c
+    return total
+
+
+@pytest.mark.parametrize("block", [64, 100])  # equal blocks (all rounded at once) and a shorter last one
+def test_blocked_products_are_the_plain_block_products_bit_for_bit(block: int) -> None:
+    """The blocked product rounds every block at once and moves the scales into the
+    factors (align.exact.ExactMatrix._blocked): still the same bits as the plain way,
+    whether ``a`` is float32, float64 or given up to be rounded in place."""
+    rng = np.random.default_rng(11)
+    w = ExactMatrix((rng.standard_normal((1280, 512)) * rng.uniform(0.01, 3, 512)).astype(np.float32), block=block)
+    a = rng.standard_normal((70, 1280)) * np.exp(rng.normal(0, 4, (70, 1))) * rng.uniform(0.1, 10, 1280)
+    a[3] = 0.0
+    a[5, 64:128] = 0.0  # a zero block in a row
+    ref = _blocked_reference(w, a)
+    assert np.array_equal(w.matmul(a, np.float64), ref)
+    given_up = a.copy()
+    assert np.array_equal(w.matmul(given_up, np.float64, overwrite_a=True), ref)
+    if block == 64:
+        assert not np.array_equal(given_up, a)  # it was rounded in place
+    assert np.array_equal(w.matmul(a.astype(np.float32)), _blocked_reference(w, a.astype(np.float32)).astype(np.float32))
+    # and one block: the in-place rounding gives the copy's bits
+    single = ExactMatrix(w.value[:, :256].astype(np.float32))
+    assert np.array_equal(single.matmul(a.copy(), overwrite_a=True), single.matmul(a))
+
+
+def test_quantize_rows_in_place_is_quantize_rows() -> None:
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((40, 300)) * np.exp(rng.normal(0, 6, (40, 1)))
+    q, scale = quantize_rows(a)
+    q2, scale2 = quantize_rows_(a.copy())
+    assert np.array_equal(q, q2) and np.array_equal(scale, scale2)
+    with pytest.raises(ValueError):
+        quantize_rows_(a.astype(np.float32))
+
+
+def test_region_sums_range_by_range_equal_the_running_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Region sums are differences of running sums (exact below 2**17 rows); beyond that
+    they are taken range by range: the same numbers, so the same vectors."""
+    from align.embed.usem3 import kernels
+
+    rng = np.random.default_rng(2)
+    x = np.rint(rng.standard_normal((300, 1280)).astype(np.float32) * 2.0**30)
+    lo = np.array([0, 0, 20, 25, 299, 100])
+    hi = np.array([25, 5, 25, 60, 300, 300])
+    direct = np.stack([x[a:b].astype(np.float64).sum(axis=0) for a, b in zip(lo, hi)])
+    assert np.array_equal(kernels._row_range_sums(x, lo, hi), direct)
+    texts = _sentences()[:40]
+    enc = USEM3Encoder(threads=1)
+    running = enc.encode_windows(texts, 3)
+    monkeypatch.setattr(kernels, "RUNNING_ROWS", 0)
+    by_range = enc.encode_windows(texts, 3)
+    assert all(np.array_equal(a, b) for a, b in zip(running, by_range))
+
+
+# The digest of use-m3's vectors of the first 120 sample lines, a blank line and a line of
+# 2,434 pieces (so cut into pieces): sentence vectors, windows up to 3 and clause windows.
+# The encoder's arithmetic may get faster but must not change a bit: cached states
+# (STATE_VERSION 4) and every earlier output hold these numbers. A deliberate change of
+# the numerics bumps STATE_VERSION (align/embed/usem3/encoder.py) and this digest.
+VECTORS_DIGEST = "36cec5699b34c965d447d55a4ce163741ebe85ccab9e59fa83bdb148127ea0f0"
+
+
+def test_vectors_are_the_bits_of_state_version_4() -> None:
+    from align.embed.usem3.encoder import STATE_VERSION
+    from align.segment.clauses import clause_spans
+
+    texts = _sentences()[:120] + ["", " ".join(_sentences()[:60])]
+    parts = [clause_spans(s, 12) for s in texts]
+    enc = USEM3Encoder(threads=2)
+    h = hashlib.sha256()
+    h.update(enc.encode(texts).tobytes())
+    windows, part_windows = enc.encode_with_parts(texts, parts, 3)
+    for a in windows + part_windows:
+        h.update(a.tobytes())
+    assert STATE_VERSION == 4
+    assert h.hexdigest() == VECTORS_DIGEST
 
 
 def test_exact_dots_do_not_depend_on_the_block() -> None:
