@@ -5,9 +5,9 @@ importing the command-line framework and our commands before it reads its argume
 the model load (tokenizer parsing, which releases the GIL, and mapping the prepared
 weights) can run on the other core meanwhile. So this entry point looks at the raw
 arguments first, and only for a command that will embed with the bundled model starts
-the tokenizer's parse before anything else is imported (:func:`align.preload.start_tokenizer`)
-and the rest of the load in the background (:func:`align.embed.prefetch`); everything
-else goes straight to the CLI.
+the tokenizer's parse before anything else is imported (:func:`align.preload.start_tokenizer`);
+the command starts the rest of the load in the background once its arguments are parsed
+(:func:`align.preload.start_model`). Everything else goes straight to the CLI.
 """
 
 from __future__ import annotations
@@ -38,14 +38,14 @@ def model_to_prefetch(args: Sequence[str]) -> str | None:
 def main() -> None:
     """Run the command line (see :mod:`align.cli`)."""
     model = model_to_prefetch(sys.argv[1:])
-    if model is not None:
-        if model.strip().lower() == DEFAULT_MODEL:
-            from align.preload import start_tokenizer
+    if model is not None and model.strip().lower() == DEFAULT_MODEL:
+        from align.preload import start_tokenizer
 
-            start_tokenizer()  # first: it runs on the other core while everything below is imported
-        from align.embed import prefetch
-
-        prefetch(model)
+        # First: the parse releases the GIL, so it runs on the other core while everything
+        # below is imported. The rest of the model (numpy, the encoder, the mapped weights)
+        # is started by the command (align.preload.start_model), once the command line is
+        # parsed: those hold the GIL, and here they would only slow the way to the input.
+        start_tokenizer()
     from align.cli import main as cli_main
 
     try:
