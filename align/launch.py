@@ -35,8 +35,21 @@ def model_to_prefetch(args: Sequence[str]) -> str | None:
     return model
 
 
+_invoked: list[str] = []  # the command this process was started for, once main() has looked
+
+
+def invoked_command() -> str | None:
+    """The word after ``align`` when :func:`main` started this process and it is not an
+    option (a command's name, or a mistake the full command line reports), else None:
+    :mod:`align.cli` then registers only that command. None in any other process (a test,
+    a program that imports :mod:`align.cli`), which gets every command."""
+    return _invoked[0] if _invoked else None
+
+
 def main() -> None:
     """Run the command line (see :mod:`align.cli`)."""
+    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+        _invoked[:] = [sys.argv[1]]
     model = model_to_prefetch(sys.argv[1:])
     if model is not None and model.strip().lower() == DEFAULT_MODEL:
         from align.preload import start_tokenizer

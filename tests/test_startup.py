@@ -279,3 +279,32 @@ def test_pair_main_thread_imports_no_numpy_before_it_reads(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     seen = next(x for x in done.stdout.splitlines() if x.startswith("SEEN")).split()[1:]
     assert seen[:1] == ["read"], seen
+
+
+def _run_cli(args: list[str], entry: str, cache: Path) -> tuple[int, str, str, set[str]]:
+    """(exit status, stdout, stderr, modules at exit) of ``align ARGS`` run through ``entry``:
+    ``launch`` is the console entry point, ``cli`` calls :func:`align.cli.main` directly."""
+    code = ("import sys, atexit\n"
+            f"sys.argv = ['align', *{args!r}]\n"
+            "atexit.register(lambda: sys.__stderr__.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
+            + ("from align.launch import main\n" if entry == "launch" else "from align.cli import main\n")
+            + "main()\n")
+    env = {**__import__("os").environ, "ALIGN_CACHE_DIR": str(cache), "COLUMNS": "100"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    err, _, modules = done.stderr.rpartition("MODULES ")
+    return done.returncode, done.stdout, err, set(modules.split())
+
+
+@pytest.mark.parametrize("args", [["pair", "--help"], ["pair"], ["pair", "--bogus", "a", "b"], ["index", "add", "--help"],
+                                  ["segment", "--help"]])
+def test_console_entry_builds_only_the_command_it_runs(args: list[str], tmp_path: Path) -> None:
+    """The console entry point registers only the invoked command (typer builds each
+    command's options at start-up, and each module imports its helpers); what it prints
+    must be what the whole command line prints."""
+    status, out, err, modules = _run_cli(args, "launch", tmp_path)
+    assert (status, out, err) == _run_cli(args, "cli", tmp_path)[:3]
+    others = {"align.cli.aligning", "align.cli.batching", "align.cli.caching", "align.cli.collection",
+              "align.cli.indexing", "align.cli.tm"}
+    mine = {"pair": "align.cli.aligning", "index": "align.cli.indexing", "segment": "align.cli.collection"}[args[0]]
+    assert mine in modules
+    assert not (others - {mine}) & modules, sorted((others - {mine}) & modules)
