@@ -8,6 +8,10 @@ runs on the other core while they are, instead of after them. This module import
 nothing heavy (not numpy, not :mod:`align.embed`, whose package imports the whole
 encoder), so starting it costs the command's main thread nothing.
 
+:func:`start_model` starts the rest of the load (numpy, the encoder's modules, the
+mapped weights) in another thread, from the command once its arguments are parsed: that
+part holds the GIL, so ``pair`` starts it only when its main thread is about to read its input.
+
 :func:`tokenizer` hands the parsed processor to the model loader
 (:func:`align.embed.usem3.model.load_model`), which parses the file itself when nothing
 was started, or the parse failed (it then reports the error with its own message).
@@ -98,12 +102,14 @@ def start_model(name: str) -> None:
     the command line and its input; in this thread they load beside the reading, and the
     embedding step waits for them (the import lock, then :func:`align.embed.load_encoder`'s).
     """
-    if name.strip().lower() != "use-m3":  # align.settings.DEFAULT_MODEL, spelled out: nothing imported here
+    from align.settings import DEFAULT_MODEL
+
+    if name.strip().lower() != DEFAULT_MODEL:
         return
     with _lock:
-        if "use-m3" in _models_started:
+        if DEFAULT_MODEL in _models_started:
             return
-        _models_started.add("use-m3")
+        _models_started.add(DEFAULT_MODEL)
 
     def load() -> None:
         try:
