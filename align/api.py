@@ -106,6 +106,7 @@ def _find_moved(beads: list, encoder: Encoder, src_texts: list[str], tgt_texts: 
     (:mod:`align.search.moved`). Only those sentences' windows are embedded again (few
     sentences, and the embedding cache has them): the documents' windows were freed after
     the search, and keeping them would raise a long document's peak memory."""
+    from align.embed.base import windows_in_chunks
     from align.search.moved import find_moved, unmatched_ids
 
     src_ids, tgt_ids = unmatched_ids(beads)
@@ -113,8 +114,8 @@ def _find_moved(beads: list, encoder: Encoder, src_texts: list[str], tgt_texts: 
         return beads
     progress(f"looking for moved passages among {len(src_ids)} + {len(tgt_ids)} unmatched sentences")
     k = config.max_window
-    src_windows = encoder.encode_windows([src_texts[i] for i in src_ids], k)
-    tgt_windows = encoder.encode_windows([tgt_texts[j] for j in tgt_ids], k)
+    src_windows, _ = windows_in_chunks(encoder, [src_texts[i] for i in src_ids], None, k)
+    tgt_windows, _ = windows_in_chunks(encoder, [tgt_texts[j] for j in tgt_ids], None, k)
     return find_moved(beads, src_windows, tgt_windows, src_len, tgt_len, config)
 
 
@@ -138,6 +139,8 @@ def align_documents(
     import numpy as np
 
     from align.embed import load_encoder
+    from align.embed.base import windows_in_chunks
+    from align.embed.staged import embed_staged
     from align.hints import clause_ends, paragraph_breaks
     from align.search import align_windows, refine_alignment
     from align.search.moved import find_moved_in_beads
@@ -151,15 +154,19 @@ def align_documents(
     progress(f"embedding {len(src)} + {len(tgt)} sentences with {encoder.name}")
     src_texts = [s.text for s in src.sentences]
     tgt_texts = [s.text for s in tgt.sentences]
+    # a long document is embedded a few thousand sentences at a time, into arrays of its
+    # size: one call over all of it held about twice the window vectors in working data
     if config.refine:
-        # clause vectors come from the same pass as the sentence vectors (use-m3)
+        # clause vectors come from the same pass as the sentence vectors (use-m3), but are
+        # assembled after the sentence search, from small per-clause rows kept until then
+        # (align.embed.staged): with the clause windows beside it, the search was the peak
         src_parts = [clause_spans(t, config.clause_min_chars) for t in src_texts]
         tgt_parts = [clause_spans(t, config.clause_min_chars) for t in tgt_texts]
-        src_windows, src_clause_windows = encoder.encode_with_parts(src_texts, src_parts, k)
-        tgt_windows, tgt_clause_windows = encoder.encode_with_parts(tgt_texts, tgt_parts, k)
+        src_windows, build_src_clauses = embed_staged(encoder, src_texts, src_parts, k)
+        tgt_windows, build_tgt_clauses = embed_staged(encoder, tgt_texts, tgt_parts, k)
     else:
-        src_windows = encoder.encode_windows(src_texts, k)
-        tgt_windows = encoder.encode_windows(tgt_texts, k)
+        src_windows, _ = windows_in_chunks(encoder, src_texts, None, k)
+        tgt_windows, _ = windows_in_chunks(encoder, tgt_texts, None, k)
     progress("aligning")
     src_len = np.array([len(t) for t in src_texts], dtype=np.float64)
     tgt_len = np.array([len(t) for t in tgt_texts], dtype=np.float64)
@@ -170,16 +177,24 @@ def align_documents(
         src_content=has_words(src_texts), tgt_content=has_words(tgt_texts),
     )
     src1, tgt1 = src_windows[0], tgt_windows[0]  # sentence vectors, for moved passages
-    del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.refine and beads:
+        # one side at a time, each side's sentence windows dropped once its clause windows
+        # exist (runs of whole sentences copy them): a long document's windows are hundreds of MB
+        src_clause_windows = build_src_clauses(src_windows)
+        del src_windows, build_src_clauses
+        tgt_clause_windows = build_tgt_clauses(tgt_windows)
+        del tgt_windows, build_tgt_clauses
         progress("refining at clause level")
         beads = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
                                  *breaks)
+        del src_clause_windows, tgt_clause_windows
+    else:
+        del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if config.moved and beads:
         texts = (src_texts, tgt_texts)
 
         def windows(side: int, ids: list[int]) -> list[np.ndarray]:
-            return encoder.encode_windows([texts[side][i] for i in ids], k)
+            return windows_in_chunks(encoder, [texts[side][i] for i in ids], None, k)[0]
 
         beads = _find_moved(beads, encoder, src_texts, tgt_texts, src_len, tgt_len, config, progress)
         beads = find_moved_in_beads(beads, src1, tgt1, src_len, tgt_len, windows, config)

@@ -15,9 +15,10 @@ Each size runs in a fresh process so that peak RSS (``ru_maxrss``) is that size'
 a second fresh process repeats the run under :mod:`tracemalloc` (which slows Python
 allocations several-fold, so its time is not reported) for the peak of traced memory,
 which numpy's arrays are part of. Printed per size: seconds per stage, total, sentences per
-second, peak RSS, peak traced memory, bytes per sentence, and the strict F1 against the
-known gold beads, so that the figures are of a correct alignment. Linear memory shows as
-a flat bytes-per-sentence column.
+second, peak RSS, peak traced memory, bytes per sentence (of the whole RSS, and of what the
+run added to the RSS of the loaded model: issue 20's figure, memory beyond a fixed start),
+and the strict F1 against the known gold beads, so that the figures are of a correct
+alignment. Linear memory shows as a flat bytes-per-sentence column.
 
 The repeated-text rows (``--repeated``) are the worst case for a search band (issue 20):
 Tom Sawyer val's two sides, each repeated to N lines (``(lines * k)[:N]``; the sides have
@@ -109,6 +110,8 @@ def run_one(src: str, tgt: str, out: str, model: str, trace: bool, refine: bool 
     from align.segment import presegmented
 
     encoder = load_encoder(model, cache=False)  # loading the model is not part of the figures
+    encoder.encode(["Ein Satz zum Aufwärmen."])  # nor are the buffers of a first call
+    loaded_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if trace:
         tracemalloc.start()
     times = {}
@@ -132,6 +135,7 @@ def run_one(src: str, tgt: str, out: str, model: str, trace: bool, refine: bool 
         "tgt_sentences": len(tgt_doc.sentences),
         "beads": [(list(b.src), list(b.tgt)) for b in alignment.beads],
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "loaded_rss_mb": loaded_mb,
     }
     if trace:
         result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
@@ -159,7 +163,7 @@ def main() -> int:
 
     print(f"model {args.model}, {os.cpu_count()} CPUs; one fresh process per run; model load not counted")
     header = ("sentences (src/tgt)", "read", "split", "embed+align", "export", "total s", "sent/s",
-              "peak RSS MB", "RSS B/sent", "traced peak MB", "traced B/sent", "strict F1")
+              "peak RSS MB", "RSS B/sent", "B/sent beyond model", "traced peak MB", "traced B/sent", "strict F1")
     print(" | ".join(header))
     with tempfile.TemporaryDirectory(prefix="align-big-") as tmp:
         folder = Path(tmp)
@@ -185,6 +189,7 @@ def main() -> int:
                 f"{t['read']:.1f}", f"{t['split']:.1f}", f"{t['embed+align']:.1f}", f"{t['export']:.1f}",
                 f"{t['total']:.1f}", f"{total_sents / t['total']:.0f}", f"{plain['rss_mb']:.0f}",
                 f"{plain['rss_mb'] * 2**20 / total_sents:.0f}",
+                f"{(plain['rss_mb'] - plain['loaded_rss_mb']) * 2**20 / total_sents:.0f}",
                 f"{traced:.0f}" if traced else "-",
                 f"{traced * 1e6 / total_sents:.0f}" if traced else "-",
                 f"{f1:.3f}",

@@ -27,7 +27,22 @@ import numpy as np
 
 from align.parts import Parts, part_owners
 
-__all__ = ["Encoder", "AdditiveEncoder", "check_parts", "l2_normalize", "window_texts", "part_texts"]
+__all__ = [
+    "CHUNK_SENTENCES",
+    "AdditiveEncoder",
+    "Encoder",
+    "check_parts",
+    "l2_normalize",
+    "part_texts",
+    "window_texts",
+    "windows_in_chunks",
+]
+
+#: Sentences per call of :func:`windows_in_chunks`: enough for the encoder's batches and
+#: threads to stay busy, few enough that one call's working set (token lists, states,
+#: joins, the first layer's products, window sums; about 40 KB a sentence for use-m3) is a
+#: small constant beside a long document's window vectors.
+CHUNK_SENTENCES = 2048
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -220,3 +235,65 @@ class AdditiveEncoder(Encoder):
             states, joins, part_states, part_owners(parts), max_window, windows
         )
 
+
+
+def _fill(out: list[np.ndarray | None], got: list[np.ndarray], at: int, rows: int, total: int) -> None:
+    """Copy the first ``rows`` rows of each window size of ``got`` (one chunk's windows) to
+    rows ``at..`` of ``out`` (the document's, ``total`` items, allocated on first use)."""
+    for k, vectors in enumerate(got, start=1):
+        if out[k - 1] is None:
+            out[k - 1] = np.empty((max(total - k + 1, 0), vectors.shape[1]), vectors.dtype)
+        take = min(rows, len(vectors), max(total - k + 1 - at, 0))
+        out[k - 1][at:at + take] = vectors[:take]  # type: ignore[index]
+
+
+def windows_in_chunks(
+    encoder: Encoder, texts: Sequence[str], parts: Parts | None, max_window: int,
+    chunk: int | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    """:meth:`Encoder.encode_windows` (``parts`` None) or :meth:`Encoder.encode_with_parts`
+    of a long document, ``chunk`` sentences a call (default :data:`CHUNK_SENTENCES`), into
+    arrays of the document's size.
+
+    Why: one call over a whole document holds the whole working set of the embedding at
+    once (use-m3: sentence and join states, clause states, the token lists, every window's
+    sum), about twice the window vectors themselves; in chunks it is one chunk's. Each call
+    takes ``max_window - 1`` sentences past its chunk, so that every window (and run of
+    parts) starting in the chunk is whole; only those rows are kept. A window's vector
+    depends on its own sentences alone (:meth:`Encoder.encode`'s contract; use-m3 is exact,
+    :mod:`align.exact`), so the result is the single call's, bit for bit. Returns the
+    sentence windows and the parts' windows (None without ``parts``).
+    """
+    if max_window < 1:
+        raise ValueError(f"max_window must be >= 1, got {max_window}")
+    chunk = CHUNK_SENTENCES if chunk is None else chunk
+    if chunk < 1:
+        raise ValueError(f"chunk must be >= 1, got {chunk}")
+    texts = list(texts)
+    n = len(texts)
+    if parts is not None:
+        check_parts(parts, n)
+    if n <= chunk:
+        if parts is None:
+            return encoder.encode_windows(texts, max_window), None
+        return encoder.encode_with_parts(texts, parts, max_window)
+    windows: list[np.ndarray | None] = [None] * max_window
+    part_windows: list[np.ndarray | None] = [None] * max_window
+    first_part = np.concatenate(([0], np.cumsum([len(p) for p in parts]))) if parts is not None else None
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        end = min(hi + max_window - 1, n)  # the windows that start in the chunk end by here
+        if parts is None:
+            got = encoder.encode_windows(texts[lo:end], max_window)
+        else:
+            assert first_part is not None
+            got, got_parts = encoder.encode_with_parts(texts[lo:end], parts[lo:end], max_window)
+            p0, p1 = int(first_part[lo]), int(first_part[hi])
+            _fill(part_windows, got_parts, p0, p1 - p0, int(first_part[-1]))
+            del got_parts
+        _fill(windows, got, lo, hi - lo, n)
+        del got
+    out = [w for w in windows if w is not None]
+    out_parts = [w for w in part_windows if w is not None]
+    assert len(out) == max_window and (parts is None or len(out_parts) == max_window)
+    return out, (out_parts if parts is not None else None)

@@ -1,0 +1,169 @@
+"""A long document is embedded in chunks of sentences (issue 20, item 3): the same vectors,
+bit for bit, as one call over all of it, with one chunk's working data at a time.
+
+One use-m3 call holds its whole working set at once (token lists, the first layer's
+products per distinct piece, sentence, join and clause states, every window's sum): about
+100 KB a sentence on top of the window vectors it returns (less per sentence in a longer
+call, as distinct pieces repeat).
+:func:`align.embed.base.windows_in_chunks` bounds that by the chunk.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import align.embed.base as embed_base
+from align.api import align_documents
+from align.embed import CachedEncoder, EmbeddingCache, USEM3Encoder
+from align.embed.base import windows_in_chunks
+from align.embed.staged import embed_staged
+from align.parts import Parts
+from align.read import read_text
+from align.segment import presegmented
+from align.segment.clauses import clause_spans
+from tests.embed_support import _FakeEncoder
+
+
+def _parts(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    return [clause_spans(t, 12) for t in texts]
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y)
+                                    for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("max_window", [1, 2, 4])
+def test_chunks_give_one_calls_vectors_bit_for_bit(enc: USEM3Encoder, de_sents: list[str], max_window: int) -> None:
+    parts = _parts(de_sents)
+    assert sum(len(p) > 1 for p in parts) >= 5  # runs of clauses cross sentences and chunks
+    whole, whole_parts = enc.encode_with_parts(de_sents, parts, max_window)
+    plain = enc.encode_windows(de_sents, max_window)
+    for chunk in (1, 2, 5, len(de_sents) - 1):
+        windows, part_windows = windows_in_chunks(enc, de_sents, parts, max_window, chunk=chunk)
+        assert part_windows is not None
+        assert _same(windows, whole) and _same(part_windows, whole_parts), chunk
+        alone, none = windows_in_chunks(enc, de_sents, None, max_window, chunk=chunk)
+        assert none is None and _same(alone, plain), chunk
+
+
+def test_chunks_through_the_cache_and_a_plain_encoder(enc: USEM3Encoder, de_sents: list[str], tmp_path: Path) -> None:
+    parts = _parts(de_sents)
+    whole, whole_parts = enc.encode_with_parts(de_sents, parts, 4)
+    cached = CachedEncoder(enc, EmbeddingCache(tmp_path / "cache"))
+    for _ in range(2):  # cold, then every state from the cache
+        windows, part_windows = windows_in_chunks(cached, de_sents, parts, 4, chunk=3)
+        assert part_windows is not None and _same(windows, whole) and _same(part_windows, whole_parts)
+    fake = _FakeEncoder()  # a backend that embeds joined texts (the base Encoder's windows)
+    one, one_parts = fake.encode_with_parts(de_sents, parts, 3)
+    windows, part_windows = windows_in_chunks(fake, de_sents, parts, 3, chunk=4)
+    assert part_windows is not None and _same(windows, one) and _same(part_windows, one_parts)
+
+
+@pytest.mark.parametrize("max_window", [1, 2, 4])
+def test_staged_clause_windows_are_one_calls_bit_for_bit(
+    enc: USEM3Encoder, de_sents: list[str], tmp_path: Path, max_window: int
+) -> None:
+    parts = _parts(de_sents)
+    whole, whole_parts = enc.encode_with_parts(de_sents, parts, max_window)
+    cached = CachedEncoder(enc, EmbeddingCache(tmp_path / "cache"))
+    for encoder, chunk in ((enc, 1), (enc, 5), (enc, None), (cached, 3), (cached, 4), (_FakeEncoder(), 4)):
+        windows, clause_windows = embed_staged(encoder, de_sents, parts, max_window, chunk)
+        if isinstance(encoder, _FakeEncoder):
+            one, one_parts = encoder.encode_with_parts(de_sents, parts, max_window)
+            assert _same(windows, one) and _same(clause_windows(windows), one_parts)
+            continue
+        assert _same(windows, whole), (encoder, chunk)
+        assert _same(clause_windows(windows), whole_parts), (encoder, chunk)
+        with pytest.raises(RuntimeError):
+            clause_windows(windows)  # built once: what it kept is gone
+
+
+def test_staged_short_documents(enc: USEM3Encoder) -> None:
+    for texts in ([], ["Ein Satz, mit einem Nebensatz darin."], ["Ein Satz.", "Noch einer, mit Komma."]):
+        parts = _parts(texts)
+        whole, whole_parts = enc.encode_with_parts(texts, parts, 4)
+        windows, clause_windows = embed_staged(enc, texts, parts, 4, chunk=1)
+        assert _same(windows, whole) and _same(clause_windows(windows), whole_parts)
+
+
+def test_short_and_empty_documents_are_one_call(enc: USEM3Encoder) -> None:
+    for texts in ([], ["Ein Satz."], ["Ein Satz.", "Noch einer."]):
+        parts: Parts = [[(0, len(t))] for t in texts]
+        windows, part_windows = windows_in_chunks(enc, texts, parts, 4, chunk=1)
+        assert part_windows is not None and [len(w) for w in windows] == [max(len(texts) - k, 0) for k in range(4)]
+        assert _same(windows, enc.encode_windows(texts, 4))
+    with pytest.raises(ValueError):
+        windows_in_chunks(enc, ["a", "b"], [[(0, 1)]], 4)  # parts for one text of two
+
+
+class _Recording(USEM3Encoder):
+    """use-m3 that records how many texts each call embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[int] = []
+
+    def encode_with_parts(self, texts, parts, max_window):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        return super().encode_with_parts(texts, parts, max_window)
+
+    def encode_windows(self, texts, max_window):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        return super().encode_windows(texts, max_window)
+
+    def sentence_part_states(self, texts, parts):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        return super().sentence_part_states(texts, parts)
+
+    def join_states(self, left, right):  # type: ignore[no-untyped-def]
+        self.calls.append(len(left) + 1)
+        return super().join_states(left, right)
+
+
+def test_align_documents_embeds_in_chunks_with_the_same_result(
+    de_sents: list[str], en_sents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = presegmented(read_text("\n".join(de_sents), "de"))
+    tgt = presegmented(read_text("\n".join(en_sents), "en"))
+    one = _Recording().load()
+    expected = align_documents(src, tgt, model=one, paragraphs=False)
+    assert max(one.calls) >= len(en_sents)  # the whole document at once
+    monkeypatch.setattr(embed_base, "CHUNK_SENTENCES", 8)
+    chunked = _Recording().load()
+    got = align_documents(src, tgt, model=chunked, paragraphs=False)
+    assert max(chunked.calls) <= 8 + 3  # a chunk and the windows' reach past it (max_window 4)
+    assert got.beads == expected.beads
+
+
+def _traced_peak_above_result(call) -> float:  # type: ignore[no-untyped-def]
+    """Peak traced bytes of ``call()`` beyond the arrays it returns, per returned window vector."""
+    tracemalloc.start()
+    try:
+        windows, part_windows = call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    kept = sum(w.nbytes for w in windows) + sum(w.nbytes for w in part_windows)
+    return (peak - kept) / 2**20
+
+
+@pytest.mark.slow
+def test_working_memory_is_one_chunks(enc: USEM3Encoder, de_sents: list[str], en_sents: list[str]) -> None:
+    # 1,200 distinct sentences of sample text (numbered, so no two are alike)
+    pool = de_sents + en_sents
+    texts = [f"{pool[i % len(pool)]} ({i})" for i in range(1200)]
+    parts = _parts(texts)
+    enc.encode_with_parts(texts[:50], parts[:50], 4)  # warm up: the model's own memo of first-stage rows
+    chunked = _traced_peak_above_result(lambda: windows_in_chunks(enc, texts, parts, 4, chunk=128))
+    # measured: 1,200 sentences in one call hold about 105 MB beyond the windows they
+    # return, in chunks of 128 about 37 MB (the first layer's products for a chunk's
+    # distinct pieces, a micro-batch's activations per thread)
+    assert chunked < 70, chunked
+    single = _traced_peak_above_result(lambda: enc.encode_with_parts(texts, parts, 4))
+    assert single > 70, single  # the bound is one that the single call does not meet
