@@ -83,7 +83,7 @@ def _excerpt_with_move(start: int, a: int, b: int, dest: int
 def test_a_region_aligned_again_has_no_bead_across_the_hole() -> None:
     """A bead holds consecutive sentences on each side: a bead of a region aligned again
     across the hole a moved passage left keeps its longest run; the rest goes unmatched."""
-    from align.search.moved import _split_at_holes
+    from align.search.moved_apply import _split_at_holes
 
     beads = [Bead((3,), (7,), 0.5), Bead((4, 5), (8, 9, 12), 0.6), Bead((6,), ())]
     assert [(b.src, b.tgt) for b in _split_at_holes(beads)] == [
@@ -334,3 +334,39 @@ def test_a_moved_passage_left_as_a_hole_is_found_by_its_passage_vector() -> None
     assert sorted(i for b in out for i in b.src) == list(range(40))
     assert sorted(j for b in out for j in b.tgt) == list(range(40))
     assert [min(b.src) for b in out if b.src] == sorted(min(b.src) for b in out if b.src)  # source order
+
+
+def test_a_move_leaves_the_matched_beads_beside_it_as_they_were() -> None:
+    """Pure: taking source 4-5 / target 1-2 out of their beads aligns again only the beads
+    they were in (and an unmatched bead beside one). The matched bead after the touched
+    one, source 2 / target 4, is kept as the search (and refinement) made it, although
+    aligned again on its own sentences it would not stand (its cosine is negative)."""
+    from align.search.moved_apply import _apply_move
+
+    rng = np.random.default_rng(3)
+    src = _unit(rng, 8)
+    tgt = _unit(rng, 7)
+    tgt[0] = src[0] * 0.9 + 0.1 * tgt[0]
+    tgt[3] = src[1] * 0.9 + 0.1 * tgt[3]
+    tgt[1] = src[4] * 0.9 + 0.1 * tgt[1]
+    tgt[2] = src[5] * 0.9 + 0.1 * tgt[2]
+    tgt[4] = -src[2] * 0.5 + 0.5 * tgt[4]
+    for i, j in ((3, 5), (6, 6)):
+        tgt[j] = src[i] * 0.9 + 0.1 * tgt[j]
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    assert float(src[2] @ tgt[4]) < 0.0
+    beads = [Bead((0,), (0,), 0.9), Bead((1,), (1, 2, 3), 0.3), Bead((2,), (4,), 0.4), Bead((3,), (5,), 0.9),
+             Bead((4,), ()), Bead((5,), ()), Bead((6,), (6,), 0.9), Bead((7,), ())]
+    lengths = np.full(8, 50.0)
+    vectors = (src, tgt)
+
+    def windows(side: int, ids) -> list[np.ndarray]:
+        return _windows(vectors[side][list(ids)])
+
+    out = _apply_move(beads, (4, 5), (1, 2), (lengths, lengths), windows, SearchConfig(), (set(), set()))
+    pairs = [(b.src, b.tgt) for b in out]
+    assert ((4,), (1,)) in pairs and ((5,), (2,)) in pairs
+    assert ((1,), (3,)) in pairs
+    assert ((2,), (4,)) in pairs and ((0,), (0,)) in pairs
+    assert sorted(i for b in out for i in b.src) == list(range(8))
+    assert sorted(j for b in out for j in b.tgt) == list(range(7))

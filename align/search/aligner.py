@@ -88,6 +88,52 @@ def _like_neighbours(skip: np.ndarray) -> np.ndarray:
     return np.maximum(skip, np.maximum(left, right))  # costs are negative: the cheaper is the larger
 
 
+#: Where the first path puts a sentence, how far (sentences, either way) the second pass
+#: looks for its local match (:func:`_local_best`).
+_LOCAL_REACH = 1
+
+#: A sentence matches nothing where the first path puts it when its local best is below
+#: ``baseline + _LOCAL_LEVEL * spread``.
+_LOCAL_LEVEL = 0.25
+
+#: ... and its best match in the band is at least this much better (cosine): it has a
+#: clearly better partner elsewhere than anything around where it stands.
+_LOCAL_GAP = 0.1
+
+#: The shortest sentences of a side (this fraction) keep their costs: "No answer.",
+#: "See?", a title: the sentences translators leave out and the gold puts with a neighbour.
+_LOCAL_SHORT = 0.2
+
+
+def _local_best(src1: np.ndarray, tgt1: np.ndarray, path: list[tuple[int, int, int, int]],
+                reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best 1-1 cosine of each sentence with the other side's sentences where ``path``
+    puts it: its bead's other side, or the gap an unmatched sentence stands in, and
+    ``reach`` sentences more each way."""
+    n, m = len(src1), len(tgt1)
+    lo = (np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64))
+    hi = (np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64))
+    for i0, i1, j0, j1 in path:
+        lo[0][i0:i1], hi[0][i0:i1] = j0 - reach, j1 + reach
+        lo[1][j0:j1], hi[1][j0:j1] = i0 - reach, i1 + reach
+    out = []
+    for mine, theirs, a, b in ((src1, tgt1, lo[0], hi[0]), (tgt1, src1, lo[1], hi[1])):
+        a, b = np.clip(a, 0, len(theirs)), np.clip(b, 0, len(theirs))
+        idx = a[:, None] + np.arange(max(int((b - a).max()), 1))[None, :]
+        ok = idx < b[:, None]
+        cos = np.einsum("id,iwd->iw", mine, theirs[np.minimum(idx, len(theirs) - 1)])
+        out.append(np.where(ok, cos, -1.0).max(axis=1))
+    return out[0], out[1]
+
+
+def _misplaced(best: np.ndarray, local: np.ndarray, lengths: np.ndarray, baseline: float, spread: float) -> np.ndarray:
+    """Sentences that match nothing where the first path put them (local best below
+    ``baseline + _LOCAL_LEVEL * spread``) but something elsewhere in the band clearly
+    better (``_LOCAL_GAP``), and are not among the shortest of their side."""
+    long_enough = lengths >= np.quantile(lengths, _LOCAL_SHORT)
+    return (local < baseline + _LOCAL_LEVEL * spread) & (best - local > _LOCAL_GAP) & long_enough
+
+
 def _rival_means(cos: np.ndarray, band: Band) -> tuple[np.ndarray, np.ndarray]:
     """Mean of each source and target sentence's 2nd to ``_RIVALS + 1``-th best 1-1
     cosine within the band (nan for a sentence with no second candidate). ``cos`` is in
@@ -204,6 +250,21 @@ def align_windows(
     tgt_skip = _like_neighbours(_skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread))
 
     path = best_path(band, types, scores, src_skip, tgt_skip)
+    # Second pass: a sentence that matches nothing where the path put it, though it matches
+    # something elsewhere, is priced by what it matches where it stands. Why: a sentence an
+    # adaptation added or whose counterpart it dropped often has a good match somewhere in
+    # the band (same topic, same characters), which made leaving it out expensive, so the
+    # search took it into a neighbouring bead it does not translate (bench/RESULTS.md,
+    # 2026-12-07, "second pass").
+    local_src, local_tgt = _local_best(src1, tgt1, path, _LOCAL_REACH)
+    flag_src = _misplaced(best_src, local_src, src_lengths, baseline, spread)
+    flag_tgt = _misplaced(best_tgt, local_tgt, tgt_lengths, baseline, spread)
+    if flag_src.any() or flag_tgt.any():
+        q_src = np.where(flag_src, np.minimum(best_src, local_src), best_src)
+        q_tgt = np.where(flag_tgt, np.minimum(best_tgt, local_tgt), best_tgt)
+        src_skip = _like_neighbours(_skip_costs(q_src, rivals_src, baseline, typical, config.skip * spread))
+        tgt_skip = _like_neighbours(_skip_costs(q_tgt, rivals_tgt, baseline, typical, config.skip * spread))
+        path = best_path(band, types, scores, src_skip, tgt_skip)
     beads = []
     for i0, i1, j0, j1 in path:
         a, b = i1 - i0, j1 - j0

@@ -15,7 +15,10 @@ two unmatched runs, which is most of them: the monotone search pairs one side of
 paragraph (or both) with whatever stands where it now is. It looks for sentences that are
 each other's best match over the whole document far from where the beads put them, takes
 a passage of such pairs out of its beads and aligns it, and aligns the beads it was taken
-from again without it (bench/RESULTS.md, 2026-12-07, "pass two").
+from again without it (bench/RESULTS.md, 2026-12-07, "pass two"). Pass three, which
+starts from the holes a moved passage leaves, is :mod:`align.search.moved_holes`; the step
+both take (a passage out of its beads, aligned, the beads aligned again without it) is
+:mod:`align.search.moved_apply`.
 
 Pure: vectors in, beads out, no encoder. The window vectors it takes are those of the
 unmatched sentences only, in document order (``encoder.encode_windows(texts, k)`` over
@@ -41,6 +44,8 @@ import numpy as np
 
 from align.search.aligner import _MIN_SPREAD, _random_baseline, align_windows
 from align.search.band import Band
+from align.search.moved_apply import _REACH, _STEP, Windows, _apply_move, unmatched_ids
+from align.search.moved_holes import _moved_into_holes
 from align.settings import SearchConfig
 from align.types import Bead
 
@@ -57,12 +62,6 @@ class Run:
     gap: int
     offset: int
 
-
-def unmatched_ids(beads: Sequence[Bead]) -> tuple[list[int], list[int]]:
-    """Ids of the unmatched source and target sentences, each in document order."""
-    src = sorted(i for b in beads if not b.tgt for i in b.src)
-    tgt = sorted(j for b in beads if not b.src for j in b.tgt)
-    return src, tgt
 
 
 def _runs(beads: Sequence[Bead]) -> tuple[list[Run], list[Run]]:
@@ -203,18 +202,11 @@ def _align_runs(s: Run, t: Run, src_windows: list[np.ndarray], tgt_windows: list
     return [Bead(tuple(s.ids[i] for i in bead.src), tuple(t.ids[j] for j in bead.tgt), bead.score) for bead in beads]
 
 
-#: How far (in sentences, either way) from a run's own place a pass-two search looks for
-#: its moved counterpart: keeps the work linear in document length.
-_REACH = 500
 
 #: How much better than its present partners a sentence's match must be for pass two to
 #: take it out of its bead (cosine): above a tie, which is what an inserted copy of a
 #: sentence gives with the original's translation.
 _CLEARLY = 0.01
-
-Windows = Callable[[int, Sequence[int]], list[np.ndarray]]
-"""``windows(side, ids)``: window vectors (``encode_windows``) of those sentences of side
-``side`` (0 source, 1 target), in the order given."""
 
 
 def _hits(beads: Sequence[Bead], vecs: tuple[np.ndarray, np.ndarray], level: float,
@@ -350,11 +342,6 @@ def _passages(hits: list[tuple[int, int, float]], beads: Sequence[Bead], vecs: t
     return sorted(out, key=lambda c: -c[0])
 
 
-#: The largest step, in sentences of one side, between two pairs of one moved passage
-#: (a bead of up to ``_STEP`` sentences of a side between them).
-_STEP = 3
-
-
 def _step(extends: Callable[[int, int], float | None], x: int, y: int,
           way: int) -> tuple[int, int, float] | None:
     """The nearest pair beyond ``(x, y)`` (``way`` -1 before, +1 after) that extends a
@@ -414,243 +401,6 @@ def find_moved_in_beads(
     return _moved_into_holes(beads, (src1, tgt1), (src_lengths, tgt_lengths), windows, config, doc_typical, fixed)
 
 
-#: How much lower than the pair's typical 1-1 score a passage's vector may match the
-#: passage it is moved to (pass three): a passage's vector averages out its weak
-#: sentences, so a moved passage matches about as well as a typical sentence pair does.
-_HOLE_DROP = 0.1
-
-#: How much better (cosine of passage vectors) a hole must match a passage elsewhere
-#: than that passage matches what it is paired with now, and how much better the moved
-#: passage's beads must score than the beads its sentences are taken from.
-_HOLE_MARGIN = 0.1
-
-#: A sentence this close (cosine) to another one of its side is a repeat ("Aye-aye,
-#: sir!", a passage quoted again): it says nothing about where its passage belongs.
-_REPEAT = 0.98
-
-
-def _run_vectors(cums: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    """Unit vectors of the runs of ``length`` sentences starting at ``starts`` (the
-    normalised sum of their sentence vectors; ``cums`` the cumulative sums)."""
-    w = cums[starts + length] - cums[starts]
-    return w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
-
-
-def _best_run(v: np.ndarray, cums: np.ndarray, centre: int, size: int, excluded: Callable[[np.ndarray, int], np.ndarray],
-              min_len: int = 2) -> tuple[float, int, int]:
-    """The run (of ``size - 2`` to ``size + 2`` sentences, at least ``min_len``) within
-    ``_REACH`` of ``centre`` whose vector is closest to ``v``, not ``excluded(starts, length)``:
-    ``(cosine, start, length)``, cosine -2.0 when there is none."""
-    n = len(cums) - 1
-    best = (-2.0, 0, 0)
-    for length in range(max(min_len, size - 2), size + 3):
-        lo, hi = max(0, centre - _REACH), min(n - length, centre + _REACH)
-        if hi < lo:
-            continue
-        starts = np.arange(lo, hi + 1)
-        cos = _run_vectors(cums, starts, length) @ v
-        cos[excluded(starts, length)] = -2.0
-        x = int(cos.argmax())
-        if cos[x] > best[0]:
-            best = (float(cos[x]), int(starts[x]), length)
-    return best
-
-
-def _has_repeat(vecs: np.ndarray, ids: Sequence[int]) -> bool:
-    """Whether a sentence of ``ids`` has a near copy (``_REPEAT``) anywhere else on its side."""
-    cos = vecs @ vecs[list(ids)].T
-    for r, i in enumerate(ids):
-        cos[i, r] = -1.0
-    return bool(cos.size) and float(cos.max()) >= _REPEAT
-
-
-def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], lengths: tuple[np.ndarray, np.ndarray],
-                      windows: Windows, config: SearchConfig, doc_typical: float,
-                      fixed: tuple[set[int], set[int]]) -> list[Bead]:
-    """Pass three: moved passages found from the holes they leave.
-
-    Why: the monotone search usually leaves one side of a moved passage unmatched (a
-    *hole*: a run of two or more unmatched sentences) and pairs the other side with
-    whatever stands where it now is, in weak beads; the passage's sentences are often
-    too weakly alike one by one (cosines 0.3-0.5 in a novel) for pass two's mutual best
-    matches. Here a hole's passage vector (the normalised sum of its sentence vectors,
-    so weak sentences ride along with strong ones) looks for the run of the other side
-    closest to it, beyond the band's reach (``config.margin`` sentences) and within
-    ``_REACH``; the pair is moved when (1) the two runs' vectors match at least
-    ``doc_typical - _HOLE_DROP``; (2) clearly better (``_HOLE_MARGIN``) than the run
-    matches its present partners; (3) the run's own best match on the hole's side is
-    the hole (mutual); (4) neither holds a repeated sentence (an inserted copy, a
-    refrain); (5) aligned with each other, their beads score ``_HOLE_MARGIN`` better on
-    average than the beads the run is taken from. The run is first trimmed of the
-    confident 1-1 beads (at or above ``doc_typical``) at its ends, and left alone when
-    half of it or more is in such beads. Then :func:`_apply_move`
-    as in pass two.
-    """
-    cums = tuple(np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0, dtype=np.float64)]) for v in vecs)
-    candidates = []
-    bead_of: tuple[dict[int, int], dict[int, int]] = ({}, {})
-    for k, b in enumerate(beads):
-        for i in b.src:
-            bead_of[0][i] = k
-        for j in b.tgt:
-            bead_of[1][j] = k
-    unmatched = unmatched_ids(beads)
-
-    def partners(side: int, i: int) -> tuple[int, ...]:
-        b = beads[bead_of[side][i]]
-        return b.tgt if side == 0 else b.src
-
-    def confident(side: int, i: int) -> bool:
-        b = beads[bead_of[side][i]]
-        return len(b.src) == 1 and len(b.tgt) == 1 and b.score >= doc_typical
-
-    for side in (0, 1):
-        mine, theirs = vecs[side], vecs[1 - side]
-        for hole in _runs_of(unmatched[side]):
-            if len(hole) < 2 or _has_repeat(mine, hole):
-                continue
-            centre = 0  # the other side's last sentence before the hole
-            for k in range(bead_of[side][hole[0]], -1, -1):
-                other = beads[k].tgt if side == 0 else beads[k].src
-                if other:
-                    centre = max(other)
-                    break
-            v = mine[list(hole)].sum(axis=0)
-            v = v / max(float(np.linalg.norm(v)), 1e-12)
-            margin = config.margin
-            value, x, length = _best_run(v, cums[1 - side], centre, len(hole),
-                                         lambda st, ln: (st + ln > centre - margin) & (st < centre + margin + 1))
-            if value < doc_typical - _HOLE_DROP:
-                continue
-            run = list(range(x, x + length))
-            while run and confident(1 - side, run[-1]):
-                run.pop()
-            while run and confident(1 - side, run[0]):
-                run.pop(0)
-            if len(run) < 2 or _has_repeat(theirs, run) or 2 * sum(confident(1 - side, q) for q in run) >= len(run):
-                continue
-            present_ids = sorted({p for q in run for p in partners(1 - side, q)})
-            present = -1.0
-            if present_ids:
-                rv, pv = theirs[run].sum(axis=0), mine[present_ids].sum(axis=0)
-                present = float(rv @ pv) / max(float(np.linalg.norm(rv) * np.linalg.norm(pv)), 1e-12)
-            if value < present + _HOLE_MARGIN:
-                continue
-            rv = theirs[run].sum(axis=0)
-            rv = rv / max(float(np.linalg.norm(rv)), 1e-12)
-            _, x2, l2 = _best_run(rv, cums[side], hole[0], len(run), lambda st, ln: np.zeros(len(st), bool))
-            if not (x2 <= hole[-1] and x2 + l2 > hole[0]):
-                continue
-            candidates.append((value, side, tuple(hole), tuple(run)))
-    for _, side, hole, run in sorted(candidates, reverse=True):
-        src_span, tgt_span = (hole, run) if side == 0 else (run, hole)
-        pair = [b for b in _align_ids((src_span, tgt_span), lengths, windows, config) if b.is_match]
-        taken_from = {bead_of[1 - side][q] for q in run}
-        if any(k >= len(beads) for k in taken_from):
-            continue
-        present_scores = [beads[bead_of[1 - side][q]].score for q in run]
-        if not pair or float(np.mean([b.score for b in pair])) < float(np.mean(present_scores)) + _HOLE_MARGIN:
-            continue
-        new = _apply_move(beads, src_span, tgt_span, lengths, windows, config, fixed)
-        if new is not beads:
-            beads = new
-            bead_of = ({}, {})
-            for k, b in enumerate(beads):
-                for i in b.src:
-                    bead_of[0][i] = k
-                for j in b.tgt:
-                    bead_of[1][j] = k
-    return beads
-
-
-def _apply_move(beads: list[Bead], src_span: tuple[int, ...], tgt_span: tuple[int, ...],
-                lengths: tuple[np.ndarray, np.ndarray], windows: Windows, config: SearchConfig,
-                fixed: tuple[set[int], set[int]]) -> list[Bead]:
-    """Align a source span with a target span taken out of their beads, and align those
-    beads again without them; ``beads`` unchanged when a bead involved holds a ``fixed``
-    sentence (one of a moved bead) or the spans do not align as two beads or more. The
-    moved beads' sentences are added to ``fixed``. Each span first takes in the unmatched
-    sentences next to it (up to ``_STEP`` each way): a moved paragraph's weakest sentences,
-    left out by the monotone search, are the passage's, and the pair's own search decides
-    which of them it pairs."""
-    unmatched = ({i for b in beads if not b.tgt for i in b.src}, {j for b in beads if not b.src for j in b.tgt})
-    grown = []
-    for side, span in ((0, src_span), (1, tgt_span)):
-        lo, hi = span[0], span[-1]
-        while lo - 1 in unmatched[side] and span[0] - lo < _STEP:
-            lo -= 1
-        while hi + 1 in unmatched[side] and hi - span[-1] < _STEP:
-            hi += 1
-        grown.append(tuple(range(lo, hi + 1)))
-    src_span, tgt_span = grown
-    spans = (set(src_span), set(tgt_span))
-
-    def is_fixed(k: int) -> bool:
-        return bool(fixed[0] & set(beads[k].src) or fixed[1] & set(beads[k].tgt))
-
-    touched = sorted({k for k, b in enumerate(beads) if spans[0] & set(b.src) or spans[1] & set(b.tgt)})
-    if any(is_fixed(k) for k in touched):
-        return beads
-    pair = _align_ids((src_span, tgt_span), lengths, windows, config)
-    moved = [b for b in pair if b.is_match]
-    if len(moved) < 2:
-        return beads
-    taken = ({i for b in moved for i in b.src}, {j for b in moved for j in b.tgt})
-    # regions: runs of touched beads (a bead more each way), merged when they meet
-    regions: list[list[int]] = []
-    for k in touched:
-        lo, hi = max(0, k - 1), min(len(beads) - 1, k + 1)
-        lo, hi = (k if is_fixed(lo) else lo), (k if is_fixed(hi) else hi)
-        if regions and lo <= regions[-1][1] + 1:
-            regions[-1][1] = max(regions[-1][1], hi)
-        else:
-            regions.append([lo, hi])
-    if any(is_fixed(k) for lo, hi in regions for k in range(lo, hi + 1)):
-        return beads
-    out = list(beads)
-    for lo, hi in reversed(regions):
-        region = out[lo:hi + 1]
-        src_ids = sorted(i for b in region for i in b.src if i not in taken[0])
-        tgt_ids = sorted(j for b in region for j in b.tgt if j not in taken[1])
-        out[lo:hi + 1] = _split_at_holes(_align_ids((src_ids, tgt_ids), lengths, windows, config))
-    fixed[0].update(taken[0])
-    fixed[1].update(taken[1])
-    return _in_source_order(out + moved)
-
-
-def _runs_of(ids: Sequence[int]) -> list[tuple[int, ...]]:
-    """``ids`` (increasing) cut into runs of consecutive ids."""
-    out: list[list[int]] = []
-    for i in ids:
-        if out and i == out[-1][-1] + 1:
-            out[-1].append(i)
-        else:
-            out.append([i])
-    return [tuple(r) for r in out]
-
-
-def _split_at_holes(beads: Sequence[Bead]) -> list[Bead]:
-    """Beads of a region aligned again without a moved passage's sentences, with no bead
-    across the hole they left: a bead holds a run of consecutive sentences on each side
-    (the bead format says so). A side across a hole keeps its longest run matched; the
-    sentences of its other runs are left unmatched, in place."""
-    out: list[Bead] = []
-    for b in beads:
-        src_runs, tgt_runs = _runs_of(b.src), _runs_of(b.tgt)
-        if len(src_runs) <= 1 and len(tgt_runs) <= 1:
-            out.append(b)
-            continue
-        keep_src, keep_tgt = max(src_runs, key=len), max(tgt_runs, key=len)  # a matched bead: both sides
-        lone_src = [i for r in src_runs if r != keep_src for i in r]
-        lone_tgt = [j for r in tgt_runs if r != keep_tgt for j in r]
-        first_src, first_tgt = keep_src[0], keep_tgt[0]
-        out.extend(Bead((i,), ()) for i in lone_src if i < first_src)
-        out.extend(Bead((), (j,)) for j in lone_tgt if j < first_tgt)
-        out.append(Bead(keep_src, keep_tgt, b.score))
-        out.extend(Bead((i,), ()) for i in lone_src if i > first_src)
-        out.extend(Bead((), (j,)) for j in lone_tgt if j > first_tgt)
-    return out
-
 
 def _out_of_order(beads: Sequence[Bead]) -> list[int]:
     """Positions of the matched beads whose target ids run backwards from the matched
@@ -665,28 +415,3 @@ def _out_of_order(beads: Sequence[Bead]) -> list[int]:
             out.append(k)
     return out
 
-
-def _align_ids(ids: tuple[Sequence[int], Sequence[int]], lengths: tuple[np.ndarray, np.ndarray],
-               windows: Windows, config: SearchConfig) -> list[Bead]:
-    """Align the given source and target sentences (full band), in document ids."""
-    s_ids, t_ids = list(ids[0]), list(ids[1])
-    if not s_ids or not t_ids:
-        return [Bead((i,), (), 0.0) for i in s_ids] + [Bead((), (j,), 0.0) for j in t_ids]
-    sw, tw = windows(0, s_ids), windows(1, t_ids)
-    beads = align_windows(sw, tw, lengths[0][s_ids], lengths[1][t_ids],
-                          replace(config, refine=False, moved=False), band=Band.full(len(s_ids), len(t_ids)))
-    return [Bead(tuple(s_ids[i] for i in b.src), tuple(t_ids[j] for j in b.tgt), b.score) for b in beads]
-
-
-def _in_source_order(beads: Sequence[Bead]) -> list[Bead]:
-    """Beads with source sentences sorted by their first source id; a target-only bead
-    keeps its place after the bead before it."""
-    keyed = []
-    key = (-1, 0)
-    for n, b in enumerate(beads):
-        if b.src:
-            key = (min(b.src), 0)
-            keyed.append(((key[0], 0, n), b))
-        else:
-            keyed.append(((key[0], 1, n), b))
-    return [b for _, b in sorted(keyed, key=lambda kb: kb[0])]

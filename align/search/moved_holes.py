@@ -1,0 +1,173 @@
+"""Moved passages, pass three: found from the holes they leave (issue 18, item 3).
+
+Runs after pass two (:func:`align.search.moved.find_moved_in_beads`): a hole (two or
+more unmatched sentences in a row) whose passage vector matches a run of the other side
+elsewhere, clearly better than that run matches its present partners, is aligned with it
+(:func:`_moved_into_holes`; bench/RESULTS.md, 2026-12-07, "pass three").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from align.search.moved_apply import (
+    _REACH,
+    Windows,
+    _align_ids,
+    _apply_move,
+    _runs_of,
+    unmatched_ids,
+)
+from align.settings import SearchConfig
+from align.types import Bead
+
+#: How much lower than the pair's typical 1-1 score a passage's vector may match the
+#: passage it is moved to (pass three): a passage's vector averages out its weak
+#: sentences, so a moved passage matches about as well as a typical sentence pair does.
+_HOLE_DROP = 0.1
+
+#: How much better (cosine of passage vectors) a hole must match a passage elsewhere
+#: than that passage matches what it is paired with now, and how much better the moved
+#: passage's beads must score than the beads its sentences are taken from.
+_HOLE_MARGIN = 0.1
+
+#: A sentence this close (cosine) to another one of its side is a repeat ("Aye-aye,
+#: sir!", a passage quoted again): it says nothing about where its passage belongs.
+_REPEAT = 0.98
+
+
+def _run_vectors(cums: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """Unit vectors of the runs of ``length`` sentences starting at ``starts`` (the
+    normalised sum of their sentence vectors; ``cums`` the cumulative sums)."""
+    w = cums[starts + length] - cums[starts]
+    return w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
+
+
+def _best_run(v: np.ndarray, cums: np.ndarray, centre: int, size: int, excluded: Callable[[np.ndarray, int], np.ndarray],
+              min_len: int = 2) -> tuple[float, int, int]:
+    """The run (of ``size - 2`` to ``size + 2`` sentences, at least ``min_len``) within
+    ``_REACH`` of ``centre`` whose vector is closest to ``v``, not ``excluded(starts, length)``:
+    ``(cosine, start, length)``, cosine -2.0 when there is none."""
+    n = len(cums) - 1
+    best = (-2.0, 0, 0)
+    for length in range(max(min_len, size - 2), size + 3):
+        lo, hi = max(0, centre - _REACH), min(n - length, centre + _REACH)
+        if hi < lo:
+            continue
+        starts = np.arange(lo, hi + 1)
+        cos = _run_vectors(cums, starts, length) @ v
+        cos[excluded(starts, length)] = -2.0
+        x = int(cos.argmax())
+        if cos[x] > best[0]:
+            best = (float(cos[x]), int(starts[x]), length)
+    return best
+
+
+def _has_repeat(vecs: np.ndarray, ids: Sequence[int]) -> bool:
+    """Whether a sentence of ``ids`` has a near copy (``_REPEAT``) anywhere else on its side."""
+    cos = vecs @ vecs[list(ids)].T
+    for r, i in enumerate(ids):
+        cos[i, r] = -1.0
+    return bool(cos.size) and float(cos.max()) >= _REPEAT
+
+
+def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], lengths: tuple[np.ndarray, np.ndarray],
+                      windows: Windows, config: SearchConfig, doc_typical: float,
+                      fixed: tuple[set[int], set[int]]) -> list[Bead]:
+    """Pass three: moved passages found from the holes they leave.
+
+    Why: the monotone search usually leaves one side of a moved passage unmatched (a
+    *hole*: a run of two or more unmatched sentences) and pairs the other side with
+    whatever stands where it now is, in weak beads; the passage's sentences are often
+    too weakly alike one by one (cosines 0.3-0.5 in a novel) for pass two's mutual best
+    matches. Here a hole's passage vector (the normalised sum of its sentence vectors,
+    so weak sentences ride along with strong ones) looks for the run of the other side
+    closest to it, beyond the band's reach (``config.margin`` sentences) and within
+    ``_REACH``; the pair is moved when (1) the two runs' vectors match at least
+    ``doc_typical - _HOLE_DROP``; (2) clearly better (``_HOLE_MARGIN``) than the run
+    matches its present partners; (3) the run's own best match on the hole's side is
+    the hole (mutual); (4) neither holds a repeated sentence (an inserted copy, a
+    refrain); (5) aligned with each other, their beads score ``_HOLE_MARGIN`` better on
+    average than the beads the run is taken from. The run is first trimmed of the
+    confident 1-1 beads (at or above ``doc_typical``) at its ends, and left alone when
+    half of it or more is in such beads. Then :func:`_apply_move`
+    as in pass two.
+    """
+    cums = tuple(np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0, dtype=np.float64)]) for v in vecs)
+    candidates = []
+    bead_of: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for k, b in enumerate(beads):
+        for i in b.src:
+            bead_of[0][i] = k
+        for j in b.tgt:
+            bead_of[1][j] = k
+    unmatched = unmatched_ids(beads)
+
+    def partners(side: int, i: int) -> tuple[int, ...]:
+        b = beads[bead_of[side][i]]
+        return b.tgt if side == 0 else b.src
+
+    def confident(side: int, i: int) -> bool:
+        b = beads[bead_of[side][i]]
+        return len(b.src) == 1 and len(b.tgt) == 1 and b.score >= doc_typical
+
+    for side in (0, 1):
+        mine, theirs = vecs[side], vecs[1 - side]
+        for hole in _runs_of(unmatched[side]):
+            if len(hole) < 2 or _has_repeat(mine, hole):
+                continue
+            centre = 0  # the other side's last sentence before the hole
+            for k in range(bead_of[side][hole[0]], -1, -1):
+                other = beads[k].tgt if side == 0 else beads[k].src
+                if other:
+                    centre = max(other)
+                    break
+            v = mine[list(hole)].sum(axis=0)
+            v = v / max(float(np.linalg.norm(v)), 1e-12)
+            margin = config.margin
+            value, x, length = _best_run(v, cums[1 - side], centre, len(hole),
+                                         lambda st, ln, c=centre, mg=margin: (st + ln > c - mg) & (st < c + mg + 1))
+            if value < doc_typical - _HOLE_DROP:
+                continue
+            run = list(range(x, x + length))
+            while run and confident(1 - side, run[-1]):
+                run.pop()
+            while run and confident(1 - side, run[0]):
+                run.pop(0)
+            if len(run) < 2 or _has_repeat(theirs, run) or 2 * sum(confident(1 - side, q) for q in run) >= len(run):
+                continue
+            present_ids = sorted({p for q in run for p in partners(1 - side, q)})
+            present = -1.0
+            if present_ids:
+                rv, pv = theirs[run].sum(axis=0), mine[present_ids].sum(axis=0)
+                present = float(rv @ pv) / max(float(np.linalg.norm(rv) * np.linalg.norm(pv)), 1e-12)
+            if value < present + _HOLE_MARGIN:
+                continue
+            rv = theirs[run].sum(axis=0)
+            rv = rv / max(float(np.linalg.norm(rv)), 1e-12)
+            _, x2, l2 = _best_run(rv, cums[side], hole[0], len(run), lambda st, ln: np.zeros(len(st), bool))
+            if not (x2 <= hole[-1] and x2 + l2 > hole[0]):
+                continue
+            candidates.append((value, side, tuple(hole), tuple(run)))
+    for _, side, hole, run in sorted(candidates, reverse=True):
+        src_span, tgt_span = (hole, run) if side == 0 else (run, hole)
+        pair = [b for b in _align_ids((src_span, tgt_span), lengths, windows, config) if b.is_match]
+        taken_from = {bead_of[1 - side][q] for q in run}
+        if any(k >= len(beads) for k in taken_from):
+            continue
+        present_scores = [beads[bead_of[1 - side][q]].score for q in run]
+        if not pair or float(np.mean([b.score for b in pair])) < float(np.mean(present_scores)) + _HOLE_MARGIN:
+            continue
+        new = _apply_move(beads, src_span, tgt_span, lengths, windows, config, fixed)
+        if new is not beads:
+            beads = new
+            bead_of = ({}, {})
+            for k, b in enumerate(beads):
+                for i in b.src:
+                    bead_of[0][i] = k
+                for j in b.tgt:
+                    bead_of[1][j] = k
+    return beads
+
