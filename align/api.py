@@ -16,26 +16,26 @@ settings that produced the result.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable
 
 from align import __version__
-from align.embed import Encoder, load_encoder
-from align.embed.base import windows_in_chunks
-from align.embed.staged import embed_staged
 from align.errors import InputError
-from align.hints import clause_ends, paragraph_breaks
 from align.langcheck import UNDETERMINED, refuse_unknown_language, settle_language
 from align.progress import reports_progress
 from align.read import read_document, read_text
-from align.search import SearchConfig, align_windows, refine_alignment
-from align.search.moved import find_moved, find_moved_in_beads, unmatched_ids
 from align.segment import presegmented as split_lines
 from align.segment.clauses import clause_spans
 from align.segment import segment
 from align.types import Alignment, Document
-from align.settings import DEFAULT_MODEL, ReadSettings
+from align.settings import DEFAULT_MODEL, ReadSettings, SearchConfig
+
+# numpy, the encoder and the search are imported where they are used: reading and splitting
+# a pair needs none of them, so a command reaches its input before they load (beside it, in
+# a thread; bench/SPEED.md, "Start-up"). tests/test_startup.py checks that this stays so.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from align.embed import Encoder
 
 Progress = Callable[[str], None]
 
@@ -95,6 +95,8 @@ def has_words(texts: list[str]) -> np.ndarray:
     A line of punctuation only ("!!!", "* * *", "+----+") says nothing a translation could
     match: the search never pairs it with a sentence that has words.
     """
+    import numpy as np
+
     return np.array([any(ch.isalnum() for ch in t) for t in texts], dtype=bool)
 
 
@@ -104,6 +106,9 @@ def _find_moved(beads: list, encoder: Encoder, src_texts: list[str], tgt_texts: 
     (:mod:`align.search.moved`). Only those sentences' windows are embedded again (few
     sentences, and the embedding cache has them): the documents' windows were freed after
     the search, and keeping them would raise a long document's peak memory."""
+    from align.embed.base import windows_in_chunks
+    from align.search.moved import find_moved, unmatched_ids
+
     src_ids, tgt_ids = unmatched_ids(beads)
     if len(src_ids) < 2 or len(tgt_ids) < 2:
         return beads
@@ -131,6 +136,15 @@ def align_documents(
     path, or an :class:`~align.embed.Encoder` instance. ``paragraphs``: whether line
     breaks between sentences mark paragraphs (false for one-sentence-per-line input).
     """
+    import numpy as np
+
+    from align.embed import load_encoder
+    from align.embed.base import windows_in_chunks
+    from align.embed.staged import embed_staged
+    from align.hints import clause_ends, paragraph_breaks
+    from align.search import align_windows, refine_alignment
+    from align.search.moved import find_moved_in_beads
+
     progress = progress or _noop
     config = config or SearchConfig()
     if not src.sentences and not tgt.sentences:

@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from align.embed.usem3.model import LANGUAGES as ENCODER_LANGS
+from align.settings import DEFAULT_MODEL_LANGUAGES as ENCODER_LANGS
 
 __all__ = ["ENCODER_LANGS", "MAX_CHARS", "base_language", "detect", "known", "prefetch", "rank", "rank_all"]
 

@@ -5,9 +5,9 @@ importing the command-line framework and our commands before it reads its argume
 the model load (tokenizer parsing, which releases the GIL, and mapping the prepared
 weights) can run on the other core meanwhile. So this entry point looks at the raw
 arguments first, and only for a command that will embed with the bundled model starts
-the tokenizer's parse before anything else is imported (:func:`align.preload.start_tokenizer`)
-and the rest of the load in the background (:func:`align.embed.prefetch`); everything
-else goes straight to the CLI.
+the tokenizer's parse before anything else is imported (:func:`align.preload.start_tokenizer`);
+the command starts the rest of the load in the background once its arguments are parsed
+(:func:`align.preload.start_model`). Everything else goes straight to the CLI.
 """
 
 from __future__ import annotations
@@ -35,17 +35,30 @@ def model_to_prefetch(args: Sequence[str]) -> str | None:
     return model
 
 
+_invoked: list[str] = []  # the command this process was started for, once main() has looked
+
+
+def invoked_command() -> str | None:
+    """The word after ``align`` when :func:`main` started this process and it is not an
+    option (a command's name, or a mistake the full command line reports), else None:
+    :mod:`align.cli` then registers only that command. None in any other process (a test,
+    a program that imports :mod:`align.cli`), which gets every command."""
+    return _invoked[0] if _invoked else None
+
+
 def main() -> None:
     """Run the command line (see :mod:`align.cli`)."""
+    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+        _invoked[:] = [sys.argv[1]]
     model = model_to_prefetch(sys.argv[1:])
-    if model is not None:
-        if model.strip().lower() == DEFAULT_MODEL:
-            from align.preload import start_tokenizer
+    if model is not None and model.strip().lower() == DEFAULT_MODEL:
+        from align.preload import start_tokenizer
 
-            start_tokenizer()  # first: it runs on the other core while everything below is imported
-        from align.embed import prefetch
-
-        prefetch(model)
+        # First: the parse releases the GIL, so it runs on the other core while everything
+        # below is imported. The rest of the model (numpy, the encoder, the mapped weights)
+        # is started by the command (align.preload.start_model), once the command line is
+        # parsed: those hold the GIL, and here they would only slow the way to the input.
+        start_tokenizer()
     from align.cli import main as cli_main
 
     try:

@@ -8,6 +8,10 @@ runs on the other core while they are, instead of after them. This module import
 nothing heavy (not numpy, not :mod:`align.embed`, whose package imports the whole
 encoder), so starting it costs the command's main thread nothing.
 
+:func:`start_model` starts the rest of the load (numpy, the encoder's modules, the
+mapped weights) in another thread, from the command once its arguments are parsed: that
+part holds the GIL, so ``pair`` starts it only when its main thread is about to read its input.
+
 :func:`tokenizer` hands the parsed processor to the model loader
 (:func:`align.embed.usem3.model.load_model`), which parses the file itself when nothing
 was started, or the parse failed (it then reports the error with its own message).
@@ -19,10 +23,11 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["resources_dir", "start_tokenizer", "tokenizer"]
+__all__ = ["resources_dir", "start_model", "start_tokenizer", "tokenizer"]
 
 _lock = threading.Lock()
 _jobs: dict[str, tuple[threading.Event, list[Any]]] = {}  # sp.model path -> (done, [processor or None])
+_models_started: set[str] = set()
 
 
 def resources_dir() -> str | None:
@@ -84,3 +89,36 @@ def tokenizer(path: str) -> Any | None:
     done, slot = job
     done.wait()
     return slot[0]
+
+
+def start_model(name: str) -> None:
+    """Start importing the encoder (numpy, :mod:`align.embed`) and loading the bundled model
+    in a background thread; return at once. Any other model: nothing (it loads in the
+    foreground, where its errors are reported).
+
+    Why a thread of its own for the import: numpy and the encoder's modules are about 0.1 s
+    of CPU, and reading and splitting the input needs none of them (:mod:`align.api`
+    imports them where it embeds). Imported here, on the main thread, they stood between
+    the command line and its input; in this thread they load beside the reading, and the
+    embedding step waits for them (the import lock, then :func:`align.embed.load_encoder`'s).
+    """
+    from align.settings import DEFAULT_MODEL
+
+    if name.strip().lower() != DEFAULT_MODEL:
+        return
+    with _lock:
+        if DEFAULT_MODEL in _models_started:
+            return
+        _models_started.add(DEFAULT_MODEL)
+
+    def load() -> None:
+        try:
+            from align.embed import prefetch
+
+            prefetch(name)  # its own thread maps the weights and takes the tokenizer parsed above
+        except Exception:  # the foreground import or load reports it with its own message
+            pass
+
+    # Not a daemon, for the reason the tokenizer's thread is not: numpy's extension modules
+    # initialise in native code, and a command that stops early must not tear that down.
+    threading.Thread(target=load, name="align-model-import", daemon=False).start()

@@ -8,9 +8,11 @@ threads beside all that (and beside the reading), so they are not before it unle
 something waits for them. Also timed: the one-sentence pair end to end (the process's
 wall time and CPU seconds, all threads), ``align --help`` and ``align --version``.
 
-The machine is shared and often loaded, so every figure is taken beside two references
-measured in the same run, interleaved: ``python -c pass`` (the interpreter alone) and
-``python -c "import numpy"`` (the one import no aligning command can avoid). Compare CPU
+The machine is shared and often loaded, so every figure is taken beside three references
+measured in the same run, interleaved: ``python -c pass`` (the interpreter alone),
+``python -c "import numpy"`` (the one import no aligning command can avoid; it is imported
+beside the reading, not before it) and ``python -c "import typer, align.types"`` (what
+every command imports before it can parse its arguments: the floor). Compare CPU
 seconds (user + sys, steadier than wall time under load) and the ratios to those.
 
 The embedding cache is empty (a fresh ``ALIGN_CACHE_DIR``), as a user's first run on new
@@ -86,6 +88,8 @@ def measure(reps: int) -> dict:
         cases = {
             "python -c pass": [py, "-c", "pass"],
             "python -c 'import numpy'": [py, "-c", "import numpy"],
+            # the floor of any command: the interpreter, the command-line framework and our types
+            "python -c 'import typer, align.types'": [py, "-c", "import typer, align.types"],
             "align --version": [py, "-m", "align", "--version"],
             "align --help": [py, "-m", "align", "--help"],
         }
@@ -122,13 +126,13 @@ def measure(reps: int) -> dict:
 
 def print_report(r: dict) -> None:
     print(f"load average {r['loadavg']}; medians of {r['reps']} interleaved runs; seconds")
-    print(f"  {'case':<28}{'wall':>8}{'cpu':>8}")
+    print(f"  {'case':<38}{'wall':>8}{'cpu':>8}")
     for name, c in r["cases"].items():
-        print(f"  {name:<28}{c['wall']:>8.3f}{c['cpu']:>8.3f}")
+        print(f"  {name:<38}{c['wall']:>8.3f}{c['cpu']:>8.3f}")
     f = r["first_useful_work"]
-    print(f"  {'pair: first useful work':<28}{f['wall']:>8.3f}{f['cpu']:>8.3f}   (SRC opened for reading; "
+    print(f"  {'pair: first useful work':<38}{f['wall']:>8.3f}{f['cpu']:>8.3f}   (SRC opened for reading; "
           f"{f['main_thread_cpu']:.3f} cpu s in the main thread, the rest the model loading beside it)")
-    print(f"  {'pair, first run ever':<28}{r['first_run_ever']['wall']:>8.3f}{r['first_run_ever']['cpu']:>8.3f}"
+    print(f"  {'pair, first run ever':<38}{r['first_run_ever']['wall']:>8.3f}{r['first_run_ever']['cpu']:>8.3f}"
           "   (makes the prepared model files)")
     numpy = r["cases"]["python -c 'import numpy'"]["cpu"]
     print(f"  first useful work / import numpy (cpu): {f['cpu'] / numpy:.2f}x; "

@@ -53,15 +53,15 @@ if stage == "write":  # the temporary file is written, not yet renamed
         real_fsync(fd)
     os.fsync = slow_fsync
 else:  # the alignment or wire-copy work is under way
-    import align.api, align.wirecopy
-    real_align, real_find = align.api.align_windows, align.wirecopy.find_wire_copy
+    import align.search, align.wirecopy
+    real_align, real_find = align.search.align_windows, align.wirecopy.find_wire_copy
     def slow_align(*a, **k):
         pause()
         return real_align(*a, **k)
     def slow_find(*a, **k):
         pause()
         return real_find(*a, **k)
-    align.api.align_windows = slow_align
+    align.search.align_windows = slow_align  # align.api imports it when it aligns
     align.wirecopy.find_wire_copy = slow_find
 from align.cli import main
 sys.argv = ["align", *sys.argv[1:]]

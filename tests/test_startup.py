@@ -235,3 +235,76 @@ def test_command_that_stops_early_waits_for_the_tokenizer_parse(tmp_path: Path) 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 3, done.stderr
     assert mark.read_text() == "done"
+
+
+def test_language_list_of_the_command_line_is_the_models() -> None:
+    """The CLI and the language identifier check codes against a copy of the model's list
+    that imports no numpy (align.settings); it must be the model's own."""
+    from align.settings import DEFAULT_MODEL_LANGUAGES
+
+    assert DEFAULT_MODEL_LANGUAGES == usem3_model.LANGUAGES
+
+
+def test_reading_a_pair_imports_neither_numpy_nor_the_encoder() -> None:
+    """Reading and splitting a pair (align.api.read_pair, the command line before its first
+    read) needs no numpy, encoder or search: they load beside the reading, in a thread."""
+    code = ("import sys\n"
+            "import align.api, align.cli, align.cli.outputs, align.langid, align.langcheck\n"
+            "print(' '.join(m for m in sys.modules if m == 'numpy' or m.startswith(('align.embed', 'align.search'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.split() == []
+
+
+def test_pair_main_thread_imports_no_numpy_before_it_reads(tmp_path: Path) -> None:
+    """``align pair``'s main thread goes from the command line to opening SRC without
+    importing numpy (the model's thread imports it meanwhile); it did, before the read."""
+    src, tgt = tmp_path / "de.txt", tmp_path / "en.txt"
+    src.write_text("Der Hund bellt.\n", encoding="utf-8")
+    tgt.write_text("The dog barks.\n", encoding="utf-8")
+    code = ("import os, sys, threading\n"
+            "seen = []\n"
+            "def hook(event, args):\n"
+            "    if event == 'import' and args[0] == 'numpy' and threading.current_thread() is threading.main_thread():\n"
+            "        seen.append('numpy')\n"
+            "    elif event == 'open' and isinstance(args[0], str) and args[0] == sys.argv[2] and 'read' not in seen:\n"
+            "        seen.append('read')\n"
+            "sys.addaudithook(hook)\n"
+            "import atexit\n"
+            "atexit.register(lambda: print('SEEN', *seen))\n"
+            "from align.launch import main\n"
+            "main()\n")
+    env = {**__import__("os").environ, "ALIGN_CACHE_DIR": str(tmp_path / "c")}
+    done = subprocess.run([sys.executable, "-c", code, "pair", str(src), str(tgt), "-s", "de", "-t", "en", "-f", "tsv"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    seen = next(x for x in done.stdout.splitlines() if x.startswith("SEEN")).split()[1:]
+    assert seen[:1] == ["read"], seen
+
+
+def _run_cli(args: list[str], entry: str, cache: Path) -> tuple[int, str, str, set[str]]:
+    """(exit status, stdout, stderr, modules at exit) of ``align ARGS`` run through ``entry``:
+    ``launch`` is the console entry point, ``cli`` calls :func:`align.cli.main` directly."""
+    code = ("import sys, atexit\n"
+            f"sys.argv = ['align', *{args!r}]\n"
+            "atexit.register(lambda: sys.__stderr__.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
+            + ("from align.launch import main\n" if entry == "launch" else "from align.cli import main\n")
+            + "main()\n")
+    env = {**__import__("os").environ, "ALIGN_CACHE_DIR": str(cache), "COLUMNS": "100"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    err, _, modules = done.stderr.rpartition("MODULES ")
+    return done.returncode, done.stdout, err, set(modules.split())
+
+
+@pytest.mark.parametrize("args", [["pair", "--help"], ["pair"], ["pair", "--bogus", "a", "b"], ["index", "add", "--help"],
+                                  ["segment", "--help"]])
+def test_console_entry_builds_only_the_command_it_runs(args: list[str], tmp_path: Path) -> None:
+    """The console entry point registers only the invoked command (typer builds each
+    command's options at start-up, and each module imports its helpers); what it prints
+    must be what the whole command line prints."""
+    status, out, err, modules = _run_cli(args, "launch", tmp_path)
+    assert (status, out, err) == _run_cli(args, "cli", tmp_path)[:3]
+    others = {"align.cli.aligning", "align.cli.batching", "align.cli.caching", "align.cli.collection",
+              "align.cli.indexing", "align.cli.tm"}
+    mine = {"pair": "align.cli.aligning", "index": "align.cli.indexing", "segment": "align.cli.collection"}[args[0]]
+    assert mine in modules
+    assert not (others - {mine}) & modules, sorted((others - {mine}) & modules)

@@ -93,10 +93,6 @@ def pair(
       align pair de.txt en.txt -s de -t en --format moses -o corpus   (corpus.de and corpus.en)
       align pair dev.de dev.fr -s de -t fr --presegmented --format beads -o dev.beads
     """
-    from align.embed import prefetch
-
-    prefetch(settings.model)  # loads beside the checks, reading and segmenting below
-    _load_langid(src_lang, tgt_lang, not settings.lang_check)
     from align.cli.outputs import output_paths, plan_outputs, write_outputs
     from align.files import check_outputs
 
@@ -111,6 +107,10 @@ def pair(
         outputs.append(plot)
     check_outputs(outputs, inputs=(src, tgt))
     progress = progress_printer()
+    from align.preload import start_model
+
+    start_model(settings.model)  # imports numpy and loads the model beside the reading and segmenting
+    _load_langid(src_lang, tgt_lang, not settings.lang_check)
     alignment = _align(src, tgt, src_lang, tgt_lang, settings, progress)
     results = write_outputs(alignment, planned, filters)
     say_filtered(filters, next((r.filtered for r in results if r.filtered), {}))
@@ -163,9 +163,9 @@ def report(
       align report de.txt en.txt --src-lang de --tgt-lang en -o review.html
       align report samples/000_*.txt samples/001_*.txt -s de -t en --collection samples -o review.html
     """
-    from align.embed import prefetch
+    from align.preload import start_model
 
-    prefetch(settings.model)
+    start_model(settings.model)
     _load_langid(src_lang, tgt_lang, not settings.lang_check)
     from align.files import check_outputs
     from align.report import collection_paths, collection_wire_copy, write_report

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from align.cli.app import warn
 from align.errors import AlignError
 from align.settings import DEFAULT_MODEL
+from align.settings import DEFAULT_MODEL_LANGUAGES as ENCODER_LANGS
 
 if TYPE_CHECKING:
     from align.batch.manifest import PairSpec
@@ -38,8 +39,6 @@ def check_languages(model: str, src_lang: str | None, tgt_lang: str | None) -> N
 
 def refuse_unknown_to_model(model: str, lang: str, where: str) -> None:
     """Raise when the bundled model does not know ``lang`` (``where`` names the option or manifest line)."""
-    from align.embed.usem3 import LANGUAGES as ENCODER_LANGS  # not wirecopy: it imports datasketch+scipy (0.5 s)
-
     if model.strip().lower() == DEFAULT_MODEL and lang.split("-")[0] not in ENCODER_LANGS:
         raise AlignError(
             f"{where} {lang}: the bundled model {DEFAULT_MODEL} does not know this language (it knows "

@@ -180,6 +180,8 @@ def demo(
       align demo --out-dir /tmp/align-demo
     """
     from align.demo import run_demo
+    from align.preload import start_model
 
+    start_model(DEFAULT_MODEL)  # loads beside the reading of the samples
     summary = run_demo(samples, out_dir, progress=progress_printer())
     typer.echo(summary)
