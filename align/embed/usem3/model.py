@@ -27,6 +27,7 @@ from align import mapped
 from align.embed import npz
 from align.errors import ModelError
 from align.exact import ExactMatrix
+from align.settings import DEFAULT_MODEL_LANGUAGES
 
 __all__ = [
     "CNN",
@@ -52,11 +53,9 @@ VOCAB_ROWS = 7530  # rows per chunk
 UNK, BOS, EOS = 0, 1, 2
 
 #: The model's languages: 16 in Google's list, 15 codes here because simplified and
-#: traditional Chinese share ``zh``. The one list: language checks and detection read it.
-LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
-"""Base codes of the model's 16 training languages (zh covers zh-cn and zh-tw). Kept here,
-beside the model, so a caller that only checks a language code (the CLI, before every
-``align pair``) need not load the model to know them."""
+#: traditional Chinese share ``zh``. Declared once, in align.settings (which imports no
+#: numpy, so the command line can check a code before the model loads).
+LANGUAGES = DEFAULT_MODEL_LANGUAGES
 
 
 def resources_dir() -> str:
