@@ -370,3 +370,44 @@ def test_a_move_leaves_the_matched_beads_beside_it_as_they_were() -> None:
     assert ((2,), (4,)) in pairs and ((0,), (0,)) in pairs
     assert sorted(i for b in out for i in b.src) == list(range(8))
     assert sorted(j for b in out for j in b.tgt) == list(range(7))
+
+
+def test_a_moved_passage_takes_in_the_edge_sentences_left_in_weak_beads() -> None:
+    """Pure, pass three: source 9-12 were moved to target 26-29. The monotone beads left
+    target 27-29 unmatched (the hole; each mixes two of source 10-12, so pass two misses
+    them), put source 9 into a weak 2-1 bead with source 8 / target 8, and target 26 into a
+    weak 1-2 bead with source 29 / target 25: neither edge sentence matches its partners.
+    The move takes both in, so source 9 / target 26 is a bead of the moved passage and
+    source 8 / target 8, source 29 / target 25 come back as 1-1 beads."""
+    rng = np.random.default_rng(7)
+    src = _unit(rng, 40, 64)
+    noise = _unit(rng, 40, 64)
+    tgt = np.empty_like(src)
+    pairs = ([(i, i) for i in range(9)] + [(9, 26)] + [(i, i - 4) for i in range(13, 30)]
+             + [(i, i) for i in range(30, 40)])
+    for i, j in pairs:
+        tgt[j] = src[i] + 0.3 * noise[j]
+    for j, (a, b) in zip((27, 28, 29), ((10, 11), (11, 12), (12, 10))):
+        tgt[j] = 0.6 * src[a] + 0.6 * src[b] + 0.2 * noise[j]
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+
+    def one(i: int, j: int) -> Bead:
+        return Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4))
+
+    beads = [one(i, i) for i in range(8)] + [Bead((8, 9), (8,), 0.4), Bead((10, 11, 12, 13), (9,), 0.3)]
+    beads += [one(i, i - 4) for i in range(14, 29)] + [Bead((29,), (25, 26), 0.35)]
+    beads += [Bead((), (j,)) for j in (27, 28, 29)] + [one(i, i) for i in range(30, 40)]
+    lengths = np.full(40, 50.0)
+    vectors = (src, tgt)
+
+    def windows(side: int, ids) -> list[np.ndarray]:
+        return _windows(vectors[side][list(ids)])
+
+    out = find_moved_in_beads(beads, src, tgt, lengths, lengths, windows, SearchConfig())
+    pairs_out = [(b.src, b.tgt) for b in out]
+    assert ((9,), (26,)) in pairs_out
+    assert ((8,), (8,)) in pairs_out and ((29,), (25,)) in pairs_out
+    partner = {j: set(b.src) for b in out for j in b.tgt}
+    assert all(partner[j] and partner[j] <= {10, 11, 12} for j in (27, 28, 29))
+    assert sorted(i for b in out for i in b.src) == list(range(40))
+    assert sorted(j for b in out for j in b.tgt) == list(range(40))

@@ -37,6 +37,14 @@ _HOLE_MARGIN = 0.1
 #: sir!", a passage quoted again): it says nothing about where its passage belongs.
 _REPEAT = 0.98
 
+#: A sentence next to a found move whose best cosine with its present partners is this
+#: far below the pair's typical 1-1 score matches nothing where it stands: the move's
+#: edges take it in (:func:`_grown`), and the move's own search decides where it goes.
+_GROW_WEAK = 0.3
+
+#: ... or whose best cosine with the move's other side beats its present partners by this much.
+_GROW_CLEARLY = 0.01
+
 
 def _run_vectors(cums: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
     """Unit vectors of the runs of ``length`` sentences starting at ``starts`` (the
@@ -92,8 +100,9 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
     refrain); (5) aligned with each other, their beads score ``_HOLE_MARGIN`` better on
     average than the beads the run is taken from. The run is first trimmed of the
     confident 1-1 beads (at or above ``doc_typical``) at its ends, and left alone when
-    half of it or more is in such beads. Then :func:`_apply_move`
-    as in pass two.
+    half of it or more is in such beads. Both spans then take in the sentence next to
+    each of their ends when it is in a weak bead that it does not belong to
+    (:func:`_grown`), and :func:`_apply_move` as in pass two.
     """
     cums = tuple(np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0, dtype=np.float64)]) for v in vecs)
     candidates = []
@@ -152,6 +161,9 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
                 continue
             candidates.append((value, side, tuple(hole), tuple(run)))
     for _, side, hole, run in sorted(candidates, reverse=True):
+        grown = _grown(beads, bead_of, vecs, 1 - side, run, hole, doc_typical, fixed)
+        hole = _grown(beads, bead_of, vecs, side, hole, run, doc_typical, fixed)
+        run = grown
         src_span, tgt_span = (hole, run) if side == 0 else (run, hole)
         pair = [b for b in _align_ids((src_span, tgt_span), lengths, windows, config) if b.is_match]
         taken_from = {bead_of[1 - side][q] for q in run}
@@ -171,3 +183,34 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
                     bead_of[1][j] = k
     return beads
 
+
+
+def _grown(beads: Sequence[Bead], bead_of: tuple[dict[int, int], dict[int, int]], vecs: tuple[np.ndarray, np.ndarray],
+           side: int, span: tuple[int, ...], other: tuple[int, ...], doc_typical: float,
+           fixed: tuple[set[int], set[int]]) -> tuple[int, ...]:
+    """``span`` (of side ``side``) grown by the sentence next to each end that belongs to the
+    move rather than to its bead.
+
+    Why: a moved block's edge sentence is often left in a weak bead at the block's old or
+    new place (the second sentence of a 2-1 bead, a sentence the monotone search had to put
+    somewhere), and a hole or run that stops before it leaves the block partly found. The
+    sentence is taken in when its bead is a weak match (below ``doc_typical``), holds no
+    ``fixed`` sentence, and the sentence either matches nothing there (best cosine with its
+    partners below ``doc_typical - _GROW_WEAK``) or matches a sentence of ``other`` (the
+    move's other side) ``_GROW_CLEARLY`` better. The move's own search then pairs it or
+    leaves it to its region (:func:`_apply_move`).
+    """
+    mine, theirs = vecs[side], vecs[1 - side]
+    out = list(span)
+    for q in (span[0] - 1, span[-1] + 1):
+        if q not in bead_of[side]:
+            continue
+        b = beads[bead_of[side][q]]
+        if not b.is_match or b.score >= doc_typical or fixed[0] & set(b.src) or fixed[1] & set(b.tgt):
+            continue
+        partners = b.tgt if side == 0 else b.src
+        now = max(float(mine[q] @ theirs[p]) for p in partners)
+        best_other = float((theirs[list(other)] @ mine[q]).max())
+        if now < doc_typical - _GROW_WEAK or best_other >= now + _GROW_CLEARLY:
+            out = [q] + out if q < span[0] else out + [q]
+    return tuple(out)
