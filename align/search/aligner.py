@@ -119,11 +119,46 @@ def _local_best(src1: np.ndarray, tgt1: np.ndarray, path: list[tuple[int, int, i
     out = []
     for mine, theirs, a, b in ((src1, tgt1, lo[0], hi[0]), (tgt1, src1, lo[1], hi[1])):
         a, b = np.clip(a, 0, len(theirs)), np.clip(b, 0, len(theirs))
-        idx = a[:, None] + np.arange(max(int((b - a).max()), 1))[None, :]
-        ok = idx < b[:, None]
-        cos = np.einsum("id,iwd->iw", mine, theirs[np.minimum(idx, len(theirs) - 1)])
-        out.append(np.where(ok, cos, -1.0).max(axis=1))
+        best = np.empty(len(mine), dtype=np.result_type(mine.dtype, theirs.dtype))
+        for r0, r1 in _row_blocks(np.maximum(b - a, 1)):
+            # a block of rows at a time, as wide as its own widest row: the gathered
+            # candidates are rows x width x dim floats, so one wide gap (a long unmatched
+            # stretch) must not set the width of every row (50k sentences: 700 MB)
+            ar, br = a[r0:r1], b[r0:r1]
+            idx = ar[:, None] + np.arange(max(int((br - ar).max()), 1))[None, :]
+            ok = idx < br[:, None]
+            cos = np.einsum("id,iwd->iw", mine[r0:r1], theirs[np.minimum(idx, len(theirs) - 1)])
+            best[r0:r1] = np.where(ok, cos, -1.0).max(axis=1)
+        out.append(best)
     return out[0], out[1]
+
+
+#: Most candidate cells (rows x width) gathered at once by :func:`_local_best`: with
+#: 512-d vectors 16,384 cells are 32 MB, whatever the document's length.
+_LOCAL_CELLS = 1 << 14
+
+
+def _row_blocks(width: np.ndarray, cells: int = _LOCAL_CELLS) -> list[tuple[int, int]]:
+    """Consecutive row ranges whose row count times their widest row stays within
+    ``cells`` (a row wider than that is a block of its own)."""
+    blocks: list[tuple[int, int]] = []
+    n, start = len(width), 0
+    while start < n:
+        end, widest = start + 1, int(width[start])
+        step = max(1, cells // max(widest, 1))
+        # grow in strides while the block stays within the budget, then row by row
+        while end < n:
+            nxt = min(n, end + step)
+            w = max(widest, int(width[end:nxt].max()))
+            if w * (nxt - start) <= cells:
+                end, widest = nxt, w
+            elif step > 1:
+                step = max(1, step // 2)
+            else:
+                break
+        blocks.append((start, end))
+        start = end
+    return blocks
 
 
 def _misplaced(best: np.ndarray, local: np.ndarray, lengths: np.ndarray, baseline: float, spread: float) -> np.ndarray:
