@@ -44,7 +44,14 @@ import numpy as np
 
 from align.search.aligner import _MIN_SPREAD, _random_baseline, align_windows
 from align.search.band import Band
-from align.search.moved_apply import _REACH, _STEP, Windows, _apply_move, unmatched_ids
+from align.search.moved_apply import (
+    _REACH,
+    _STEP,
+    Windows,
+    _apply_move,
+    bead_index,
+    unmatched_ids,
+)
 from align.search.moved_holes import _moved_into_holes
 from align.settings import SearchConfig
 from align.types import Bead
@@ -297,12 +304,7 @@ def _passages(hits: list[tuple[int, int, float]], beads: Sequence[Bead], vecs: t
     the best match of anything on their own). A lone hit is no passage: a novel has
     dozens of sentences whose best match lies far away (a repeated line, a name).
     """
-    bead_of: tuple[dict[int, int], dict[int, int]] = ({}, {})
-    for k, b in enumerate(beads):
-        for i in b.src:
-            bead_of[0][i] = k
-        for j in b.tgt:
-            bead_of[1][j] = k
+    bead_of = bead_index(beads)
     n, m = len(vecs[0]), len(vecs[1])
 
     def present(side: int, i: int) -> float:

@@ -18,6 +18,7 @@ from align.search.moved_apply import (
     _align_ids,
     _apply_move,
     _runs_of,
+    bead_index,
     unmatched_ids,
 )
 from align.settings import SearchConfig
@@ -106,12 +107,7 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
     """
     cums = tuple(np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0, dtype=np.float64)]) for v in vecs)
     candidates = []
-    bead_of: tuple[dict[int, int], dict[int, int]] = ({}, {})
-    for k, b in enumerate(beads):
-        for i in b.src:
-            bead_of[0][i] = k
-        for j in b.tgt:
-            bead_of[1][j] = k
+    bead_of = bead_index(beads)
     unmatched = unmatched_ids(beads)
 
     def partners(side: int, i: int) -> tuple[int, ...]:
@@ -175,12 +171,7 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
         new = _apply_move(beads, src_span, tgt_span, lengths, windows, config, fixed)
         if new is not beads:
             beads = new
-            bead_of = ({}, {})
-            for k, b in enumerate(beads):
-                for i in b.src:
-                    bead_of[0][i] = k
-                for j in b.tgt:
-                    bead_of[1][j] = k
+            bead_of = bead_index(beads)
     return beads
 
 
