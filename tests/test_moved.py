@@ -127,10 +127,7 @@ def test_find_moved_in_beads_takes_a_passage_out_of_its_beads() -> None:
     beads = [Bead((0,), (0,), 0.9), Bead((1,), (1, 2, 3), 0.3), Bead((2,), (4,), 0.9), Bead((3,), (5,), 0.9),
              Bead((4,), ()), Bead((5,), ()), Bead((6,), (6,), 0.9), Bead((7,), ())]
     lengths = np.full(8, 50.0)
-    vectors = (src, tgt)
-
-    def windows(side: int, ids) -> list[np.ndarray]:
-        return _windows(vectors[side][list(ids)])
+    windows = _windows_of(src, tgt)
 
     out = find_moved_in_beads(beads, src, tgt, lengths, lengths, windows, SearchConfig())
     pairs = [(b.src, b.tgt) for b in out]
@@ -202,6 +199,16 @@ def test_the_sample_pair_has_no_moved_passage(presegmented: bool) -> None:
 def _unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
     v = rng.normal(size=(n, dim))
     return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _windows_of(src: np.ndarray, tgt: np.ndarray):
+    """The ``windows(side, ids)`` callback the moved-passage passes take, over these vectors."""
+    vectors = (src, tgt)
+
+    def windows(side: int, ids) -> list[np.ndarray]:
+        return _windows(vectors[side][list(ids)])
+
+    return windows
 
 
 def _windows(vectors: np.ndarray, k: int = 4) -> list[np.ndarray]:
@@ -322,10 +329,7 @@ def test_a_moved_passage_left_as_a_hole_is_found_by_its_passage_vector() -> None
     beads += [Bead((), (j,)) for j in (27, 28, 29)]
     beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i >= 30]
     lengths = np.full(40, 50.0)
-    vectors = (src, tgt)
-
-    def windows(side: int, ids) -> list[np.ndarray]:
-        return _windows(vectors[side][list(ids)])
+    windows = _windows_of(src, tgt)
 
     out = find_moved_in_beads(beads, src, tgt, lengths, lengths, windows, SearchConfig())
     partner = {j: set(b.src) for b in out for j in b.tgt}
@@ -358,10 +362,7 @@ def test_a_move_leaves_the_matched_beads_beside_it_as_they_were() -> None:
     beads = [Bead((0,), (0,), 0.9), Bead((1,), (1, 2, 3), 0.3), Bead((2,), (4,), 0.4), Bead((3,), (5,), 0.9),
              Bead((4,), ()), Bead((5,), ()), Bead((6,), (6,), 0.9), Bead((7,), ())]
     lengths = np.full(8, 50.0)
-    vectors = (src, tgt)
-
-    def windows(side: int, ids) -> list[np.ndarray]:
-        return _windows(vectors[side][list(ids)])
+    windows = _windows_of(src, tgt)
 
     out = _apply_move(beads, (4, 5), (1, 2), (lengths, lengths), windows, SearchConfig(), (set(), set()))
     pairs = [(b.src, b.tgt) for b in out]
@@ -398,10 +399,7 @@ def test_a_moved_passage_takes_in_the_edge_sentences_left_in_weak_beads() -> Non
     beads += [one(i, i - 4) for i in range(14, 29)] + [Bead((29,), (25, 26), 0.35)]
     beads += [Bead((), (j,)) for j in (27, 28, 29)] + [one(i, i) for i in range(30, 40)]
     lengths = np.full(40, 50.0)
-    vectors = (src, tgt)
-
-    def windows(side: int, ids) -> list[np.ndarray]:
-        return _windows(vectors[side][list(ids)])
+    windows = _windows_of(src, tgt)
 
     out = find_moved_in_beads(beads, src, tgt, lengths, lengths, windows, SearchConfig())
     pairs_out = [(b.src, b.tgt) for b in out]
