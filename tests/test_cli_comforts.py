@@ -390,8 +390,8 @@ def _under_pty(args: list[str], tmp_path: Path) -> tuple[str, bytes, int]:
 
 def test_a_terminal_gets_bars_with_rate_and_eta_and_a_pipe_gets_what_it_got(tmp_path: Path) -> None:
     src, tgt = tmp_path / "de.txt", tmp_path / "en.txt"
-    src.write_text("\n\n".join(f"Teil {i}.\n\n" + DE.read_text(encoding="utf-8") for i in range(8)), encoding="utf-8")
-    tgt.write_text("\n\n".join(f"Part {i}.\n\n" + EN.read_text(encoding="utf-8") for i in range(8)), encoding="utf-8")
+    src.write_text("\n\n".join(f"Teil {i}.\n\n" + DE.read_text(encoding="utf-8") for i in range(40)), encoding="utf-8")
+    tgt.write_text("\n\n".join(f"Part {i}.\n\n" + EN.read_text(encoding="utf-8") for i in range(40)), encoding="utf-8")
     args = ["pair", str(src), str(tgt), "--src-lang", "de", "--tgt-lang", "en", "--no-cache", "--format", "beads"]
     shown, out, code = _under_pty(args, tmp_path)
     assert code == 0, shown
