@@ -155,8 +155,8 @@ def _schema1(path: Path, rows: int) -> None:
         db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
         db.execute("INSERT INTO meta VALUES ('schema', '1')")
         for i, v in enumerate(_vectors(rows)):
-            k = cache_module._key("use-m3/state4/x/sentence", f"old {i}")
-            db.execute("INSERT INTO vectors VALUES (?, ?, ?, ?)", (k, DIM, v.tobytes(), cache_module._checksum(k, v.tobytes())))
+            k = cache_module.row_key("use-m3/state4/x/sentence", f"old {i}")
+            db.execute("INSERT INTO vectors VALUES (?, ?, ?, ?)", (k, DIM, v.tobytes(), cache_module.checksum(k, v.tobytes())))
 
 
 def test_a_schema_1_cache_is_rebuilt_with_its_rows(tmp_path: Path, clock: list[int]) -> None:

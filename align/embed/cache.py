@@ -47,7 +47,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sqlite3
@@ -59,6 +58,15 @@ from pathlib import Path
 
 import numpy as np
 
+from align.embed.cache_db import (
+    checksum,
+    error_name,
+    file_bytes,
+    open_db,
+    pages_for,
+    row_key,
+    unusable,
+)
 from align.errors import AlignError
 from align.settings import cache_max_bytes
 
@@ -67,20 +75,12 @@ __all__ = ["EmbeddingCache", "CacheInfo", "NamespaceInfo", "default_cache_dir"]
 log = logging.getLogger(__name__)
 
 _DB_NAME = "embeddings.sqlite3"
-_SCHEMA_VERSION = 2  # 2: namespace and last-use columns (the size cap), data last
 _BATCH = 500  # keys per SELECT, below SQLite's bound-parameter limit
 _EVICT_TO = 0.9  # an eviction frees down to this share of the cap, so the next writes do not evict again
 # A read records its rows' use only when the last was longer ago than this (microseconds):
 # repeated runs on the same text then write nothing (see EmbeddingCache._touch).
 _TOUCH_AFTER_US = 3600 * 1_000_000
 _COMMAND_TIMEOUT = 10.0  # seconds `align cache info|clear` wait for a writer before saying the cache is busy
-_UNKNOWN_NS = 0  # the namespace of rows migrated from schema 1, which did not record one
-# Small columns before the blob: reading ``used`` or ``dim`` for eviction or ``cache info``
-# then never walks a row's overflow pages. A rowid table: it stores KB-sized blobs tighter.
-_CREATE_VECTORS = (
-    "CREATE TABLE {name} (key BLOB PRIMARY KEY, ns INTEGER NOT NULL, used INTEGER NOT NULL,"
-    " dim INTEGER NOT NULL, checksum BLOB NOT NULL, data BLOB NOT NULL)"
-)
 
 
 @dataclass(frozen=True)
@@ -121,108 +121,9 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "align"
 
 
-def _key(namespace: str, text: str) -> bytes:
-    h = hashlib.blake2b(digest_size=20)
-    h.update(namespace.encode("utf-8"))
-    h.update(b"\x00")
-    h.update(text.encode("utf-8", "surrogatepass"))
-    return h.digest()
-
-
-def _checksum(key: bytes, data: bytes) -> bytes:
-    return hashlib.blake2b(key + data, digest_size=8).digest()
-
-
-def _open(path: Path, timeout: float) -> sqlite3.Connection:
-    """Connect to the cache database, creating its tables, or rebuilding a schema-1 table.
-
-    The rebuild copies the rows into the new layout in one ``BEGIN IMMEDIATE``
-    transaction: another process sees the old table or the new one, never half of it, and
-    one that started the same rebuild meanwhile finds it done once it gets the lock.
-    """
-    conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        if _schema_ok(conn):
-            return conn
-        conn.execute("BEGIN IMMEDIATE")
-        if not _schema_ok(conn):
-            columns = [row[1] for row in conn.execute("PRAGMA table_info(vectors)")]
-            conn.execute(_CREATE_VECTORS.format(name="vectors_new"))
-            if columns:  # schema 1: key, dim, data, checksum; no namespace, never used since
-                conn.execute(f"INSERT INTO vectors_new SELECT key, {_UNKNOWN_NS}, 0, dim, checksum, data FROM vectors")
-                conn.execute("DROP TABLE vectors")
-            conn.execute("ALTER TABLE vectors_new RENAME TO vectors")
-            conn.execute("CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used)")
-            conn.execute("CREATE TABLE IF NOT EXISTS namespaces"
-                         " (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, model TEXT NOT NULL)")
-            conn.execute("INSERT OR IGNORE INTO namespaces VALUES (?, '', '(written before namespaces were recorded)')",
-                         (_UNKNOWN_NS,))
-            conn.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(_SCHEMA_VERSION),))
-        conn.commit()
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _schema_ok(conn: sqlite3.Connection) -> bool:
-    """Whether the database already has the current tables (the vectors table with ``used``)."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(vectors)")}
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return "used" in columns and "namespaces" in tables
-
-
-def _pages_for(records: list[tuple], conn: sqlite3.Connection) -> int:
-    """Bytes of pages that ``records`` (rows of vectors) will take: a row larger than a page
-    spills into whole overflow pages, so a 6 KB row takes two 4 KB pages."""
-    page = conn.execute("PRAGMA page_size").fetchone()[0]
-    usable = page - 40  # page and cell headers, overflow pointers
-    return sum(-(-(len(r[5]) + 64) // usable) for r in records) * page
-
-
 def _wall_us() -> int:
     """Microseconds since the epoch: when a row was last used (tests move it forward)."""
     return time.time_ns() // 1000
-
-
-def _file_bytes(path: Path) -> int:
-    """The database's size on disk with its write-ahead log (0 for files that are not there)."""
-    total = 0
-    for p in (path, path.with_name(path.name + "-wal")):
-        try:
-            total += p.stat().st_size
-        except OSError:
-            pass
-    return total
-
-
-def _errorname(exc: sqlite3.Error) -> str:
-    """SQLite's name for an error (``SQLITE_BUSY``, ``SQLITE_NOTADB``...), "" when unknown
-    (Python 3.10 has no ``sqlite_errorname``: then from the message)."""
-    name = getattr(exc, "sqlite_errorname", None)
-    if name:
-        return name
-    text = str(exc)
-    if "not a database" in text:
-        return "SQLITE_NOTADB"
-    if "malformed" in text:
-        return "SQLITE_CORRUPT"
-    return "SQLITE_BUSY" if "locked" in text or "busy" in text else ""
-
-
-def _unusable(path: Path, exc: sqlite3.Error) -> AlignError:
-    """The one-line error of ``align cache`` for a database it cannot use: busy, or not a database."""
-    text = str(exc)
-    if _errorname(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return AlignError(f"the embedding cache {path} is busy (another align run is writing to it); try again "
-                          "when that run is done")
-    if _errorname(exc) in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
-        return AlignError(f"the embedding cache {path} is not a usable database ({text}); 'align cache clear' "
-                          "replaces it with an empty one")
-    return AlignError(f"cannot use the embedding cache {path}: {text}")
 
 
 class EmbeddingCache:
@@ -281,7 +182,7 @@ class EmbeddingCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             if not os.access(self.directory, os.W_OK | os.X_OK):
                 raise PermissionError(f"{self.directory} is not writable")
-            conn = _open(self.path, timeout=30.0)
+            conn = open_db(self.path, timeout=30.0)
         except (OSError, sqlite3.Error) as exc:
             self._disable(f"cannot use {self.path}: {exc}")
             return None
@@ -344,7 +245,7 @@ class EmbeddingCache:
         out: list[np.ndarray | None] = [None] * len(texts)
         if not texts:
             return out
-        keys = [_key(namespace, t) for t in texts]
+        keys = [row_key(namespace, t) for t in texts]
         with self._lock:
             conn = self._connect()
             if conn is None:
@@ -372,7 +273,7 @@ class EmbeddingCache:
                     self.misses += 1
                     continue
                 used, d, data, cs = row
-                if d != dim or len(data) != 4 * dim or _checksum(k, data) != cs:
+                if d != dim or len(data) != 4 * dim or checksum(k, data) != cs:
                     self.corrupt += 1
                     self.misses += 1
                     continue
@@ -425,10 +326,10 @@ class EmbeddingCache:
                     now = self._now()
                     records = []
                     for t, v in zip(texts, vectors):
-                        k = _key(namespace, t)
+                        k = row_key(namespace, t)
                         data = v.tobytes()
-                        records.append((k, ns, now, dim, _checksum(k, data), data))
-                    self._evict(conn, _pages_for(records, conn))
+                        records.append((k, ns, now, dim, checksum(k, data), data))
+                    self._evict(conn, pages_for(records, conn))
                     conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", records)
                     self._evict(conn)
             except sqlite3.Error as exc:
@@ -445,7 +346,7 @@ class EmbeddingCache:
         if not self.path.exists():
             return CacheInfo(self.path, False, 0, 0, 0, self.max_bytes, ())
         try:
-            conn = _open(self.path, timeout=_COMMAND_TIMEOUT)
+            conn = open_db(self.path, timeout=_COMMAND_TIMEOUT)
             try:
                 used = self._used_bytes(conn)
                 spaces = [
@@ -459,8 +360,8 @@ class EmbeddingCache:
             finally:
                 conn.close()
         except sqlite3.Error as exc:
-            raise _unusable(self.path, exc) from None
-        return CacheInfo(self.path, True, _file_bytes(self.path), used, sum(n.rows for n in spaces), self.max_bytes,
+            raise unusable(self.path, exc) from None
+        return CacheInfo(self.path, True, file_bytes(self.path), used, sum(n.rows for n in spaces), self.max_bytes,
                          tuple(spaces))
 
     def clear(self, model: str | None = None) -> int | None:
@@ -483,10 +384,10 @@ class EmbeddingCache:
                     raise AlignError(f"the embedding cache {self.path} is empty; there is nothing of {model!r} to clear")
                 return 0
             try:
-                conn = _open(self.path, timeout=_COMMAND_TIMEOUT)
+                conn = open_db(self.path, timeout=_COMMAND_TIMEOUT)
             except sqlite3.Error as exc:
-                if _errorname(exc) not in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or model is not None:
-                    raise _unusable(self.path, exc) from None
+                if error_name(exc) not in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or model is not None:
+                    raise unusable(self.path, exc) from None
                 return self._remove_damaged()
             try:
                 removed = self._delete_rows(conn, model)
@@ -497,7 +398,7 @@ class EmbeddingCache:
                 except sqlite3.Error as exc:
                     log.info("embedding cache not shrunk (%s)", exc)
             except sqlite3.Error as exc:
-                raise _unusable(self.path, exc) from None
+                raise unusable(self.path, exc) from None
             finally:
                 conn.close()
             return removed
