@@ -14,9 +14,9 @@ confident matches lie off the order every other confident match follows.
 1. **anchors**: sentence pairs that are each other's best 1-1 match within ``_REACH``
    sentences of where the anchor path (:func:`~align.search.anchors.anchor_band`, the
    search's own first pass) puts them, at or above the pair's typical best match minus
-   ``config.moved_drop``, and ahead of the second best of both its row and its column by
+   ``_DROP``, and ahead of the second best of both its row and its column by
    ``_MARGIN`` (an inserted copy of a sentence ties with its original and is never an
-   anchor; a same-topic sentence rarely leads by that much);
+   anchor);
 2. **the main order**: the longest chain of anchors increasing on both sides;
 3. **candidate blocks**: runs of two or more anchors off the chain that step forward
    together (at most ``_STEP`` sentences at a time on each side), lie more than
@@ -28,8 +28,10 @@ confident matches lie off the order every other confident match follows.
 
 The monotone search then runs with the kept blocks' matched sentences excluded (never
 in a bead, free to skip: :func:`~align.search.align_windows`' ``*_exclude``), so that it
-neither pairs them with their new neighbours nor pulls its path towards them; after the
-refinement the blocks' beads take the place of those unmatched sentences
+does not pair them with their new neighbours; each block is then aligned again with the
+sentences the search left unmatched next to it (:func:`extend_blocks`: a block's weak
+edge beads), the refinement may not take a block's sentence into a bead beside it
+(:func:`keep_blocks_whole`), and after the refinement the blocks' beads take the place of those unmatched sentences
 (:func:`place_blocks`), out of order as :mod:`align.search.moved` reports moved beads:
 every bead with source sentences in source order. The passes of :mod:`align.search.moved`
 run afterwards, as before, and leave these beads alone (they are out of order).
@@ -59,8 +61,16 @@ __all__ = ["Blocks", "extend_blocks", "find_blocks", "keep_blocks_whole", "place
 #: sets' only far candidates, 200-1,400 sentences off, were inserted copies).
 _REACH = 200
 
-#: How much an anchor's cosine must lead the second best of its row and of its column.
-_MARGIN = 0.05
+#: How much an anchor's cosine must lead the second best of its row and of its column:
+#: little, since the chain decides what is off the order, but more than a tie (an inserted
+#: copy of a sentence ties with its original). 0.05 and 0.03 found fewer blocks (adapted+moved
+#: strict seeds 0-3, bench/RESULTS.md, 2026-12-07 night); 0 lost Text+Berg seed 2.
+_MARGIN = 0.01
+
+#: An anchor's cosine is at least the pair's typical best match less this: lower than the
+#: passes after the search ask (``SearchConfig.moved_drop``), since a block needs two
+#: anchors in a run off the chain and its own search's two beads.
+_DROP = 0.25
 
 #: The largest step, in sentences of one side, between two anchors of one block.
 _STEP = 3
@@ -68,11 +78,6 @@ _STEP = 3
 #: How far (sentences of the target) a block's anchors must lie from where the main
 #: order puts their source sentences: nearer, it is a local crossing the band sees.
 _FAR = 4
-
-#: How many sentences past its first and last anchor a block's spans reach on each side
-#: (short of the main order's anchors): a moved block's edge beads are often n-m or weak,
-#: and its own search decides which of them it pairs.
-_GROW = int(__import__("os").environ.get("MC_GROW", "2"))
 
 
 @dataclass(frozen=True)
@@ -169,10 +174,10 @@ def _chain(anchors: Sequence[tuple[int, int, float]]) -> list[int]:
     return out[::-1]
 
 
-def _candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequence[int], n: int,
-                m: int) -> list[tuple[range, range]]:
-    """Runs of off-chain anchors that step forward together, far from the main order and
-    not interleaved with it (steps 2-3 of the module docstring)."""
+def _candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequence[int]) -> list[tuple[range, range]]:
+    """The source and target spans of the runs of off-chain anchors that step forward
+    together, far from the main order and not interleaved with it (steps 2-3 of the module
+    docstring), from their first anchor to their last."""
     on = set(chain)
     ci = [anchors[k][0] for k in chain]
     cj = [anchors[k][1] for k in chain]
@@ -199,17 +204,8 @@ def _candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequence[int],
         inside_tgt = np.searchsorted(chain_tgt, j1, side="right") - np.searchsorted(chain_tgt, j0)
         if inside_src or inside_tgt:
             continue
-        out.append((_grown(i0, i1, chain_src, n), _grown(j0, j1, chain_tgt, m)))
+        out.append((range(i0, i1 + 1), range(j0, j1 + 1)))
     return out
-
-
-def _grown(lo: int, hi: int, chain: np.ndarray, size: int) -> range:
-    """The span ``lo..hi`` taken ``_GROW`` sentences further each way, short of the
-    nearest chain anchor and the document's ends."""
-    k = int(np.searchsorted(chain, lo))
-    before = int(chain[k - 1]) + 1 if k > 0 else 0
-    after = int(chain[k]) - 1 if k < len(chain) else size - 1
-    return range(max(lo - _GROW, before), min(hi + _GROW, after) + 1)
 
 
 def _align_spans(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], src_len: np.ndarray,
@@ -241,8 +237,8 @@ def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], sr
     src_ex, tgt_ex = np.zeros(n, dtype=bool), np.zeros(m, dtype=bool)
     found: list[tuple[Bead, ...]] = []
     if n >= 4 and m >= 4:
-        anchors = _anchors(src1, tgt1, _centres(path, n, m), config.moved_drop)
-        for spans in _candidates(anchors, _chain(anchors), n, m):
+        anchors = _anchors(src1, tgt1, _centres(path, n, m), _DROP)
+        for spans in _candidates(anchors, _chain(anchors)):
             if src_ex[spans[0].start:spans[0].stop].any() or tgt_ex[spans[1].start:spans[1].stop].any():
                 continue
             matched = [b for b in _align_spans(src_windows, tgt_windows, src_len, tgt_len, spans, config)
@@ -258,7 +254,7 @@ def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], sr
 
 #: How many unmatched sentences next to a block the block takes in, each way on each side,
 #: once the monotone search has run (:func:`extend_blocks`).
-_EXTEND = int(__import__("os").environ.get("MC_EXTEND", "3"))
+_EXTEND = 5
 
 
 def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.ndarray],
