@@ -288,7 +288,8 @@ def align_windows(
     excluded = src_exclude is not None and tgt_exclude is not None and (src_exclude.any() or tgt_exclude.any())
     if excluded:
         for t, (a, b) in enumerate(types):
-            scores[t][_band_has(src_exclude, a, band, src_side=True) | _band_has(tgt_exclude, b, band, src_side=False)] = NEG
+            held = _band_has(src_exclude, a, band, src_side=True) | _band_has(tgt_exclude, b, band, src_side=False)
+            scores[t][held] = NEG
     src_skip = _like_neighbours(_skip_costs(best_src, rivals_src, baseline, typical, config.skip * spread))
     tgt_skip = _like_neighbours(_skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread))
     if excluded:

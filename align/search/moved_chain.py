@@ -335,6 +335,6 @@ def place_blocks(beads: Sequence[Bead], blocks: Blocks) -> list[Bead]:
     blocks' beads, in source order (module docstring)."""
     if not blocks.beads:
         return list(beads)
-    rest = [b for b in beads
-            if b.is_match or not (any(blocks.src_exclude[i] for i in b.src) or any(blocks.tgt_exclude[j] for j in b.tgt))]
+    rest = [b for b in beads if b.is_match
+            or not (any(blocks.src_exclude[i] for i in b.src) or any(blocks.tgt_exclude[j] for j in b.tgt))]
     return _in_source_order(rest + list(blocks.beads))
