@@ -144,6 +144,12 @@ def align_documents(
     from align.hints import clause_ends, paragraph_breaks
     from align.search import align_windows, refine_alignment
     from align.search.moved import find_moved_in_beads
+    from align.search.moved_chain import (
+        extend_blocks,
+        find_blocks,
+        keep_blocks_whole,
+        place_blocks,
+    )
 
     progress = progress or _noop
     config = config or SearchConfig()
@@ -171,11 +177,21 @@ def align_documents(
     src_len = np.array([len(t) for t in src_texts], dtype=np.float64)
     tgt_len = np.array([len(t) for t in tgt_texts], dtype=np.float64)
     breaks = (paragraph_breaks(src), paragraph_breaks(tgt)) if paragraphs else (None, None)
+    # moved blocks are found first, from the order of confident anchors, and kept out of
+    # the monotone search (align.search.moved_chain); --monotone skips this
+    blocks = None
+    if config.moved and src_texts and tgt_texts:
+        blocks = find_blocks(src_windows, tgt_windows, src_len, tgt_len, config)
     beads = align_windows(
         src_windows, tgt_windows, src_len, tgt_len, config, *breaks,
         src_clauses=clause_ends(src), tgt_clauses=clause_ends(tgt),
         src_content=has_words(src_texts), tgt_content=has_words(tgt_texts),
+        band=blocks.band if blocks is not None else None,
+        src_exclude=blocks.src_exclude if blocks is not None else None,
+        tgt_exclude=blocks.tgt_exclude if blocks is not None else None,
     )
+    if blocks is not None:
+        blocks = extend_blocks(beads, blocks, src_windows, tgt_windows, src_len, tgt_len, config)
     src1, tgt1 = src_windows[0], tgt_windows[0]  # sentence vectors, for moved passages
     if config.refine and beads:
         # one side at a time, each side's sentence windows dropped once its clause windows
@@ -185,11 +201,14 @@ def align_documents(
         tgt_clause_windows = build_tgt_clauses(tgt_windows)
         del tgt_windows, build_tgt_clauses
         progress("refining at clause level")
-        beads = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
-                                 *breaks)
+        refined = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
+                                   *breaks)
+        beads = keep_blocks_whole(refined, beads, blocks) if blocks is not None else refined
         del src_clause_windows, tgt_clause_windows
     else:
         del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
+    if blocks is not None:
+        beads = place_blocks(beads, blocks)
     if config.moved and beads:
         texts = (src_texts, tgt_texts)
 

@@ -230,6 +230,8 @@ def align_windows(
     band: Band | None = None,
     src_content: np.ndarray | None = None,
     tgt_content: np.ndarray | None = None,
+    src_exclude: np.ndarray | None = None,
+    tgt_exclude: np.ndarray | None = None,
 ) -> list[Bead]:
     """Align two documents given their window embeddings.
 
@@ -242,7 +244,9 @@ def align_windows(
     such sentences is never paired with a side that has words (on both sides, it may be).
     ``band`` (optional) is where to search
     when the caller already knows (a finer alignment of documents aligned before); without
-    it the anchor pass finds the band. Returns beads covering every sentence of both sides
+    it the anchor pass finds the band. ``*_exclude[k]`` (optional) true: sentence ``k`` is
+    left unmatched, at no cost (a moved block's, aligned elsewhere:
+    :mod:`align.search.moved_chain`). Returns beads covering every sentence of both sides
     exactly once, in document order.
     """
     config = config or SearchConfig()
@@ -281,8 +285,15 @@ def align_windows(
             words_src = _band_has(src_content, a, band, src_side=True)
             words_tgt = _band_has(tgt_content, b, band, src_side=False)
             scores[t][words_src != words_tgt] = NEG
+    excluded = src_exclude is not None and tgt_exclude is not None and (src_exclude.any() or tgt_exclude.any())
+    if excluded:
+        for t, (a, b) in enumerate(types):
+            held = _band_has(src_exclude, a, band, src_side=True) | _band_has(tgt_exclude, b, band, src_side=False)
+            scores[t][held] = NEG
     src_skip = _like_neighbours(_skip_costs(best_src, rivals_src, baseline, typical, config.skip * spread))
     tgt_skip = _like_neighbours(_skip_costs(best_tgt, rivals_tgt, baseline, typical, config.skip * spread))
+    if excluded:
+        src_skip, tgt_skip = np.where(src_exclude, 0.0, src_skip), np.where(tgt_exclude, 0.0, tgt_skip)
 
     path = best_path(band, types, scores, src_skip, tgt_skip)
     # Second pass: a sentence that matches nothing where the path put it, though it matches
@@ -299,6 +310,8 @@ def align_windows(
         q_tgt = np.where(flag_tgt, np.minimum(best_tgt, local_tgt), best_tgt)
         src_skip = _like_neighbours(_skip_costs(q_src, rivals_src, baseline, typical, config.skip * spread))
         tgt_skip = _like_neighbours(_skip_costs(q_tgt, rivals_tgt, baseline, typical, config.skip * spread))
+        if excluded:
+            src_skip, tgt_skip = np.where(src_exclude, 0.0, src_skip), np.where(tgt_exclude, 0.0, tgt_skip)
         path = best_path(band, types, scores, src_skip, tgt_skip)
     beads = []
     for i0, i1, j0, j1 in path:

@@ -1,0 +1,340 @@
+"""Moved passages found before the monotone search, from the order of confident anchors
+(issue 18, item 3).
+
+Why before: the passes of :mod:`align.search.moved` start from the monotone search's
+beads, and by then the search has usually paired one side of a moved block with whatever
+stands where it now is (weak n-m beads, refined further) and left the other side a hole
+merged with the unmatched sentences around it; taking a passage out of those beads
+again loses its edges (bench/RESULTS.md, 2026-12-07, "why moved blocks stay partly found
+or not found"). Whole-document evidence sees a moved block directly: its sentences'
+confident matches lie off the order every other confident match follows.
+
+:func:`find_blocks`:
+
+1. **anchors**: sentence pairs that are each other's best 1-1 match within ``_REACH``
+   sentences of where the anchor path (:func:`~align.search.anchors.anchor_band`, the
+   search's own first pass) puts them, at or above the pair's typical best match minus
+   ``_DROP``, and ahead of the second best of both its row and its column by
+   ``_MARGIN`` (an inserted copy of a sentence ties with its original and is never an
+   anchor);
+2. **the main order**: the longest chain of anchors increasing on both sides;
+3. **candidate blocks**: runs of two or more anchors off the chain that step forward
+   together (at most ``_STEP`` sentences at a time on each side), lie more than
+   ``_FAR`` sentences from where the chain puts their source sentences, and whose spans
+   hold no anchor of the chain on either side (a block interleaved with the main order is
+   no moved passage);
+4. each block's two spans are aligned with each other by the same search (full band
+   over the two spans); a block that gives two matched beads or more is kept.
+
+The monotone search then runs with the kept blocks' matched sentences excluded (never
+in a bead, free to skip: :func:`~align.search.align_windows`' ``*_exclude``), so that it
+does not pair them with their new neighbours; each block is then aligned again with the
+sentences the search left unmatched next to it (:func:`extend_blocks`: a block's weak
+edge beads), the refinement may not take a block's sentence into a bead beside it
+(:func:`keep_blocks_whole`), and after the refinement the blocks' beads take the place of those unmatched sentences
+(:func:`place_blocks`), out of order as :mod:`align.search.moved` reports moved beads:
+every bead with source sentences in source order. The passes of :mod:`align.search.moved`
+run afterwards, as before, and leave these beads alone (they are out of order).
+
+Pure: vectors in, beads out, no encoder.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from align.search.anchors import anchor_band
+from align.search.band import Band
+from align.search.moved_apply import _in_source_order
+from align.settings import SearchConfig
+from align.types import Bead
+
+__all__ = ["Blocks", "extend_blocks", "find_blocks", "keep_blocks_whole", "place_blocks"]
+
+#: How far (sentences, either way) from where the anchor path puts a sentence its anchor
+#: is looked for: a moved paragraph of an adaptation moves within its article, and a
+#: match much further away is more likely a repeated line or a copy (the adapted dev
+#: sets' only far candidates, 200-1,400 sentences off, were inserted copies).
+_REACH = 200
+
+#: How much an anchor's cosine must lead the second best of its row and of its column:
+#: little, since the chain decides what is off the order, but more than a tie (an inserted
+#: copy of a sentence ties with its original). 0.05 and 0.03 found fewer blocks (adapted+moved
+#: strict seeds 0-3, bench/RESULTS.md, 2026-12-07 night); 0 lost Text+Berg seed 2.
+_MARGIN = 0.01
+
+#: An anchor's cosine is at least the pair's typical best match less this: lower than the
+#: passes after the search ask (``SearchConfig.moved_drop``), since a block needs two
+#: anchors in a run off the chain and its own search's two beads.
+_DROP = 0.25
+
+#: The largest step, in sentences of one side, between two anchors of one block.
+_STEP = 3
+
+#: How far (sentences of the target) a block's anchors must lie from where the main
+#: order puts their source sentences: nearer, it is a local crossing the band sees.
+_FAR = 4
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Moved blocks found before the monotone search: the band the search uses (the one it
+    would build itself), the blocks' matched beads (document ids, source order) and, per
+    side, which sentences they hold (the search's ``*_exclude``)."""
+
+    band: Band
+    groups: tuple[tuple[Bead, ...], ...]
+    src_exclude: np.ndarray
+    tgt_exclude: np.ndarray
+
+    @property
+    def beads(self) -> tuple[Bead, ...]:
+        """Every block's matched beads, in source order."""
+        return tuple(sorted((b for g in self.groups for b in g), key=lambda b: b.src[0]))
+
+
+def _centres(path: Sequence[tuple[int, int, int, int]], n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where the anchor path puts each source sentence on the target side and each target
+    sentence on the source side (linear between its 1-1 anchors)."""
+    pts = [(i0, j0) for i0, i1, j0, j1 in path if i1 - i0 == 1 and j1 - j0 == 1]
+    if not pts:
+        return (np.arange(n) * (m / max(n, 1)), np.arange(m) * (n / max(m, 1)))
+    ci = np.array([p[0] for p in pts], dtype=np.float64)
+    cj = np.array([p[1] for p in pts], dtype=np.float64)
+    return np.interp(np.arange(n), ci, cj), np.interp(np.arange(m), cj, ci)
+
+
+def _best_two(mine: np.ndarray, theirs: np.ndarray, centre: np.ndarray,
+              chunk: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each vector of ``mine``: the id of its best match in ``theirs`` within ``_REACH``
+    of ``centre``, that cosine, and the second best's (a block of rows per product)."""
+    n = len(mine)
+    arg = np.zeros(n, dtype=np.int64)
+    best = np.full(n, -1.0)
+    second = np.full(n, -1.0)
+    centre = np.rint(centre).astype(np.int64)
+    for r0 in range(0, n, chunk):
+        r1 = min(n, r0 + chunk)
+        mid = centre[r0:r1]
+        lo, hi = max(0, int(mid.min()) - _REACH), min(len(theirs), int(mid.max()) + _REACH + 1)
+        if hi <= lo:
+            continue
+        cos = (mine[r0:r1] @ theirs[lo:hi].T).astype(np.float64)
+        cols = np.arange(lo, hi)[None, :]
+        cos[(cols < (mid - _REACH)[:, None]) | (cols > (mid + _REACH)[:, None])] = -1.0
+        a = cos.argmax(axis=1)
+        arg[r0:r1] = lo + a
+        best[r0:r1] = cos[np.arange(r1 - r0), a]
+        cos[np.arange(r1 - r0), a] = -1.0
+        second[r0:r1] = cos.max(axis=1)
+    return arg, best, second
+
+
+def _anchors(src1: np.ndarray, tgt1: np.ndarray, centres: tuple[np.ndarray, np.ndarray],
+             drop: float) -> list[tuple[int, int, float]]:
+    """Confident anchor pairs ``(source id, target id, cosine)`` in source order (step 1
+    of the module docstring)."""
+    arg_s, best_s, second_s = _best_two(src1, tgt1, centres[0])
+    arg_t, best_t, second_t = _best_two(tgt1, src1, centres[1])
+    level = float(np.median(np.concatenate([best_s, best_t]))) - drop
+    out = []
+    for i in range(len(src1)):
+        j = int(arg_s[i])
+        if arg_t[j] != i or best_s[i] < level:
+            continue
+        if best_s[i] - second_s[i] < _MARGIN or best_t[j] - second_t[j] < _MARGIN:
+            continue
+        out.append((i, j, float(best_s[i])))
+    return out
+
+
+def _chain(anchors: Sequence[tuple[int, int, float]]) -> list[int]:
+    """Positions (in ``anchors``, which are in source order) of the longest chain whose
+    target ids increase too: the main order."""
+    tails: list[int] = []  # tails[p]: smallest target id ending a chain of p + 1
+    tail_at: list[int] = []
+    prev = [-1] * len(anchors)
+    for k, (_, j, _) in enumerate(anchors):
+        p = bisect.bisect_left(tails, j)
+        if p == len(tails):
+            tails.append(j)
+            tail_at.append(k)
+        else:
+            tails[p], tail_at[p] = j, k
+        prev[k] = tail_at[p - 1] if p else -1
+    out = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        out.append(k)
+        k = prev[k]
+    return out[::-1]
+
+
+def _candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequence[int]) -> list[tuple[range, range]]:
+    """The source and target spans of the runs of off-chain anchors that step forward
+    together, far from the main order and not interleaved with it (steps 2-3 of the module
+    docstring), from their first anchor to their last."""
+    on = set(chain)
+    ci = [anchors[k][0] for k in chain]
+    cj = [anchors[k][1] for k in chain]
+    if len(ci) < 2:
+        return []
+    runs: list[list[tuple[int, int, float]]] = []
+    for k, a in enumerate(anchors):
+        if k in on:
+            continue
+        if runs and 0 < a[0] - runs[-1][-1][0] <= _STEP and 0 < a[1] - runs[-1][-1][1] <= _STEP:
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    chain_src, chain_tgt = np.array(ci), np.array(sorted(cj))
+    out: list[tuple[range, range]] = []
+    for run in runs:
+        if len(run) < 2:
+            continue
+        expected = np.interp([i for i, _, _ in run], ci, cj)
+        if min(abs(j - e) for (_, j, _), e in zip(run, expected)) <= _FAR:
+            continue
+        (i0, j0, _), (i1, j1, _) = run[0], run[-1]
+        inside_src = np.searchsorted(chain_src, i1, side="right") - np.searchsorted(chain_src, i0)
+        inside_tgt = np.searchsorted(chain_tgt, j1, side="right") - np.searchsorted(chain_tgt, j0)
+        if inside_src or inside_tgt:
+            continue
+        out.append((range(i0, i1 + 1), range(j0, j1 + 1)))
+    return out
+
+
+def _align_spans(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], src_len: np.ndarray,
+                 tgt_len: np.ndarray, spans: tuple[range, range], config: SearchConfig) -> list[Bead]:
+    """The two spans aligned with each other (full band), in document ids."""
+    from align.search.aligner import align_windows
+
+    (s, t) = spans
+    a, b = len(s), len(t)
+    sw = [w[s.start:s.start + a - k] for k, w in enumerate(src_windows) if a - k > 0]
+    tw = [w[t.start:t.start + b - k] for k, w in enumerate(tgt_windows) if b - k > 0]
+    beads = align_windows(sw, tw, src_len[s.start:s.stop], tgt_len[t.start:t.stop],
+                          replace(config, refine=False, moved=False), band=Band.full(a, b))
+    return [Bead(tuple(s.start + i for i in x.src), tuple(t.start + j for j in x.tgt), x.score) for x in beads]
+
+
+def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], src_len: np.ndarray,
+                tgt_len: np.ndarray, config: SearchConfig) -> Blocks:
+    """Moved blocks of a document pair, found before the monotone search (module docstring).
+
+    Takes what :func:`~align.search.align_windows` takes; the band returned is the one it
+    would build itself (the anchor path is computed once, here), so a pair without moved
+    blocks is aligned exactly as without this step.
+    """
+    src1, tgt1 = src_windows[0], tgt_windows[0]
+    n, m = len(src1), len(tgt1)
+    _, path = anchor_band(src1, tgt1, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
+    band = Band.around_path(n, m, path, margin=config.margin)
+    src_ex, tgt_ex = np.zeros(n, dtype=bool), np.zeros(m, dtype=bool)
+    found: list[tuple[Bead, ...]] = []
+    if n >= 4 and m >= 4:
+        anchors = _anchors(src1, tgt1, _centres(path, n, m), _DROP)
+        for spans in _candidates(anchors, _chain(anchors)):
+            if src_ex[spans[0].start:spans[0].stop].any() or tgt_ex[spans[1].start:spans[1].stop].any():
+                continue
+            matched = [b for b in _align_spans(src_windows, tgt_windows, src_len, tgt_len, spans, config)
+                       if b.is_match]
+            if len(matched) < 2:
+                continue
+            found.append(tuple(matched))
+            for b in matched:
+                src_ex[list(b.src)] = True
+                tgt_ex[list(b.tgt)] = True
+    return Blocks(band, tuple(found), src_ex, tgt_ex)
+
+
+#: How many unmatched sentences next to a block the block takes in, each way on each side,
+#: once the monotone search has run (:func:`extend_blocks`).
+_EXTEND = 5
+
+
+def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.ndarray],
+                  tgt_windows: list[np.ndarray], src_len: np.ndarray, tgt_len: np.ndarray,
+                  config: SearchConfig) -> Blocks:
+    """Each block aligned again with the sentences the monotone search left unmatched next
+    to it (up to ``_EXTEND`` each way on each side).
+
+    Why: a block is found from its confident anchors, and its edge beads (a weak first
+    sentence, a 1-2 bead) are often not anchors. Once the block is out of the search,
+    the search leaves such an edge sentence unmatched where it stands (it translates
+    nothing there), and that is the sentence evidence that it is the block's.
+    """
+    if not blocks.groups or _EXTEND <= 0:
+        return blocks
+    unmatched = (np.zeros(len(src_len), dtype=bool), np.zeros(len(tgt_len), dtype=bool))
+    for b in beads:
+        if not b.is_match:
+            for i in b.src:
+                unmatched[0][i] = True
+            for j in b.tgt:
+                unmatched[1][j] = True
+    src_ex, tgt_ex = blocks.src_exclude.copy(), blocks.tgt_exclude.copy()
+    groups = []
+    for group in blocks.groups:
+        spans = []
+        for side, ex, free in ((0, src_ex, unmatched[0]), (1, tgt_ex, unmatched[1])):
+            ids = [i for b in group for i in (b.src if side == 0 else b.tgt)]
+            lo, hi = min(ids), max(ids)
+            while lo - 1 >= 0 and free[lo - 1] and not ex[lo - 1] and min(ids) - lo < _EXTEND:
+                lo -= 1
+            while hi + 1 < len(free) and free[hi + 1] and not ex[hi + 1] and hi - max(ids) < _EXTEND:
+                hi += 1
+            spans.append(range(lo, hi + 1))
+        if len(spans[0]) + len(spans[1]) == sum(len(b.src) + len(b.tgt) for b in group):
+            groups.append(group)
+            continue
+        matched = [b for b in _align_spans(src_windows, tgt_windows, src_len, tgt_len, (spans[0], spans[1]), config)
+                   if b.is_match]
+        if len(matched) < 2:
+            groups.append(group)
+            continue
+        for b in group:
+            src_ex[list(b.src)] = False
+            tgt_ex[list(b.tgt)] = False
+        for b in matched:
+            src_ex[list(b.src)] = True
+            tgt_ex[list(b.tgt)] = True
+        groups.append(tuple(matched))
+    return Blocks(blocks.band, tuple(groups), src_ex, tgt_ex)
+
+
+def keep_blocks_whole(refined: Sequence[Bead], sentence_beads: Sequence[Bead], blocks: Blocks) -> list[Bead]:
+    """The refined beads, with every refined bead that took in an excluded sentence (a
+    block's, left unmatched by the search) given back as the sentence beads it was merged
+    from: a block's sentence belongs to its block, not to the bead beside its old place."""
+    def holds_excluded(b: Bead) -> bool:
+        return bool(any(blocks.src_exclude[i] for i in b.src) or any(blocks.tgt_exclude[j] for j in b.tgt))
+
+    out: list[Bead] = []
+    k = 0
+    for b in refined:
+        group = []
+        size = len(b.src) + len(b.tgt)
+        while size > 0:
+            group.append(sentence_beads[k])
+            size -= len(sentence_beads[k].src) + len(sentence_beads[k].tgt)
+            k += 1
+        if len(group) > 1 and b.is_match and holds_excluded(b):
+            out.extend(group)
+        else:
+            out.append(b)
+    return out
+
+
+def place_blocks(beads: Sequence[Bead], blocks: Blocks) -> list[Bead]:
+    """The monotone ``beads`` with the blocks' sentences (unmatched there) replaced by the
+    blocks' beads, in source order (module docstring)."""
+    if not blocks.beads:
+        return list(beads)
+    rest = [b for b in beads if b.is_match
+            or not (any(blocks.src_exclude[i] for i in b.src) or any(blocks.tgt_exclude[j] for j in b.tgt))]
+    return _in_source_order(rest + list(blocks.beads))
