@@ -448,3 +448,37 @@ def test_find_blocks_takes_a_moved_block_off_the_main_order() -> None:
     assert np.flatnonzero(blocks.tgt_exclude).tolist() == [26, 27, 28, 29]
     none = find_blocks(_windows(src), _windows(tgt), lengths, lengths, SearchConfig())
     assert not none.beads and not none.src_exclude.any() and not none.tgt_exclude.any()
+
+
+def test_a_hole_merged_with_unmatched_neighbours_is_split_by_its_sentences() -> None:
+    """Pure, pass three: target 27-29 translate source 10-12 (each mixing two of them, so
+    pass two misses them), and the monotone beads left them unmatched together with target
+    30-32, three sentences that translate nothing (the counterparts an adaptation dropped).
+    The hole 27-32's passage vector is diluted by them (about 0.7 against source 10-12,
+    below the pair's typical score less ``_HOLE_DROP``) and the whole hole is turned down;
+    aligned with where it points, only 27-29 pair, and the hole cut to them is moved: target
+    30-32 stay unmatched, source 13 keeps target 10."""
+    rng = np.random.default_rng(5)
+    src = _unit(rng, 40, 64)
+    noise = _unit(rng, 43, 64)
+    tgt = _unit(rng, 43, 64)  # target 30-32 stay unrelated
+    pairs = [(i, i) for i in range(10)] + [(i, i - 3) for i in range(13, 30)] + [(i, i + 3) for i in range(30, 40)]
+    for i, j in pairs:
+        tgt[j] = src[i] + 0.3 * noise[j]
+    for j, (a, b) in zip((27, 28, 29), ((10, 11), (11, 12), (12, 10))):
+        tgt[j] = 0.6 * src[a] + 0.6 * src[b] + 0.2 * noise[j]
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    beads = [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i < 10]
+    beads.append(Bead((10, 11, 12, 13), (10,), 0.3))
+    beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if 13 < i < 30]
+    beads += [Bead((), (j,)) for j in range(27, 33)]
+    beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i >= 30]
+    windows = _windows_of(src, tgt)
+
+    out = find_moved_in_beads(beads, src, tgt, np.full(40, 50.0), np.full(43, 50.0), windows, SearchConfig())
+    partner = {j: set(b.src) for b in out for j in b.tgt}
+    assert all(partner[j] and partner[j] <= {10, 11, 12} for j in (27, 28, 29))
+    assert all(not partner[j] for j in (30, 31, 32))
+    assert ((13,), (10,)) in [(b.src, b.tgt) for b in out]
+    assert sorted(i for b in out for i in b.src) == list(range(40))
+    assert sorted(j for b in out for j in b.tgt) == list(range(43))

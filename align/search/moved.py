@@ -226,12 +226,7 @@ def _hits(beads: Sequence[Bead], vecs: tuple[np.ndarray, np.ndarray], level: flo
     Only sentences that are not in a confident bead (a 1-1 bead at or above the ``typical``
     score) are looked up, which keeps the work to a fraction of the document.
     """
-    bead_of: tuple[list[int], list[int]] = ([0] * len(vecs[0]), [0] * len(vecs[1]))
-    for k, b in enumerate(beads):
-        for i in b.src:
-            bead_of[0][i] = k
-        for j in b.tgt:
-            bead_of[1][j] = k
+    bead_of = bead_index(beads)
     centre: tuple[list[int], list[int]] = ([0] * len(vecs[0]), [0] * len(vecs[1]))  # the other side's id nearby
     last = [0, 0]
     for b in beads:

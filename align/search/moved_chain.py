@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from align.exact import exact_dots
 from align.search.anchors import anchor_band
 from align.search.band import Band
 from align.search.moved_apply import _in_source_order
@@ -123,7 +124,7 @@ def _best_two(mine: np.ndarray, theirs: np.ndarray, centre: np.ndarray,
         lo, hi = max(0, int(mid.min()) - _REACH), min(len(theirs), int(mid.max()) + _REACH + 1)
         if hi <= lo:
             continue
-        cos = (mine[r0:r1] @ theirs[lo:hi].T).astype(np.float64)
+        cos = exact_dots(mine[r0:r1], theirs[lo:hi])  # the same cosines on any kernel: thresholds decide
         cols = np.arange(lo, hi)[None, :]
         cos[(cols < (mid - _REACH)[:, None]) | (cols > (mid + _REACH)[:, None])] = -1.0
         a = cos.argmax(axis=1)

@@ -101,14 +101,17 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
     refrain); (5) aligned with each other, their beads score ``_HOLE_MARGIN`` better on
     average than the beads the run is taken from. The run is first trimmed of the
     confident 1-1 beads (at or above ``doc_typical``) at its ends, and left alone when
-    half of it or more is in such beads. Both spans then take in the sentence next to
-    each of their ends when it is in a weak bead that it does not belong to
-    (:func:`_grown`), and :func:`_apply_move` as in pass two.
+    half of it or more is in such beads. A hole turned down is tried once more cut to the
+    sentences that pair with where its passage vector points (:func:`_trimmed`: a hole
+    merged with unmatched neighbours), when the run found for it is mostly in beads. Both
+    spans then take in the sentence next to each of their ends when it is in a weak bead
+    that it does not belong to (:func:`_grown`), and :func:`_apply_move` as in pass two.
     """
     cums = tuple(np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0, dtype=np.float64)]) for v in vecs)
     candidates = []
     bead_of = bead_index(beads)
     unmatched = unmatched_ids(beads)
+    unmatched_set = (set(unmatched[0]), set(unmatched[1]))
 
     def partners(side: int, i: int) -> tuple[int, ...]:
         b = beads[bead_of[side][i]]
@@ -118,44 +121,61 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
         b = beads[bead_of[side][i]]
         return len(b.src) == 1 and len(b.tgt) == 1 and b.score >= doc_typical
 
-    for side in (0, 1):
+    def candidate(side: int, hole: tuple[int, ...]) -> tuple[tuple[float, int, tuple[int, ...], tuple[int, ...]] | None,
+                                                         tuple[int, int]]:
+        """The move ``(value, side, hole, run)`` for ``hole`` if it passes checks (1)-(4) and
+        the run trims, else None; with the best run's ``(start, length)`` either way."""
         mine, theirs = vecs[side], vecs[1 - side]
+        centre = 0  # the other side's last sentence before the hole
+        for k in range(bead_of[side][hole[0]], -1, -1):
+            other = beads[k].tgt if side == 0 else beads[k].src
+            if other:
+                centre = max(other)
+                break
+        v = mine[list(hole)].sum(axis=0)
+        v = v / max(float(np.linalg.norm(v)), 1e-12)
+        margin = config.margin
+        value, x, length = _best_run(v, cums[1 - side], centre, len(hole),
+                                     lambda st, ln, c=centre, mg=margin: (st + ln > c - mg) & (st < c + mg + 1))
+        if value < doc_typical - _HOLE_DROP:
+            return None, (x, length)
+        run = list(range(x, x + length))
+        while run and confident(1 - side, run[-1]):
+            run.pop()
+        while run and confident(1 - side, run[0]):
+            run.pop(0)
+        if len(run) < 2 or _has_repeat(theirs, run) or 2 * sum(confident(1 - side, q) for q in run) >= len(run):
+            return None, (x, length)
+        present_ids = sorted({p for q in run for p in partners(1 - side, q)})
+        present = -1.0
+        if present_ids:
+            rv, pv = theirs[run].sum(axis=0), mine[present_ids].sum(axis=0)
+            present = float(rv @ pv) / max(float(np.linalg.norm(rv) * np.linalg.norm(pv)), 1e-12)
+        if value < present + _HOLE_MARGIN:
+            return None, (x, length)
+        rv = theirs[run].sum(axis=0)
+        rv = rv / max(float(np.linalg.norm(rv)), 1e-12)
+        _, x2, l2 = _best_run(rv, cums[side], hole[0], len(run), lambda st, ln: np.zeros(len(st), bool))
+        if not (x2 <= hole[-1] and x2 + l2 > hole[0]):
+            return None, (x, length)
+        return (value, side, tuple(hole), tuple(run)), (x, length)
+
+    for side in (0, 1):
         for hole in _runs_of(unmatched[side]):
-            if len(hole) < 2 or _has_repeat(mine, hole):
+            if len(hole) < 2 or _has_repeat(vecs[side], hole):
                 continue
-            centre = 0  # the other side's last sentence before the hole
-            for k in range(bead_of[side][hole[0]], -1, -1):
-                other = beads[k].tgt if side == 0 else beads[k].src
-                if other:
-                    centre = max(other)
-                    break
-            v = mine[list(hole)].sum(axis=0)
-            v = v / max(float(np.linalg.norm(v)), 1e-12)
-            margin = config.margin
-            value, x, length = _best_run(v, cums[1 - side], centre, len(hole),
-                                         lambda st, ln, c=centre, mg=margin: (st + ln > c - mg) & (st < c + mg + 1))
-            if value < doc_typical - _HOLE_DROP:
-                continue
-            run = list(range(x, x + length))
-            while run and confident(1 - side, run[-1]):
-                run.pop()
-            while run and confident(1 - side, run[0]):
-                run.pop(0)
-            if len(run) < 2 or _has_repeat(theirs, run) or 2 * sum(confident(1 - side, q) for q in run) >= len(run):
-                continue
-            present_ids = sorted({p for q in run for p in partners(1 - side, q)})
-            present = -1.0
-            if present_ids:
-                rv, pv = theirs[run].sum(axis=0), mine[present_ids].sum(axis=0)
-                present = float(rv @ pv) / max(float(np.linalg.norm(rv) * np.linalg.norm(pv)), 1e-12)
-            if value < present + _HOLE_MARGIN:
-                continue
-            rv = theirs[run].sum(axis=0)
-            rv = rv / max(float(np.linalg.norm(rv)), 1e-12)
-            _, x2, l2 = _best_run(rv, cums[side], hole[0], len(run), lambda st, ln: np.zeros(len(st), bool))
-            if not (x2 <= hole[-1] and x2 + l2 > hole[0]):
-                continue
-            candidates.append((value, side, tuple(hole), tuple(run)))
+            found, (x, length) = candidate(side, hole)
+            if found is None and length:
+                trimmed = _trimmed(hole, side, (x, length), len(vecs[1 - side]), lengths, windows, config,
+                                   doc_typical)
+                if len(trimmed) >= 2 and trimmed != hole:
+                    found, _ = candidate(side, trimmed)
+                    # a run mostly unmatched too is a pair of holes, which pass one weighed
+                    # sentence by sentence and turned down (bench/RESULTS.md, "edges")
+                    if found is not None and 2 * sum(q in unmatched_set[1 - side] for q in found[3]) >= len(found[3]):
+                        found = None
+            if found is not None:
+                candidates.append(found)
     for _, side, hole, run in sorted(candidates, reverse=True):
         grown = _grown(beads, bead_of, vecs, 1 - side, run, hole, doc_typical, fixed)
         hole = _grown(beads, bead_of, vecs, side, hole, run, doc_typical, fixed)
@@ -205,3 +225,27 @@ def _grown(beads: Sequence[Bead], bead_of: tuple[dict[int, int], dict[int, int]]
         if now < doc_typical - _GROW_WEAK or best_other >= now + _GROW_CLEARLY:
             out = [q] + out if q < span[0] else out + [q]
     return tuple(out)
+
+
+def _trimmed(hole: tuple[int, ...], side: int, run: tuple[int, int], n_other: int,
+             lengths: tuple[np.ndarray, np.ndarray], windows: Windows, config: SearchConfig,
+             doc_typical: float) -> tuple[int, ...]:
+    """``hole`` without the sentences at its ends that the search, aligning the hole with
+    ``run`` (``(start, length)`` on the other side, where the whole hole's passage vector
+    points; two sentences more each way), leaves unmatched.
+
+    Why: the monotone search leaves a moved passage's hole merged with the unmatched
+    sentences next to it (an orphan whose counterpart was dropped, an insertion), and
+    their vectors dilute the hole's passage vector below the margin its passage clears
+    alone (bench/RESULTS.md, 2026-12-07, "edges"). Trims of the passage vector tried
+    blindly found false moves; the hole's own sentences, aligned with where it points,
+    say which of them belong.
+    """
+    x, length = run
+    other = tuple(range(max(0, x - 2), min(n_other, x + length + 2)))
+    spans = (hole, other) if side == 0 else (other, hole)
+    paired = sorted(i for b in _align_ids(spans, lengths, windows, config)
+                    if b.is_match and b.score >= doc_typical - _GROW_WEAK for i in (b.src if side == 0 else b.tgt))
+    if not paired:
+        return ()
+    return tuple(range(paired[0], paired[-1] + 1))
