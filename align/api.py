@@ -149,6 +149,7 @@ def align_documents(
         find_blocks,
         keep_blocks_whole,
         place_blocks,
+        refine_blocks,
     )
 
     progress = progress or _noop
@@ -204,6 +205,9 @@ def align_documents(
         refined = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
                                    *breaks)
         beads = keep_blocks_whole(refined, beads, blocks) if blocks is not None else refined
+        if blocks is not None:
+            blocks = refine_blocks(blocks, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
+                                   *breaks)
         del src_clause_windows, tgt_clause_windows
     else:
         del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below

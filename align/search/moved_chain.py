@@ -54,7 +54,7 @@ from align.search.moved_apply import _in_source_order
 from align.settings import SearchConfig
 from align.types import Bead
 
-__all__ = ["Blocks", "extend_blocks", "find_blocks", "keep_blocks_whole", "place_blocks"]
+__all__ = ["Blocks", "extend_blocks", "find_blocks", "keep_blocks_whole", "place_blocks", "refine_blocks"]
 
 #: How far (sentences, either way) from where the anchor path puts a sentence its anchor
 #: is looked for: a moved paragraph of an adaptation moves within its article, and a
@@ -306,6 +306,89 @@ def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.nd
             tgt_ex[list(b.tgt)] = True
         groups.append(tuple(matched))
     return Blocks(blocks.band, tuple(groups), src_ex, tgt_ex)
+
+
+#: The most beads of a block one refined bead may join: the block's search splits a gold
+#: n-m bead in two (a 1-1 and a 1-2 for a 2-3); a join of three or more took in 1-1 beads
+#: the sentence level had right (Tom Sawyer seed 2, bench/RESULTS.md, 2026-12-07 night, blocks).
+_REFINE_JOIN = 2
+
+
+def _refine_group(group: tuple[Bead, ...], parts: tuple[Sequence, Sequence],
+                  part_windows: tuple[list[np.ndarray], list[np.ndarray]], config: SearchConfig,
+                  breaks: tuple[np.ndarray | None, np.ndarray | None]) -> tuple[Bead, ...]:
+    """One block's beads refined at clause level over the block's two spans (local ids)."""
+    from align.search.refine import refine_alignment
+
+    spans = []
+    for side in (0, 1):
+        ids = [i for b in group for i in (b.src if side == 0 else b.tgt)]
+        spans.append(range(min(ids), max(ids) + 1))
+    s, t = spans
+    inside = (set(i for b in group for i in b.src), set(j for b in group for j in b.tgt))
+    local: list[Bead] = []  # the group's beads and every other sentence of the spans alone
+    kept: list[bool] = []
+    k = 0
+    gi, gj = s.start, t.start
+    for b in sorted(group, key=lambda b: b.src[0]):
+        while gi < b.src[0]:
+            if gi not in inside[0]:
+                local.append(Bead((gi - s.start,), (), 0.0))
+                kept.append(False)
+            gi += 1
+        while gj < b.tgt[0]:
+            if gj not in inside[1]:
+                local.append(Bead((), (gj - t.start,), 0.0))
+                kept.append(False)
+            gj += 1
+        local.append(Bead(tuple(i - s.start for i in b.src), tuple(j - t.start for j in b.tgt), b.score))
+        kept.append(True)
+        gi, gj = b.src[-1] + 1, b.tgt[-1] + 1
+        k += 1
+    local_parts = []
+    local_windows = []
+    for side, span in ((0, s), (1, t)):
+        before = sum(len(p) for p in parts[side][:span.start])
+        sub = list(parts[side][span.start:span.stop])
+        count = sum(len(p) for p in sub)
+        local_parts.append(sub)
+        local_windows.append([w[before:before + count - n] for n, w in enumerate(part_windows[side]) if count - n > 0])
+    local_breaks = tuple(None if br is None else np.asarray(br)[span.start:span.stop] for br, span in zip(breaks, (s, t)))
+    refined = refine_alignment(local, (local_parts[0], local_parts[1]), (local_windows[0], local_windows[1]),
+                               config, *local_breaks)
+    out: list[Bead] = []
+    k = 0
+    for b in refined:
+        members: list[int] = []
+        size = len(b.src) + len(b.tgt)
+        while size > 0:
+            members.append(k)
+            size -= len(local[k].src) + len(local[k].tgt)
+            k += 1
+        if all(kept[x] for x in members) and len(members) <= _REFINE_JOIN:
+            out.append(Bead(tuple(s.start + i for i in b.src), tuple(t.start + j for j in b.tgt), b.score))
+        else:  # a sentence of no block bead taken in, or too many beads: the block's beads as they were
+            out.extend(Bead(tuple(s.start + i for i in local[x].src), tuple(t.start + j for j in local[x].tgt),
+                            local[x].score) for x in members if kept[x])
+    return tuple(out)
+
+
+def refine_blocks(blocks: Blocks, parts: tuple[Sequence, Sequence],
+                  part_windows: tuple[list[np.ndarray], list[np.ndarray]], config: SearchConfig,
+                  src_breaks: np.ndarray | None = None, tgt_breaks: np.ndarray | None = None) -> Blocks:
+    """Every block's beads refined at clause level, as the monotone beads are
+    (:func:`~align.search.refine.refine_alignment` over the block's two spans).
+
+    Why: a block's beads come from the sentence search alone, which splits an n-m bead
+    of the gold (a 2-3) into a 1-1 and a 1-2 as it does on the monotone path, where the
+    clause refinement joins them again. Only merges of the block's own beads are kept
+    (its sentences stay its own, the others stay where the search put them).
+    """
+    if not blocks.groups:
+        return blocks
+    groups = tuple(_refine_group(g, parts, part_windows, config, (src_breaks, tgt_breaks)) if len(g) > 1 else g
+                   for g in blocks.groups)
+    return Blocks(blocks.band, groups, blocks.src_exclude, blocks.tgt_exclude)
 
 
 def keep_blocks_whole(refined: Sequence[Bead], sentence_beads: Sequence[Bead], blocks: Blocks) -> list[Bead]:
