@@ -258,6 +258,57 @@ def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], sr
 _EXTEND = 5
 
 
+def _extension_owners(blocks: Blocks, unmatched: tuple[np.ndarray, np.ndarray],
+                      vectors: tuple[np.ndarray, np.ndarray]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per side, the block each unmatched sentence within reach of two blocks' extensions
+    goes to (sentences in reach of one block only are not listed).
+
+    Why: two moved blocks can stand next to each other on one side (Text+Berg seed 1:
+    source 188-190 and 191-195, the second found from 194-195 only); extended one after
+    the other, the first took source 191, the second's first sentence. The sentences
+    between two blocks are cut in two at the point where the first part's best cosines
+    with the earlier block's other side (its sentences and the unmatched ones its
+    extension can reach there) and the second part's with the later block's add up
+    highest.
+    """
+    excluded = (blocks.src_exclude, blocks.tgt_exclude)
+    reach: tuple[list[set[int]], list[set[int]]] = ([], [])  # per side, per block: ids and reachable ids
+    before: tuple[dict[int, int], dict[int, int]] = ({}, {})  # the block whose reach ends at i going forward
+    after: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for g, group in enumerate(blocks.groups):
+        for side in (0, 1):
+            ids = [i for b in group for i in (b.src if side == 0 else b.tgt)]
+            got = set(ids)
+            free, ex = unmatched[side], excluded[side]
+            for start, step, mark in ((min(ids) - 1, -1, after[side]), (max(ids) + 1, 1, before[side])):
+                i = start
+                while 0 <= i < len(free) and free[i] and not ex[i] and abs(i - start) < _EXTEND:
+                    got.add(i)
+                    mark[i] = g
+                    i += step
+            reach[side].append(got)
+    owners: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for side in (0, 1):
+        contested = sorted(i for i in before[side] if i in after[side] and before[side][i] != after[side][i])
+        runs: list[list[int]] = []
+        for i in contested:
+            if runs and i == runs[-1][-1] + 1 and before[side][i] == before[side][runs[-1][-1]]:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for run in runs:
+            x, y = before[side][run[0]], after[side][run[0]]
+            cos = []
+            for g in (x, y):
+                other = sorted(reach[1 - side][g])
+                cos.append(exact_dots(vectors[side][run], vectors[1 - side][other]).max(axis=1))
+            totals = [float(cos[0][:p].sum() + cos[1][p:].sum()) for p in range(len(run) + 1)]
+            cut = int(np.argmax(totals))
+            for n, i in enumerate(run):
+                owners[side][i] = x if n < cut else y
+    return owners
+
+
 def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.ndarray],
                   tgt_windows: list[np.ndarray], src_len: np.ndarray, tgt_len: np.ndarray,
                   config: SearchConfig) -> Blocks:
@@ -279,15 +330,20 @@ def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.nd
             for j in b.tgt:
                 unmatched[1][j] = True
     src_ex, tgt_ex = blocks.src_exclude.copy(), blocks.tgt_exclude.copy()
+    owner = _extension_owners(blocks, unmatched, (src_windows[0], tgt_windows[0]))
     groups = []
-    for group in blocks.groups:
+    for g, group in enumerate(blocks.groups):
         spans = []
         for side, ex, free in ((0, src_ex, unmatched[0]), (1, tgt_ex, unmatched[1])):
             ids = [i for b in group for i in (b.src if side == 0 else b.tgt)]
             lo, hi = min(ids), max(ids)
-            while lo - 1 >= 0 and free[lo - 1] and not ex[lo - 1] and min(ids) - lo < _EXTEND:
+
+            def mine(i: int) -> bool:
+                return free[i] and not ex[i] and owner[side].get(i, g) == g  # noqa: B023
+
+            while lo - 1 >= 0 and mine(lo - 1) and min(ids) - lo < _EXTEND:
                 lo -= 1
-            while hi + 1 < len(free) and free[hi + 1] and not ex[hi + 1] and hi - max(ids) < _EXTEND:
+            while hi + 1 < len(free) and mine(hi + 1) and hi - max(ids) < _EXTEND:
                 hi += 1
             spans.append(range(lo, hi + 1))
         if len(spans[0]) + len(spans[1]) == sum(len(b.src) + len(b.tgt) for b in group):
