@@ -22,7 +22,9 @@ confident matches lie off the order every other confident match follows.
    together (at most ``_STEP`` sentences at a time on each side), lie more than
    ``_FAR`` sentences from where the chain puts their source sentences, and whose spans
    hold no anchor of the chain on either side (a block interleaved with the main order is
-   no moved passage);
+   no moved passage); and blocks of one such anchor, outside the search's band and well
+   ahead of what its sentences match there, whose neighbour pair follows it away from the
+   main order (:func:`_single_candidates`);
 4. each block's two spans are aligned with each other by the same search (full band
    over the two spans); a block that gives two matched beads or more is kept.
 
@@ -30,9 +32,10 @@ The monotone search then runs with the kept blocks' matched sentences excluded (
 in a bead, free to skip: :func:`~align.search.align_windows`' ``*_exclude``), so that it
 does not pair them with their new neighbours; each block is then aligned again with the
 sentences the search left unmatched next to it (:func:`extend_blocks`: a block's weak
-edge beads), the refinement may not take a block's sentence into a bead beside it
-(:func:`keep_blocks_whole`), and after the refinement the blocks' beads take the place of those unmatched sentences
-(:func:`place_blocks`), out of order as :mod:`align.search.moved` reports moved beads:
+edge beads; sentences in reach of two blocks are cut between them), the refinement may
+not take a block's sentence into a bead beside it (:func:`keep_blocks_whole`) and refines
+each block's own beads (:func:`refine_blocks`), and after the refinement the blocks'
+beads take the place of those unmatched sentences (:func:`place_blocks`), out of order as :mod:`align.search.moved` reports moved beads:
 every bead with source sentences in source order. The passes of :mod:`align.search.moved`
 run afterwards, as before, and leave these beads alone (they are out of order).
 
@@ -209,6 +212,97 @@ def _candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequence[int])
     return out
 
 
+#: How far (sentences, either way) from where the main order puts a neighbour of a lone
+#: off-chain anchor its alternative matches are looked for (:func:`_single_candidates`).
+_NEAR = 3
+
+#: How much a lone anchor's cosine must lead the best match of its source sentence and of
+#: its target sentence within the search's band: where the monotone search can pair them
+#: well, a lone anchor off the main order is a coincidence (a repeated line, a scene told
+#: twice), not a moved block.
+_LONE_LEAD = 0.15
+
+#: How much a lone anchor's neighbour pair must beat either neighbour's best match near
+#: where the main order puts it.
+_NEIGHBOUR_LEAD = 0.0
+
+
+def _band_best(band: Band, mine: np.ndarray, theirs: np.ndarray, i: int, side: int) -> float:
+    """The best cosine of sentence ``i`` of one side (``side`` 0: source) with the sentences of
+    the other that the band lets the search pair it with."""
+    if side == 0:
+        lo, hi = int(band.lo[i]), int(band.hi[min(i + 1, band.n)])
+    else:  # the rows whose columns hold i: lo and hi grow with the row
+        lo = max(0, int(np.searchsorted(band.hi, i, side="right")) - 1)
+        hi = int(np.searchsorted(band.lo, i, side="right"))
+    lo, hi = max(0, lo), min(hi, len(theirs))
+    return float(exact_dots(mine[i:i + 1], theirs[lo:hi]).max()) if hi > lo else -1.0
+
+
+def _single_candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequence[int], src1: np.ndarray,
+                       tgt1: np.ndarray, band: Band) -> list[tuple[range, range]]:
+    """Spans of moved blocks with one confident anchor: an off-chain anchor far from the
+    main order, alone (no other off-chain anchor steps with it), whose neighbour on either
+    side pairs with the anchor's target neighbour (one sentence either way) better than
+    each of the two matches anything within ``_NEAR`` of where the main order puts it. The
+    anchor itself must lie outside the search's band and lead by ``_LONE_LEAD`` what its
+    two sentences match within the band.
+
+    Why: a block of two or three beads, or one of loose renderings, has one confident
+    anchor (Tom Sawyer: 7-9 blocks per seed not found with two required); the anchor alone
+    is no evidence (a faithful pair has dozens of lone far anchors: repeated lines), but a
+    neighbour that also follows it away from the main order is.
+    """
+    on = set(chain)
+    ci = np.array([anchors[k][0] for k in chain], dtype=np.float64)  # both increase along the chain
+    cj = np.array([anchors[k][1] for k in chain], dtype=np.float64)
+    if len(ci) < 2:
+        return []
+    n, m = len(src1), len(tgt1)
+    off = [a for k, a in enumerate(anchors) if k not in on]
+    chain_src, chain_tgt = ci, cj
+    out: list[tuple[range, range]] = []
+    for k, (i, j, c) in enumerate(off):
+        steps = [b for b in off[max(0, k - 1):k] + off[k + 1:k + 2]
+                 if 0 < abs(b[0] - i) <= _STEP and 0 < abs(b[1] - j) <= _STEP and (b[0] - i) * (b[1] - j) > 0]
+        if steps or abs(j - float(np.interp(i, ci, cj))) <= _FAR or band.contains(i, j):
+            continue
+        if c - max(_band_best(band, src1, tgt1, i, 0), _band_best(band, tgt1, src1, j, 1)) < _LONE_LEAD:
+            continue
+        src_ids, tgt_ids = [i], [j]
+        for d in (-1, 1):
+            a = i + d
+            cand = [b for b in (j + d - 1, j + d, j + d + 1) if 0 <= b < m and b != j]
+            if not 0 <= a < n or not cand:
+                continue
+            here = exact_dots(src1[a:a + 1], tgt1[cand])[0]
+            b = cand[int(np.argmax(here))]
+            pair = float(here.max())
+            e = round(float(np.interp(a, ci, cj)))
+            near_t = [x for x in range(e - _NEAR, e + _NEAR + 1) if 0 <= x < m and x not in cand and x != j]
+            e = round(float(np.interp(b, cj, ci)))
+            near_s = [x for x in range(e - _NEAR, e + _NEAR + 1) if 0 <= x < n and x != a and x != i]
+            alt_s = float(exact_dots(src1[a:a + 1], tgt1[near_t]).max()) if near_t else -1.0
+            alt_t = float(exact_dots(tgt1[b:b + 1], src1[near_s]).max()) if near_s else -1.0
+            if pair > alt_s + _NEIGHBOUR_LEAD and pair > alt_t + _NEIGHBOUR_LEAD:
+                src_ids.append(a)
+                tgt_ids.append(b)
+        if len(src_ids) < 2:
+            continue
+        i0, i1, j0, j1 = min(src_ids), max(src_ids), min(tgt_ids), max(tgt_ids)
+        inside_src = np.searchsorted(chain_src, i1, side="right") - np.searchsorted(chain_src, i0)
+        inside_tgt = np.searchsorted(chain_tgt, j1, side="right") - np.searchsorted(chain_tgt, j0)
+        if inside_src or inside_tgt:
+            continue
+        if out and 0 <= i0 - out[-1][0].stop < _STEP and 0 <= j0 - out[-1][1].stop < _STEP:
+            # two lone anchors of one block (Text+Berg seed 2: 186-187 and 189-190, a
+            # source sentence and a 2-3 between them): one block
+            out[-1] = (range(out[-1][0].start, i1 + 1), range(out[-1][1].start, j1 + 1))
+        else:
+            out.append((range(i0, i1 + 1), range(j0, j1 + 1)))
+    return out
+
+
 def _align_spans(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], src_len: np.ndarray,
                  tgt_len: np.ndarray, spans: tuple[range, range], config: SearchConfig) -> list[Bead]:
     """The two spans aligned with each other (full band), in document ids."""
@@ -221,6 +315,17 @@ def _align_spans(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], s
     beads = align_windows(sw, tw, src_len[s.start:s.stop], tgt_len[t.start:t.stop],
                           replace(config, refine=False, moved=False), band=Band.full(a, b))
     return [Bead(tuple(s.start + i for i in x.src), tuple(t.start + j for j in x.tgt), x.score) for x in beads]
+
+
+def _beside(spans: tuple[range, range], group: Sequence[Bead]) -> bool:
+    """Whether both spans lie within ``_EXTEND`` sentences of the block's sentences, each on
+    its side, one after the block and the other before it (a span that continues the block
+    in order on both sides is a block of its own, or the block's next part)."""
+    src = [i for b in group for i in b.src]
+    tgt = [j for b in group for j in b.tgt]
+    after_src, before_src = 0 <= spans[0].start - max(src) <= _EXTEND, 0 <= min(src) - (spans[0].stop - 1) <= _EXTEND
+    after_tgt, before_tgt = 0 <= spans[1].start - max(tgt) <= _EXTEND, 0 <= min(tgt) - (spans[1].stop - 1) <= _EXTEND
+    return (after_src and before_tgt) or (before_src and after_tgt)
 
 
 def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], src_len: np.ndarray,
@@ -239,8 +344,16 @@ def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], sr
     found: list[tuple[Bead, ...]] = []
     if n >= 4 and m >= 4:
         anchors = _anchors(src1, tgt1, _centres(path, n, m), _DROP)
-        for spans in _candidates(anchors, _chain(anchors)):
+        chain = _chain(anchors)
+        runs = _candidates(anchors, chain)
+        for k, spans in enumerate(runs + _single_candidates(anchors, chain, src1, tgt1, band)):
             if src_ex[spans[0].start:spans[0].stop].any() or tgt_ex[spans[1].start:spans[1].stop].any():
+                continue
+            if k >= len(runs) and any(_beside(spans, g) for g in found):
+                # a lone anchor's block beside a block found already, on both sides but
+                # crossing it, is that block's edge matched wrongly: its extension decides
+                # it after the search (Text+Berg seed 2: 376-377 / 518-519 beside 373-374 /
+                # 521-522, gold 372:517-520)
                 continue
             matched = [b for b in _align_spans(src_windows, tgt_windows, src_len, tgt_len, spans, config)
                        if b.is_match]
@@ -381,10 +494,9 @@ def _refine_group(group: tuple[Bead, ...], parts: tuple[Sequence, Sequence],
         ids = [i for b in group for i in (b.src if side == 0 else b.tgt)]
         spans.append(range(min(ids), max(ids) + 1))
     s, t = spans
-    inside = (set(i for b in group for i in b.src), set(j for b in group for j in b.tgt))
+    inside = ({i for b in group for i in b.src}, {j for b in group for j in b.tgt})
     local: list[Bead] = []  # the group's beads and every other sentence of the spans alone
     kept: list[bool] = []
-    k = 0
     gi, gj = s.start, t.start
     for b in sorted(group, key=lambda b: b.src[0]):
         while gi < b.src[0]:
@@ -400,7 +512,6 @@ def _refine_group(group: tuple[Bead, ...], parts: tuple[Sequence, Sequence],
         local.append(Bead(tuple(i - s.start for i in b.src), tuple(j - t.start for j in b.tgt), b.score))
         kept.append(True)
         gi, gj = b.src[-1] + 1, b.tgt[-1] + 1
-        k += 1
     local_parts = []
     local_windows = []
     for side, span in ((0, s), (1, t)):
