@@ -482,3 +482,89 @@ def test_a_hole_merged_with_unmatched_neighbours_is_split_by_its_sentences() -> 
     assert ((13,), (10,)) in [(b.src, b.tgt) for b in out]
     assert sorted(i for b in out for i in b.src) == list(range(40))
     assert sorted(j for b in out for j in b.tgt) == list(range(43))
+
+
+def test_find_blocks_takes_a_block_of_one_confident_anchor() -> None:
+    """Pure: 40 sentence pairs with target 10-12 moved to after target 29, where only pair
+    11 is a confident anchor (10 and 12 are loose renderings, below the pair's typical match
+    less ``_DROP``): the block is found from its lone anchor and its neighbours, which follow
+    it off the main order; with no move (and the same loose pairs) nothing is found."""
+    from align.search.moved_chain import find_blocks
+
+    rng = np.random.default_rng(5)
+    src = _unit(rng, 40, dim=64)
+    noise = np.full((40, 1), 0.3)
+    noise[[10, 12]] = 1.6  # cosine about 0.5 against the others' 0.96
+    tgt = src + noise * _unit(rng, 40, dim=64)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    order = list(range(10)) + list(range(13, 30)) + list(range(10, 13)) + list(range(30, 40))
+    lengths = np.full(40, 50.0)
+    blocks = find_blocks(_windows(src), _windows(tgt[order]), lengths, lengths, SearchConfig())
+    assert [(b.src, b.tgt) for b in blocks.beads] == [((i,), (order.index(i),)) for i in range(10, 13)]
+    none = find_blocks(_windows(src), _windows(tgt), lengths, lengths, SearchConfig())
+    assert not none.beads and not none.src_exclude.any() and not none.tgt_exclude.any()
+
+
+def test_sentences_between_two_moved_blocks_go_to_the_block_they_translate() -> None:
+    """Pure, extend_blocks: block A (source 20-21, target 30-31) and block B (source 24-25,
+    target 10-11) stand next to each other on the source side; source 22-23, left unmatched
+    by the search, translate target 8-9 (unmatched beside B), and target 31 echoes source
+    22 a little. Extended one after the other, A took source 22 into a 2-1 with target 31;
+    cut between the blocks by where their best matches lie, both go to B."""
+    from align.search.band import Band
+    from align.search.moved_chain import Blocks, extend_blocks
+
+    rng = np.random.default_rng(7)
+    src = _unit(rng, 40, dim=64)
+    tgt = _unit(rng, 40, dim=64)
+    pairs = {30: 20, 10: 24, 11: 25}
+    for j, i in pairs.items():
+        tgt[j] = src[i]
+    tgt[31] = src[21] + 0.8 * src[22]
+    tgt[8] = src[22] + 0.3 * tgt[8]
+    tgt[9] = src[23] + 0.3 * tgt[9]
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    groups = ((Bead((20,), (30,), 0.9), Bead((21,), (31,), 0.8)), (Bead((24,), (10,), 0.9), Bead((25,), (11,), 0.9)))
+    src_ex, tgt_ex = np.zeros(40, dtype=bool), np.zeros(40, dtype=bool)
+    src_ex[[20, 21, 24, 25]] = True
+    tgt_ex[[30, 31, 10, 11]] = True
+    blocks = Blocks(Band.full(40, 40), groups, src_ex, tgt_ex)
+    free_src, free_tgt = {20, 21, 22, 23, 24, 25}, {8, 9, 10, 11, 30, 31}
+    beads = ([Bead((i,), (), 0.0) for i in sorted(free_src)] + [Bead((), (j,), 0.0) for j in sorted(free_tgt)]
+             + [Bead((i,), (j,), 0.5) for i, j in zip(sorted(set(range(40)) - free_src),
+                                                      sorted(set(range(40)) - free_tgt), strict=True)])
+    lengths = np.full(40, 50.0)
+    out = extend_blocks(beads, blocks, _windows(src), _windows(tgt), lengths, lengths, SearchConfig())
+    a, b = ([(x.src, x.tgt) for x in g] for g in out.groups)
+    assert a == [((20,), (30,)), ((21,), (31,))]
+    assert ((22,), (8,)) in b and ((23,), (9,)) in b
+    assert out.src_exclude[[22, 23]].all() and out.tgt_exclude[[8, 9]].all()
+
+
+def test_a_moved_blocks_beads_are_refined_at_clause_level() -> None:
+    """Pure, refine_blocks: a block's own search split the 2-3 source 10-11 / target 20-22
+    into [10]:[20] and [11]:[21, 22]; source 10's second clause translates target 21, so
+    the clause alignment crosses the cut and the two beads are joined, as the refinement
+    joins the monotone beads. The other block, two 1-1 beads, stays as it was."""
+    from align.search.band import Band
+    from align.search.moved_chain import Blocks, refine_blocks
+
+    rng = np.random.default_rng(11)
+    src_clauses = _unit(rng, 41, dim=64)  # source sentence 10 has two clauses (10 and 11)
+    tgt_clauses = _unit(rng, 40, dim=64)
+    for j, c in ((20, 10), (21, 11), (22, 12), (30, 31), (31, 32)):
+        tgt_clauses[j] = src_clauses[c] + 0.2 * tgt_clauses[j]
+    tgt_clauses /= np.linalg.norm(tgt_clauses, axis=1, keepdims=True)
+    src_parts = [[(0, 40)] for _ in range(40)]
+    src_parts[10] = [(0, 20), (20, 40)]
+    tgt_parts = [[(0, 40)] for _ in range(40)]
+    groups = ((Bead((10,), (20,), 0.7), Bead((11,), (21, 22), 0.7)), (Bead((30,), (30,), 0.9), Bead((31,), (31,), 0.9)))
+    src_ex, tgt_ex = np.zeros(40, dtype=bool), np.zeros(40, dtype=bool)
+    src_ex[[10, 11, 30, 31]] = True
+    tgt_ex[[20, 21, 22, 30, 31]] = True
+    blocks = Blocks(Band.full(40, 40), groups, src_ex, tgt_ex)
+    out = refine_blocks(blocks, (src_parts, tgt_parts), (_windows(src_clauses), _windows(tgt_clauses)),
+                        SearchConfig())
+    assert [(b.src, b.tgt) for b in out.groups[0]] == [((10, 11), (20, 21, 22))]
+    assert [(b.src, b.tgt) for b in out.groups[1]] == [((30,), (30,)), ((31,), (31,))]
+    assert (out.src_exclude == src_ex).all() and (out.tgt_exclude == tgt_ex).all()
