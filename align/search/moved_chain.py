@@ -213,8 +213,10 @@ def _candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequence[int])
 
 
 #: How far (sentences, either way) from where the main order puts a neighbour of a lone
-#: off-chain anchor its alternative matches are looked for (:func:`_single_candidates`).
-_NEAR = 3
+#: off-chain anchor its alternative matches are looked for (:func:`_single_candidates`):
+#: 2 gained a Tom Sawyer block over 3 (seed 0), 5 lost Text+Berg seed 2 (bench/RESULTS.md,
+#: 2026-12-07 night, issue 18, blocks).
+_NEAR = 2
 
 #: How much a lone anchor's cosine must lead the best match of its source sentence and of
 #: its target sentence within the search's band: where the monotone search can pair them
