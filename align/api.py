@@ -144,13 +144,8 @@ def align_documents(
     from align.hints import clause_ends, paragraph_breaks
     from align.search import align_windows, refine_alignment
     from align.search.moved import find_moved_in_beads
-    from align.search.moved_chain import (
-        extend_blocks,
-        find_blocks,
-        keep_blocks_whole,
-        place_blocks,
-        refine_blocks,
-    )
+    from align.search.moved_blocks import extend_blocks, keep_blocks_whole, place_blocks, refine_blocks
+    from align.search.moved_chain import find_blocks
 
     progress = progress or _noop
     config = config or SearchConfig()

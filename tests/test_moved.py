@@ -512,7 +512,8 @@ def test_sentences_between_two_moved_blocks_go_to_the_block_they_translate() -> 
     22 a little. Extended one after the other, A took source 22 into a 2-1 with target 31;
     cut between the blocks by where their best matches lie, both go to B."""
     from align.search.band import Band
-    from align.search.moved_chain import Blocks, extend_blocks
+    from align.search.moved_blocks import extend_blocks
+    from align.search.moved_chain import Blocks
 
     rng = np.random.default_rng(7)
     src = _unit(rng, 40, dim=64)
@@ -547,7 +548,8 @@ def test_a_moved_blocks_beads_are_refined_at_clause_level() -> None:
     the clause alignment crosses the cut and the two beads are joined, as the refinement
     joins the monotone beads. The other block, two 1-1 beads, stays as it was."""
     from align.search.band import Band
-    from align.search.moved_chain import Blocks, refine_blocks
+    from align.search.moved_blocks import refine_blocks
+    from align.search.moved_chain import Blocks
 
     rng = np.random.default_rng(11)
     src_clauses = _unit(rng, 41, dim=64)  # source sentence 10 has two clauses (10 and 11)
