@@ -10,10 +10,13 @@ whatever the block size, the band or the BLAS kernel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from align.exact import exact_dots, single_threaded_blas
 from align.search.band import Band
+from align.search.windows import Windows, WindowSource, as_source
 
 NEG = -1e18
 # Rows per product block: a block's product spans the columns of all its rows, so on a
@@ -51,56 +54,97 @@ def band_dots_many(src_win: np.ndarray, tgt_win: np.ndarray, band: Band, layouts
     most of the search's time). Each layout ``(src_off, tgt_off, fill, out, add)`` is
     written into ``out`` (the band's flat layout, ``band.cells`` long), or added to it when ``add``.
     """
+    _band_dots_blocks([(lambda a, b: src_win[a:b], len(src_win), lambda a, b: tgt_win[a:b], len(tgt_win), layouts)],
+                      band)
+
+
+Rows = Callable[[int, int], np.ndarray]
+"""Rows ``lo .. hi - 1`` of one size of windows (a slice of an array, or built on demand)."""
+
+
+def band_dots_pairs(src: Windows, tgt: Windows, band: Band, requests: dict[tuple[int, int], list[Layout]]) -> None:
+    """:func:`band_dots_many` for several pairs of window sizes (``requests[(a, b)]``: the
+    layouts of source size ``a`` against target size ``b``), a band chunk at a time.
+
+    Why a chunk at a time for all pairs rather than a pass over the band per pair: the
+    windows then need to exist only for the rows of the chunk being scored, so a
+    :class:`~align.search.windows.WindowSource` can build them there (clause windows of a
+    long document: :mod:`align.embed.staged`) instead of holding every size for the whole
+    document. The products are exact, so the scores are the same bits either way.
+    """
+    src_s, tgt_s = as_source(src), as_source(tgt)
+    jobs = [(_rows_of(src_s, a), src_s.count(a), _rows_of(tgt_s, b), tgt_s.count(b), layouts)
+            for (a, b), layouts in requests.items()]
+    _band_dots_blocks(jobs, band)
+
+
+def _rows_of(source: WindowSource, k: int) -> Rows:
+    return lambda lo, hi: source.rows(k, lo, hi)
+
+
+def _band_dots_blocks(jobs: list[tuple[Rows, int, Rows, int, list[Layout]]], band: Band) -> None:
+    """The work of :func:`band_dots_many` for each job ``(src rows, src count, tgt rows,
+    tgt count, layouts)``, band chunk by band chunk (every job's chunk before the next)."""
     n = band.n
-    ns, nt = len(src_win), len(tgt_win)
-    src_offs = np.array([o[0] for o in layouts], dtype=np.int64)
-    tgt_offs = np.array([o[1] for o in layouts], dtype=np.int64)
-    fills = np.array([o[2] for o in layouts], dtype=np.float64)[:, None]
-    s_min, s_max = int(src_offs.min()), int(src_offs.max())
-    t_min, t_max = int(tgt_offs.min()), int(tgt_offs.max())
     start = band.start
     step = int(np.clip(2 * np.median(band.hi - band.lo), _BLOCK_MIN, _BLOCK_MAX))
+    prepared = []
+    for src_rows, ns, tgt_rows, nt, layouts in jobs:
+        src_offs = np.array([o[0] for o in layouts], dtype=np.int64)
+        tgt_offs = np.array([o[1] for o in layouts], dtype=np.int64)
+        fills = np.array([o[2] for o in layouts], dtype=np.float64)[:, None]
+        prepared.append((src_rows, ns, tgt_rows, nt, layouts, src_offs, tgt_offs, fills))
     with single_threaded_blas():  # small products: BLAS threads only cost time (see there)
         for r0 in range(0, n + 1, step):
             r1 = min(n + 1, r0 + step)
-            lo, hi = band.lo[r0:r1], band.hi[r0:r1]
-            s0, s1 = int(start[r0]), int(start[r1])
-            # the windows any layout reads for these rows
-            p0, p1 = max(0, r0 - s_max), min(ns, r1 - s_min)
-            q0, q1 = max(0, int(lo[0]) - t_max), min(nt, int(hi[-1]) - t_min)
-            if p0 < p1 and q0 < q1:
-                # exact dot products (align.exact): a cosine must not depend on the block it
-                # falls in or on the BLAS kernel, or a printed score's last digit would
-                block = exact_dots(src_win[p0:p1], tgt_win[q0:q1])
-                # all layouts at once: (layout, cell) indices into the block, built in
-                # place (a block's index arrays are the search's largest temporaries); its
-                # rows' parts are computed per row and repeated over each row's cells, and
-                # nothing is read from band.rows/cols, so that an anchor pass over a full
-                # band never holds those for all its cells
-                w = hi - lo
-                p = np.arange(r0, r1)[None, :] - src_offs[:, None]  # (layout, row)
-                row_ok = (p >= 0) & (p < ns)
-                # gather indices kept in bounds with raw ufuncs (np.clip's wrapper dominates here)
-                base = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1) * block.shape[1]
-                first = start[r0:r1] - s0 - lo  # cell k of the block is column k - first[its row]
-                q = np.arange(s1 - s0)[None, :] - np.repeat(first, w)[None, :] - tgt_offs[:, None]
-                ok = q >= 0
-                ok &= q < nt
-                ok &= np.repeat(row_ok, w, axis=1)
-                q -= q0
-                np.maximum(q, 0, out=q)
-                np.minimum(q, block.shape[1] - 1, out=q)
-                q += np.repeat(base, w, axis=1)
-                parts = block.ravel()[q]
-                del q
-                np.copyto(parts, np.broadcast_to(fills, parts.shape), where=~ok)
-            else:
-                parts = np.broadcast_to(fills, (len(layouts), s1 - s0))
-            for part, (_, _, _, out, add) in zip(parts, layouts):
-                if add:
-                    out[s0:s1] += part
-                else:
-                    out[s0:s1] = part
+            for src_rows, ns, tgt_rows, nt, layouts, src_offs, tgt_offs, fills in prepared:
+                _block(src_rows, ns, tgt_rows, nt, layouts, src_offs, tgt_offs, fills, band, r0, r1)
+
+
+def _block(src_rows: Rows, ns: int, tgt_rows: Rows, nt: int, layouts: list[Layout], src_offs: np.ndarray,
+           tgt_offs: np.ndarray, fills: np.ndarray, band: Band, r0: int, r1: int) -> None:
+    """One band chunk (rows ``r0 .. r1 - 1``) of one job of :func:`_band_dots_blocks`."""
+    start = band.start
+    s_min, s_max = int(src_offs.min()), int(src_offs.max())
+    t_min, t_max = int(tgt_offs.min()), int(tgt_offs.max())
+    lo, hi = band.lo[r0:r1], band.hi[r0:r1]
+    s0, s1 = int(start[r0]), int(start[r1])
+    # the windows any layout reads for these rows
+    p0, p1 = max(0, r0 - s_max), min(ns, r1 - s_min)
+    q0, q1 = max(0, int(lo[0]) - t_max), min(nt, int(hi[-1]) - t_min)
+    if p0 < p1 and q0 < q1:
+        # exact dot products (align.exact): a cosine must not depend on the block it
+        # falls in or on the BLAS kernel, or a printed score's last digit would
+        block = exact_dots(src_rows(p0, p1), tgt_rows(q0, q1))
+        # all layouts at once: (layout, cell) indices into the block, built in
+        # place (a block's index arrays are the search's largest temporaries); its
+        # rows' parts are computed per row and repeated over each row's cells, and
+        # nothing is read from band.rows/cols, so that an anchor pass over a full
+        # band never holds those for all its cells
+        w = hi - lo
+        p = np.arange(r0, r1)[None, :] - src_offs[:, None]  # (layout, row)
+        row_ok = (p >= 0) & (p < ns)
+        # gather indices kept in bounds with raw ufuncs (np.clip's wrapper dominates here)
+        base = np.minimum(np.maximum(p - p0, 0), block.shape[0] - 1) * block.shape[1]
+        first = start[r0:r1] - s0 - lo  # cell k of the block is column k - first[its row]
+        q = np.arange(s1 - s0)[None, :] - np.repeat(first, w)[None, :] - tgt_offs[:, None]
+        ok = q >= 0
+        ok &= q < nt
+        ok &= np.repeat(row_ok, w, axis=1)
+        q -= q0
+        np.maximum(q, 0, out=q)
+        np.minimum(q, block.shape[1] - 1, out=q)
+        q += np.repeat(base, w, axis=1)
+        parts = block.ravel()[q]
+        del q
+        np.copyto(parts, np.broadcast_to(fills, parts.shape), where=~ok)
+    else:
+        parts = np.broadcast_to(fills, (len(layouts), s1 - s0))
+    for part, (_, _, _, out, add) in zip(parts, layouts):
+        if add:
+            out[s0:s1] += part
+        else:
+            out[s0:s1] = part
 
 
 def band_window_lengths(src_len: np.ndarray, tgt_len: np.ndarray, a: int, b: int, band: Band) -> tuple[np.ndarray, np.ndarray]:
@@ -128,8 +172,8 @@ def length_agreement(ls: np.ndarray, lt: np.ndarray, ratio: float) -> np.ndarray
 
 
 def bead_scores(
-    src_win: list[np.ndarray],
-    tgt_win: list[np.ndarray],
+    src_win: Windows,
+    tgt_win: Windows,
     src_len: np.ndarray,
     tgt_len: np.ndarray,
     types: list[tuple[int, int]],
@@ -176,8 +220,7 @@ def bead_scores(
         requests.setdefault((a, b), []).append((a, b, NEG, cos_of[(a, b)], False))
         requests.setdefault((a, 1), []).extend([(a, 0, baseline, nb, True), (a, b + 1, baseline, nb, True)])
         requests.setdefault((1, b), []).extend([(0, b, baseline, nb, True), (a + 1, b, baseline, nb, True)])
-    for (a, b), layouts in requests.items():
-        band_dots_many(src_win[a - 1], tgt_win[b - 1], band, layouts)
+    band_dots_pairs(src_win, tgt_win, band, requests)
     scores = np.empty((len(types),) + shape)
     cosines = []
     for a, b in types:
