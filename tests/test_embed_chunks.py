@@ -24,8 +24,8 @@ from align.embed.base import windows_in_chunks
 from align.embed.staged import ClauseWindowSource, embed_staged
 from align.parts import Parts
 from align.read import read_text
-from align.segment import presegmented
 from align.search.windows import WindowSource
+from align.segment import presegmented
 from align.segment.clauses import clause_spans
 from tests.embed_support import _FakeEncoder
 

@@ -16,7 +16,7 @@ import numpy as np
 from align.search.anchors import anchor_band
 from align.search.band import Band
 from align.search.dp import best_path
-from align.search.scoring import NEG, band_dots_pairs, bead_scores
+from align.search.scoring import NEG, band_dots_pairs, bead_cosines, bead_scores
 from align.search.windows import Windows, WindowSource, all_rows, as_source, column_sums
 from align.settings import SearchConfig
 from align.types import Bead
@@ -249,6 +249,7 @@ def align_windows(
     band: Band | None = None,
     src_content: np.ndarray | None = None,
     tgt_content: np.ndarray | None = None,
+    scored: bool = True,
 ) -> list[Bead]:
     """Align two documents given their window embeddings.
 
@@ -265,7 +266,9 @@ def align_windows(
     ``band`` (optional) is where to search
     when the caller already knows (a finer alignment of documents aligned before); without
     it the anchor pass finds the band. Returns beads covering every sentence of both sides
-    exactly once, in document order.
+    exactly once, in document order, each with its windows' cosine as its score (0.0 for
+    all without ``scored``: a caller that reads only which items a bead holds, the clause
+    level of the refinement, then saves reading every bead's windows again).
     """
     config = config or SearchConfig()
     src, tgt = as_source(src_windows), as_source(tgt_windows)
@@ -288,18 +291,17 @@ def align_windows(
     typical = float(np.median(np.concatenate([best_src, best_tgt])))
     spread = max(typical - baseline, _MIN_SPREAD)  # the unit of every cost (see SearchConfig)
     types = [(a, b) for a, b in config.types() if a <= src.max_window and b <= tgt.max_window]
-    scores, cosines = bead_scores(
+    scores = bead_scores(
         src, tgt, src_lengths, tgt_lengths, types, band, baseline,
         src_breaks, tgt_breaks, config.paragraph_cost * spread, config.size_cost * spread,
-        src_clauses, tgt_clauses, config.clause_cost * spread,
+        src_clauses, tgt_clauses, config.clause_cost * spread, positive_only=True,
     )
     # A bead whose two sides are not alike at all (cosine <= 0) is no translation, whatever
     # its margins say; its sentences stay unmatched. This matters where nothing resembles
     # anything: punctuation-only lines ("!!!") against sentences were paired at score 0.
     # (Not the pair's noise floor: loose literary renderings, "Wird was sein!" / "I bet you
-    # don't.", are real beads at cosines below it; Tom Sawyer's gold has several.)
-    for t, cos in enumerate(cosines):
-        scores[t][cos <= 0.0] = NEG
+    # don't.", are real beads at cosines below it; Tom Sawyer's gold has several.) Hence
+    # positive_only.
     if src_content is not None and tgt_content is not None:
         for t, (a, b) in enumerate(types):
             words_src = _band_has(src_content, a, band, src_side=True)
@@ -324,13 +326,11 @@ def align_windows(
         src_skip = _like_neighbours(_skip_costs(q_src, rivals_src, baseline, typical, config.skip * spread))
         tgt_skip = _like_neighbours(_skip_costs(q_tgt, rivals_tgt, baseline, typical, config.skip * spread))
         path = best_path(band, types, scores, src_skip, tgt_skip)
+    matched = [(i0, i1 - i0, j0, j1 - j0) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
+    # the cosines the band's products held for the path's beads, bit for bit
+    cosines = iter(bead_cosines(src, tgt, matched) if scored else np.zeros(len(matched)))
     beads = []
     for i0, i1, j0, j1 in path:
-        a, b = i1 - i0, j1 - j0
-        if a and b:
-            cos = cosines[types.index((a, b))][band.index(i1, j1)]
-            score = min(max(float(cos), 0.0), 1.0)
-        else:
-            score = 0.0
+        score = min(max(float(next(cosines)), 0.0), 1.0) if i1 > i0 and j1 > j0 else 0.0
         beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(score, 4)))
     return beads

@@ -69,6 +69,7 @@ def refine_alignment(
         part_windows[0], part_windows[1], src_part_len, tgt_part_len,
         replace(config, refine=False),
         band=part_band(beads, src_owner, tgt_owner, config.clause_margin),
+        scored=False,  # refine_beads reads which clauses a bead holds, not its score
     )
     lengths = (_sentence_lengths(src_part_len, src_owner), _sentence_lengths(tgt_part_len, tgt_owner))
     return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks,

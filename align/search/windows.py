@@ -19,7 +19,7 @@ how the search happens to chunk its reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -63,7 +63,7 @@ class ArrayWindows:
         return self.windows[k - 1]
 
 
-Windows = Union[Sequence[np.ndarray], WindowSource]
+Windows = Sequence[np.ndarray] | WindowSource
 """What the search takes: a list of arrays (one per size) or a :class:`WindowSource`."""
 
 
