@@ -285,8 +285,10 @@ def bead_scores(
 SCORE_CELLS = 1 << 18
 
 
-def _cell_chunks(band: Band, cells: int = SCORE_CELLS) -> list[tuple[int, int]]:
-    """Consecutive ranges of band rows ``0 .. n`` of about ``cells`` cells each."""
+def _cell_chunks(band: Band, cells: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive ranges of band rows ``0 .. n`` of about ``cells`` cells each
+    (default :data:`SCORE_CELLS`)."""
+    cells = SCORE_CELLS if cells is None else cells
     start = band.start
     out: list[tuple[int, int]] = []
     r0 = 0
