@@ -168,16 +168,23 @@ def bead_cosines(src: Windows, tgt: Windows, beads: list[tuple[int, int, int, in
     groups: dict[tuple[int, int], list[int]] = {}
     for k, (_, a, _, b) in enumerate(beads):
         groups.setdefault((a, b), []).append(k)
-    for (a, b), ks in groups.items():
-        left = np.concatenate([src_s.rows(a, beads[k][0], beads[k][0] + 1) for k in ks])
-        right = np.concatenate([tgt_s.rows(b, beads[k][2], beads[k][2] + 1) for k in ks])
-        qa, sa = quantize_rows(left)
-        qb, sb = quantize_rows(right)
-        dots = np.einsum("ij,ij->i", qa, qb)  # integers below 2**53: exact in any order
-        dots *= sa
-        dots *= sb
-        out[ks] = dots
+    for (a, b), group in groups.items():
+        for c in range(0, len(group), _COSINE_BEADS):  # the rounded rows are float64: a block at a time
+            ks = group[c:c + _COSINE_BEADS]
+            left = np.concatenate([src_s.rows(a, beads[k][0], beads[k][0] + 1) for k in ks])
+            right = np.concatenate([tgt_s.rows(b, beads[k][2], beads[k][2] + 1) for k in ks])
+            qa, sa = quantize_rows(left)
+            qb, sb = quantize_rows(right)
+            dots = np.einsum("ij,ij->i", qa, qb)  # integers below 2**53: exact in any order
+            dots *= sa
+            dots *= sb
+            out[ks] = dots
     return out
+
+
+#: Beads whose cosines :func:`bead_cosines` computes at once (their rounded windows are 4 MB
+#: with 512-d vectors).
+_COSINE_BEADS = 1024
 
 def length_agreement(ls: np.ndarray, lt: np.ndarray, ratio: float) -> np.ndarray:
     """``log2(1 + short/long)`` of the two sides' lengths (target scaled by the documents' ratio).
