@@ -58,7 +58,7 @@ def test_clause_source_gives_the_same_rows_whatever_the_page_and_range(
     source = kept(windows)
     assert isinstance(source, ClauseWindowSource)
     small = ClauseWindowSource(enc, source._part_states, source._seams, source._owners, first_part, windows, 4,
-                               page=3, kept=2)
+                               page=3, kept_bytes=1)
     rng = np.random.default_rng(0)
     for _ in range(60):
         k = int(rng.integers(1, 5))

@@ -35,9 +35,13 @@ __all__ = ["ClauseWindowSource", "ClauseWindows", "embed_staged"]
 #: (all sizes) are about 1 MB.
 CLAUSE_PAGE = 64
 
-#: Pages a :class:`ClauseWindowSource` keeps (least recently used go first): the chunks of
-#: the band being scored on both sides of a page boundary, and the sizes read together.
-CLAUSE_PAGES_KEPT = 24
+#: Bytes of pages a :class:`ClauseWindowSource` keeps (least recently used go first): the
+#: chunks of the band being scored on both sides of a page boundary take a few MB; the rest
+#: keeps the size-1 pages of a document of a few thousand sentences whole (224 KB a page),
+#: which the search reads in several passes (``align pair --no-cache`` on Tom Sawyer's
+#: 2,448 sentences: CPU time 14.6 s with 24 pages kept, 13.9 s with 16 MB; 12.9 s when the
+#: whole document's clause windows were built once).
+CLAUSE_CACHE_BYTES = 16 << 20
 
 #: A side's clause windows, given its sentence windows (whose runs of whole sentences the
 #: clause windows copy).
@@ -126,17 +130,18 @@ class ClauseWindowSource:
     sentence), one seam correction per sentence boundary, and the sentence windows (a run
     of whole sentences is their window, copied as
     :meth:`~align.embed.base.AdditiveEncoder.windows_with_parts` does). A page is built by
-    the same call over the same rows as when the whole document's clause windows were
-    built in chunks, and use-m3's head computes each row on its own, so every row has the
-    bits it had then, whichever page or range it is read in. A read of size-1 windows only
+    the call that built the whole document's clause windows in chunks, over fewer
+    sentences: a run's sum is made from its own rows in the same order, and use-m3's head
+    computes each row on its own, so every row has the bits it had then, whichever page or
+    range it is read in. A read of size-1 windows only
     builds size 1 (a quarter of the work): the search reads them alone in several passes.
     """
 
     def __init__(self, encoder: AdditiveEncoder, part_states: np.ndarray, seams: np.ndarray | None,
                  owners: np.ndarray, first_part: np.ndarray, sentence_windows: list[np.ndarray],
-                 max_window: int, page: int = CLAUSE_PAGE, kept: int = CLAUSE_PAGES_KEPT) -> None:
-        if page < 1 or kept < 1:
-            raise ValueError(f"page and kept must be >= 1, got {page}, {kept}")
+                 max_window: int, page: int = CLAUSE_PAGE, kept_bytes: int = CLAUSE_CACHE_BYTES) -> None:
+        if page < 1 or kept_bytes < 1:
+            raise ValueError(f"page and kept_bytes must be >= 1, got {page}, {kept_bytes}")
         self.max_window = max_window
         self._encoder = encoder
         self._part_states = part_states
@@ -146,8 +151,9 @@ class ClauseWindowSource:
         self._sentence_windows = sentence_windows
         self._n = len(first_part) - 1
         self._page = page
-        self._kept = kept
+        self._kept = kept_bytes
         self._pages: OrderedDict[tuple[int, int], list[np.ndarray]] = OrderedDict()
+        self._bytes = 0  # of the pages kept
         self.pages_built = 0  # how many pages were built (for tests and measurements)
 
     def count(self, k: int) -> int:
@@ -191,7 +197,9 @@ class ClauseWindowSource:
         )
         built = [vectors[:min(p1 - p0, len(vectors))] for vectors in got]
         self._pages[(pg, top)] = built
+        self._bytes += sum(v.nbytes for v in built)
         self.pages_built += 1
-        while len(self._pages) > self._kept:
-            self._pages.popitem(last=False)
+        while self._bytes > self._kept and len(self._pages) > 1:  # the newest page stays
+            _, gone = self._pages.popitem(last=False)
+            self._bytes -= sum(v.nbytes for v in gone)
         return built
