@@ -190,20 +190,17 @@ def align_documents(
         blocks = extend_blocks(beads, blocks, src_windows, tgt_windows, src_len, tgt_len, config)
     src1, tgt1 = src_windows[0], tgt_windows[0]  # sentence vectors, for moved passages
     if config.refine and beads:
-        # one side at a time, each side's sentence windows dropped once its clause windows
-        # exist (runs of whole sentences copy them): a long document's windows are hundreds of MB
-        src_clause_windows = build_src_clauses(src_windows)
-        del src_windows, build_src_clauses
-        tgt_clause_windows = build_tgt_clauses(tgt_windows)
-        del tgt_windows, build_tgt_clauses
+        # the clause windows are built a page at a time where the clause search reads them
+        # (from the sentence windows and the rows embed_staged kept), not for the whole
+        # document: a long document's clause windows were its peak (14 KB a sentence a side)
+        clause_windows = (build_src_clauses(src_windows), build_tgt_clauses(tgt_windows))
+        del src_windows, tgt_windows, build_src_clauses, build_tgt_clauses
         progress("refining at clause level")
-        refined = refine_alignment(beads, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
-                                   *breaks)
+        refined = refine_alignment(beads, (src_parts, tgt_parts), clause_windows, config, *breaks)
         beads = keep_blocks_whole(refined, beads, blocks) if blocks is not None else refined
         if blocks is not None:
-            blocks = refine_blocks(blocks, (src_parts, tgt_parts), (src_clause_windows, tgt_clause_windows), config,
-                                   *breaks)
-        del src_clause_windows, tgt_clause_windows
+            blocks = refine_blocks(blocks, (src_parts, tgt_parts), clause_windows, config, *breaks)
+        del clause_windows
     else:
         del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if blocks is not None:

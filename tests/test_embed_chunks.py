@@ -21,9 +21,10 @@ import align.embed.base as embed_base
 from align.api import align_documents
 from align.embed import CachedEncoder, EmbeddingCache, USEM3Encoder
 from align.embed.base import windows_in_chunks
-from align.embed.staged import embed_staged
+from align.embed.staged import ClauseWindowSource, embed_staged
 from align.parts import Parts
 from align.read import read_text
+from align.search.windows import WindowSource
 from align.segment import presegmented
 from align.segment.clauses import clause_spans
 from tests.embed_support import _FakeEncoder
@@ -36,6 +37,39 @@ def _parts(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
     return len(a) == len(b) and all(x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y)
                                     for x, y in zip(a, b))
+
+
+def _every_row(source: WindowSource) -> list[np.ndarray]:
+    """All windows of every size of a source, read in one range per size."""
+    return [source.rows(k, 0, source.count(k)) for k in range(1, source.max_window + 1)]
+
+
+def test_clause_source_gives_the_same_rows_whatever_the_page_and_range(
+    enc: USEM3Encoder, de_sents: list[str]
+) -> None:
+    """Clause windows built a page at a time where they are read are the whole call's,
+    bit for bit, for ranges across page boundaries, read in any order, size 1 alone or
+    beside the others, with pages let go and built again."""
+    parts = _parts(de_sents)
+    _, whole_parts = enc.encode_with_parts(de_sents, parts, 4)
+    windows, _ = embed_staged(enc, de_sents, parts, 4, chunk=7)
+    first_part = np.concatenate(([0], np.cumsum([len(p) for p in parts]))).astype(np.int64)
+    _, kept = embed_staged(enc, de_sents, parts, 4, chunk=7)
+    source = kept(windows)
+    assert isinstance(source, ClauseWindowSource)
+    small = ClauseWindowSource(enc, source._part_states, source._seams, source._owners, first_part, windows, 4,
+                               page=3, kept_bytes=1)
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        k = int(rng.integers(1, 5))
+        count = small.count(k)
+        lo = int(rng.integers(0, count))
+        hi = int(rng.integers(lo, count + 1))
+        got = small.rows(k, lo, hi)
+        assert got.dtype == np.float32 and np.array_equal(got, whole_parts[k - 1][lo:hi]), (k, lo, hi)
+    assert small.pages_built > len(de_sents) // 3 + 1  # pages were let go and built again
+    with pytest.raises(IndexError):
+        small.rows(1, 0, small.count(1) + 1)
 
 
 @pytest.mark.parametrize("max_window", [1, 2, 4])
@@ -76,12 +110,10 @@ def test_staged_clause_windows_are_one_calls_bit_for_bit(
         windows, clause_windows = embed_staged(encoder, de_sents, parts, max_window, chunk)
         if isinstance(encoder, _FakeEncoder):
             one, one_parts = encoder.encode_with_parts(de_sents, parts, max_window)
-            assert _same(windows, one) and _same(clause_windows(windows), one_parts)
+            assert _same(windows, one) and _same(_every_row(clause_windows(windows)), one_parts)
             continue
         assert _same(windows, whole), (encoder, chunk)
-        assert _same(clause_windows(windows), whole_parts), (encoder, chunk)
-        with pytest.raises(RuntimeError):
-            clause_windows(windows)  # built once: what it kept is gone
+        assert _same(_every_row(clause_windows(windows)), whole_parts), (encoder, chunk)
 
 
 def test_staged_short_documents(enc: USEM3Encoder) -> None:
@@ -89,7 +121,7 @@ def test_staged_short_documents(enc: USEM3Encoder) -> None:
         parts = _parts(texts)
         whole, whole_parts = enc.encode_with_parts(texts, parts, 4)
         windows, clause_windows = embed_staged(enc, texts, parts, 4, chunk=1)
-        assert _same(windows, whole) and _same(clause_windows(windows), whole_parts)
+        assert _same(windows, whole) and _same(_every_row(clause_windows(windows)), whole_parts)
 
 
 def test_short_and_empty_documents_are_one_call(enc: USEM3Encoder) -> None:

@@ -136,8 +136,8 @@ def test_clause_cost_is_charged_exactly_where_the_two_ends_differ() -> None:
     t_flags = np.zeros(len(tgt), bool)
     s_flags[[2, 5]] = True
     t_flags[[2, 7]] = True
-    plain, _ = bead_scores(sw, tw, ls, lt, types, band, 0.05)
-    charged, _ = bead_scores(sw, tw, ls, lt, types, band, 0.05, src_clauses=s_flags, tgt_clauses=t_flags, clause_cost=0.3)
+    plain = bead_scores(sw, tw, ls, lt, types, band, 0.05)
+    charged = bead_scores(sw, tw, ls, lt, types, band, 0.05, src_clauses=s_flags, tgt_clauses=t_flags, clause_cost=0.3)
     for p, c in zip(plain, charged):
         ok = p > NEG / 2
         end_s = np.where(i > 0, s_flags[np.clip(i - 1, 0, len(src) - 1)], False)

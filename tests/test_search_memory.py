@@ -141,3 +141,40 @@ def test_local_best_gathers_a_bounded_block_whatever_the_widest_gap() -> None:
         if k in col_of else -1.0 for k in range(m)
     ])
     assert np.allclose(got_tgt, want_tgt, atol=1e-5)
+
+
+def test_bead_scores_hold_a_chunk_of_cosines_not_the_bands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bead scores are the one array per type and cell the DP needs; the cosines and the
+    neighbour sums they are made from are needed a chunk of band rows at a time. Held for
+    the whole band (as before) they were twice the scores again: 30 float64 per cell and
+    type-count at the peak, a third of a long document's search. The scores are those of
+    one chunk over the whole band, bit for bit."""
+    import tracemalloc
+
+    from align.search import scoring
+    from tests.synthetic import windows
+
+    rng = np.random.default_rng(5)
+    n, dim = 3000, 16
+    src = rng.standard_normal((n, dim))
+    src /= np.linalg.norm(src, axis=1, keepdims=True)
+    tgt = src + 0.3 * rng.standard_normal((n, dim)) / np.sqrt(dim)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    sw, tw = windows(src.astype(np.float32), 4), windows(tgt.astype(np.float32), 4)
+    band = Band.diagonal(n, n, 12)
+    band.start  # noqa: B018 (the band's own arrays are not the scores' working data)
+    types = [(a, b) for a in range(1, 5) for b in range(1, 5) if a + b <= 5]
+    lengths = np.full(n, 80.0)
+    breaks = rng.random(n) < 0.1
+    args = (sw, tw, lengths, lengths, types, band, 0.05, breaks, breaks, 0.1, 0.01, breaks, breaks, 0.05)
+    whole = scoring.bead_scores(*args, positive_only=True)  # one chunk: every cell at once
+    monkeypatch.setattr(scoring, "SCORE_CELLS", 4096)
+    tracemalloc.start()
+    try:
+        chunked = scoring.bead_scores(*args, positive_only=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(chunked, whole)
+    per_cell = peak / (band.cells * len(types) * 8)  # float64s per cell and type
+    assert per_cell < 1.6, f"{per_cell:.2f} float64 per cell and type traced"

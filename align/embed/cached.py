@@ -108,6 +108,20 @@ class CachedEncoder(Encoder):
                 cached_parts[starts[i]:starts[i + 1]] = cached_parts[starts[j]:starts[j + 1]]
         return np.stack(states).astype(np.float32), np.stack(cached_parts).astype(np.float32)
 
+    def additive_states(
+        self, texts: Sequence[str], parts: Parts, joins: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Sentence states, join states (None unless ``joins``) and part states of consecutive
+        ``texts``, from the cache where it has them: what a use-m3 window is assembled from
+        (:mod:`align.embed.staged` builds the windows itself, a chunk of sentences at a time,
+        keeping only the rows the refinement needs later). The wrapped encoder must be an
+        :class:`~align.embed.base.AdditiveEncoder`."""
+        if not isinstance(self.encoder, AdditiveEncoder):
+            raise TypeError(f"{self.encoder.name} has no sentence states: its windows are embedded whole")
+        texts = list(texts)
+        states, part_states = self._sentence_part_states(texts, parts)
+        return states, (self._join_states(texts) if joins else None), part_states
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         enc = self.encoder

@@ -16,7 +16,8 @@ import numpy as np
 from align.search.anchors import anchor_band
 from align.search.band import Band
 from align.search.dp import best_path
-from align.search.scoring import NEG, band_dots, bead_scores
+from align.search.scoring import NEG, band_dots_pairs, bead_cosines, bead_scores
+from align.search.windows import Windows, WindowSource, all_rows, as_source, column_sums
 from align.settings import SearchConfig
 from align.types import Bead
 
@@ -32,12 +33,22 @@ def _random_baseline(src: np.ndarray, tgt: np.ndarray, best_src: np.ndarray, bes
     sentence on each side) the floor is 0, the cosine of unrelated text.
     """
     n, m = len(src), len(tgt)
+    if n * m - min(n, m) <= 0:
+        return 0.0
+    # numpy's own sums, not a BLAS dot product: the same bits on every kernel
+    return _baseline_of_sums(n, m, src.sum(axis=0, dtype=np.float64), tgt.sum(axis=0, dtype=np.float64),
+                             best_src, best_tgt)
+
+
+def _baseline_of_sums(n: int, m: int, src_sum: np.ndarray, tgt_sum: np.ndarray, best_src: np.ndarray,
+                      best_tgt: np.ndarray) -> float:
+    """:func:`_random_baseline` from the float64 sums of the ``n`` source and ``m`` target
+    sentence vectors (:func:`~align.search.windows.column_sums`)."""
     best = best_src if n <= m else best_tgt
     rest = n * m - min(n, m)
     if rest <= 0:
         return 0.0
-    # numpy's own sums, not a BLAS dot product: the same bits on every kernel
-    total = float(np.sum(src.sum(axis=0, dtype=np.float64) * tgt.sum(axis=0, dtype=np.float64)))
+    total = float(np.sum(src_sum * tgt_sum))
     return (total - float(np.maximum(best, -1.0).sum())) / rest
 
 
@@ -105,12 +116,15 @@ _LOCAL_GAP = 0.1
 _LOCAL_SHORT = 0.2
 
 
-def _local_best(src1: np.ndarray, tgt1: np.ndarray, path: list[tuple[int, int, int, int]],
-                reach: int) -> tuple[np.ndarray, np.ndarray]:
+def _local_best(src1: np.ndarray | WindowSource, tgt1: np.ndarray | WindowSource,
+                path: list[tuple[int, int, int, int]], reach: int) -> tuple[np.ndarray, np.ndarray]:
     """Best 1-1 cosine of each sentence with the other side's sentences where ``path``
     puts it: its bead's other side, or the gap an unmatched sentence stands in, and
-    ``reach`` sentences more each way."""
-    n, m = len(src1), len(tgt1)
+    ``reach`` sentences more each way. The sentence vectors are an array or the size-1
+    windows of a :class:`~align.search.windows.WindowSource` (read a block at a time)."""
+    src1 = src1 if isinstance(src1, WindowSource) else as_source([src1])
+    tgt1 = tgt1 if isinstance(tgt1, WindowSource) else as_source([tgt1])
+    n, m = src1.count(1), tgt1.count(1)
     lo = (np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64))
     hi = (np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64))
     for i0, i1, j0, j1 in path:
@@ -118,8 +132,11 @@ def _local_best(src1: np.ndarray, tgt1: np.ndarray, path: list[tuple[int, int, i
         lo[1][j0:j1], hi[1][j0:j1] = i0 - reach, i1 + reach
     out = []
     for mine, theirs, a, b in ((src1, tgt1, lo[0], hi[0]), (tgt1, src1, lo[1], hi[1])):
-        a, b = np.clip(a, 0, len(theirs)), np.clip(b, 0, len(theirs))
-        best = np.empty(len(mine), dtype=np.result_type(mine.dtype, theirs.dtype))
+        size = theirs.count(1)
+        a, b = np.clip(a, 0, size), np.clip(b, 0, size)
+        # the dtype of the products (float32 vectors in practice; tests pass float64 too)
+        dtype = np.result_type(mine.rows(1, 0, min(1, mine.count(1))).dtype, theirs.rows(1, 0, min(1, size)).dtype)
+        best = np.empty(mine.count(1), dtype=dtype)
         for r0, r1 in _row_blocks(np.maximum(b - a, 1)):
             # a block of rows at a time, as wide as its own widest row: the gathered
             # candidates are rows x width x dim floats, so one wide gap (a long unmatched
@@ -127,7 +144,9 @@ def _local_best(src1: np.ndarray, tgt1: np.ndarray, path: list[tuple[int, int, i
             ar, br = a[r0:r1], b[r0:r1]
             idx = ar[:, None] + np.arange(max(int((br - ar).max()), 1))[None, :]
             ok = idx < br[:, None]
-            cos = np.einsum("id,iwd->iw", mine[r0:r1], theirs[np.minimum(idx, len(theirs) - 1)])
+            np.minimum(idx, size - 1, out=idx)
+            c0, c1 = int(idx.min()), int(idx.max()) + 1  # the other side's rows the block reads
+            cos = np.einsum("id,iwd->iw", mine.rows(1, r0, r1), theirs.rows(1, c0, c1)[idx - c0])
             best[r0:r1] = np.where(ok, cos, -1.0).max(axis=1)
         out.append(best)
     return out[0], out[1]
@@ -217,8 +236,8 @@ def _band_has(flags: np.ndarray, size: int, band: Band, *, src_side: bool) -> np
 
 
 def align_windows(
-    src_windows: list[np.ndarray],
-    tgt_windows: list[np.ndarray],
+    src_windows: Windows,
+    tgt_windows: Windows,
     src_lengths: np.ndarray,
     tgt_lengths: np.ndarray,
     config: SearchConfig | None = None,
@@ -232,11 +251,15 @@ def align_windows(
     tgt_content: np.ndarray | None = None,
     src_exclude: np.ndarray | None = None,
     tgt_exclude: np.ndarray | None = None,
+    scored: bool = True,
 ) -> list[Bead]:
     """Align two documents given their window embeddings.
 
     ``src_windows[k - 1][i]`` is the unit embedding of source sentences ``i:i+k`` for
-    ``k = 1..config.max_window``; likewise for the target. ``*_lengths`` are sentence
+    ``k = 1..config.max_window``; likewise for the target. Either side may instead be a
+    :class:`~align.search.windows.WindowSource` (``rows(k, i, i + 1)``), which the search
+    reads a band chunk at a time; with one, give ``band`` too, or its size-1 windows are
+    built in full for the anchor pass. ``*_lengths`` are sentence
     lengths in characters. ``*_breaks[k]`` (optional) is true when a paragraph ends after
     sentence ``k``; ``*_clauses[k]`` (optional) is true when sentence ``k`` ends at a
     clause mark (:func:`align.hints.clause_ends`). ``*_content[k]`` (optional) is false for
@@ -247,39 +270,42 @@ def align_windows(
     it the anchor pass finds the band. ``*_exclude[k]`` (optional) true: sentence ``k`` is
     left unmatched, at no cost (a moved block's, aligned elsewhere:
     :mod:`align.search.moved_chain`). Returns beads covering every sentence of both sides
-    exactly once, in document order.
+    exactly once, in document order, each with its windows' cosine as its score (0.0 for
+    all without ``scored``: a caller that reads only which items a bead holds, the clause
+    level of the refinement, then saves reading every bead's windows again).
     """
     config = config or SearchConfig()
-    n, m = len(src_windows[0]), len(tgt_windows[0])
+    src, tgt = as_source(src_windows), as_source(tgt_windows)
+    n, m = src.count(1), tgt.count(1)
     if n == 0 or m == 0:
         return [Bead((i,), (), 0.0) for i in range(n)] + [Bead((), (j,), 0.0) for j in range(m)]
-    src1, tgt1 = src_windows[0], tgt_windows[0]
     if band is None:
-        _, anchors = anchor_band(src1, tgt1, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
+        _, anchors = anchor_band(all_rows(src, 1), all_rows(tgt, 1), k=config.top_k, margin=config.margin,
+                                 full_cells=config.full_cells)
         band = Band.around_path(n, m, anchors, margin=config.margin)
     elif band.n != n or band.m != m:
         raise ValueError(f"the band is for {band.n} x {band.m} sentences, the documents have {n} x {m}")
 
-    cos11 = band_dots(src1, tgt1, 1, 1, band)
+    cos11 = np.empty(band.cells, dtype=np.float64)
+    band_dots_pairs(src, tgt, band, {(1, 1): [(1, 1, NEG, cos11, False)]})
     best_src, best_tgt = _best_matches(cos11, band)
     rivals_src, rivals_tgt = _rival_means(cos11, band)
     del cos11
-    baseline = _random_baseline(src1, tgt1, best_src, best_tgt)
+    baseline = _baseline_of_sums(n, m, column_sums(src), column_sums(tgt), best_src, best_tgt)
     typical = float(np.median(np.concatenate([best_src, best_tgt])))
     spread = max(typical - baseline, _MIN_SPREAD)  # the unit of every cost (see SearchConfig)
-    types = [(a, b) for a, b in config.types() if a <= len(src_windows) and b <= len(tgt_windows)]
-    scores, cosines = bead_scores(
-        src_windows, tgt_windows, src_lengths, tgt_lengths, types, band, baseline,
+    types = [(a, b) for a, b in config.types() if a <= src.max_window and b <= tgt.max_window]
+    scores = bead_scores(
+        src, tgt, src_lengths, tgt_lengths, types, band, baseline,
         src_breaks, tgt_breaks, config.paragraph_cost * spread, config.size_cost * spread,
-        src_clauses, tgt_clauses, config.clause_cost * spread,
+        src_clauses, tgt_clauses, config.clause_cost * spread, positive_only=True,
     )
     # A bead whose two sides are not alike at all (cosine <= 0) is no translation, whatever
     # its margins say; its sentences stay unmatched. This matters where nothing resembles
     # anything: punctuation-only lines ("!!!") against sentences were paired at score 0.
     # (Not the pair's noise floor: loose literary renderings, "Wird was sein!" / "I bet you
-    # don't.", are real beads at cosines below it; Tom Sawyer's gold has several.)
-    for t, cos in enumerate(cosines):
-        scores[t][cos <= 0.0] = NEG
+    # don't.", are real beads at cosines below it; Tom Sawyer's gold has several.) Hence
+    # positive_only.
     if src_content is not None and tgt_content is not None:
         for t, (a, b) in enumerate(types):
             words_src = _band_has(src_content, a, band, src_side=True)
@@ -302,7 +328,7 @@ def align_windows(
     # the band (same topic, same characters), which made leaving it out expensive, so the
     # search took it into a neighbouring bead it does not translate (bench/RESULTS.md,
     # 2026-12-07, "second pass").
-    local_src, local_tgt = _local_best(src1, tgt1, path, _LOCAL_REACH)
+    local_src, local_tgt = _local_best(src, tgt, path, _LOCAL_REACH)
     flag_src = _misplaced(best_src, local_src, src_lengths, baseline, spread)
     flag_tgt = _misplaced(best_tgt, local_tgt, tgt_lengths, baseline, spread)
     if flag_src.any() or flag_tgt.any():
@@ -313,13 +339,11 @@ def align_windows(
         if excluded:
             src_skip, tgt_skip = np.where(src_exclude, 0.0, src_skip), np.where(tgt_exclude, 0.0, tgt_skip)
         path = best_path(band, types, scores, src_skip, tgt_skip)
+    matched = [(i0, i1 - i0, j0, j1 - j0) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
+    # the cosines the band's products held for the path's beads, bit for bit
+    cosines = iter(bead_cosines(src, tgt, matched) if scored else np.zeros(len(matched)))
     beads = []
     for i0, i1, j0, j1 in path:
-        a, b = i1 - i0, j1 - j0
-        if a and b:
-            cos = cosines[types.index((a, b))][band.index(i1, j1)]
-            score = min(max(float(cos), 0.0), 1.0)
-        else:
-            score = 0.0
+        score = min(max(float(next(cosines)), 0.0), 1.0) if i1 > i0 and j1 > j0 else 0.0
         beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(score, 4)))
     return beads

@@ -21,6 +21,7 @@ import numpy as np
 from align.exact import exact_dots
 from align.search.moved_apply import _in_source_order
 from align.search.moved_chain import _EXTEND, Blocks, _align_spans
+from align.search.windows import Windows, as_source
 from align.settings import SearchConfig
 from align.types import Bead
 
@@ -141,7 +142,7 @@ _REFINE_JOIN = 2
 
 
 def _refine_group(group: tuple[Bead, ...], parts: tuple[Sequence, Sequence],
-                  part_windows: tuple[list[np.ndarray], list[np.ndarray]], config: SearchConfig,
+                  part_windows: tuple[Windows, Windows], config: SearchConfig,
                   breaks: tuple[np.ndarray | None, np.ndarray | None]) -> tuple[Bead, ...]:
     """One block's beads refined at clause level over the block's two spans (local ids)."""
     from align.search.refine import refine_alignment
@@ -176,7 +177,9 @@ def _refine_group(group: tuple[Bead, ...], parts: tuple[Sequence, Sequence],
         sub = list(parts[side][span.start:span.stop])
         count = sum(len(p) for p in sub)
         local_parts.append(sub)
-        local_windows.append([w[before:before + count - n] for n, w in enumerate(part_windows[side]) if count - n > 0])
+        source = as_source(part_windows[side])
+        local_windows.append([source.rows(k, before, before + count - k + 1)
+                              for k in range(1, source.max_window + 1) if count - k + 1 > 0])
     local_breaks = tuple(None if br is None else np.asarray(br)[span.start:span.stop] for br, span in zip(breaks, (s, t)))
     refined = refine_alignment(local, (local_parts[0], local_parts[1]), (local_windows[0], local_windows[1]),
                                config, *local_breaks)
@@ -198,7 +201,7 @@ def _refine_group(group: tuple[Bead, ...], parts: tuple[Sequence, Sequence],
 
 
 def refine_blocks(blocks: Blocks, parts: tuple[Sequence, Sequence],
-                  part_windows: tuple[list[np.ndarray], list[np.ndarray]], config: SearchConfig,
+                  part_windows: tuple[Windows, Windows], config: SearchConfig,
                   src_breaks: np.ndarray | None = None, tgt_breaks: np.ndarray | None = None) -> Blocks:
     """Every block's beads refined at clause level, as the monotone beads are
     (:func:`~align.search.refine.refine_alignment` over the block's two spans).

@@ -33,6 +33,7 @@ import numpy as np
 from align.parts import Parts, part_lengths, part_owners
 from align.search.aligner import align_windows
 from align.search.band import Band
+from align.search.windows import Windows
 from align.settings import SearchConfig
 from align.types import Bead
 
@@ -42,7 +43,7 @@ __all__ = ["length_z", "part_band", "refine_alignment", "refine_beads"]
 def refine_alignment(
     beads: Sequence[Bead],
     parts: tuple[Parts, Parts],
-    part_windows: tuple[list[np.ndarray], list[np.ndarray]],
+    part_windows: tuple[Windows, Windows],
     config: SearchConfig,
     src_breaks: np.ndarray | None = None,
     tgt_breaks: np.ndarray | None = None,
@@ -52,7 +53,9 @@ def refine_alignment(
     The refinement stage of the search, run after :func:`~align.search.align_windows` on
     the sentences: ``parts`` are the two documents' clauses (per sentence, see
     :mod:`align.parts`) and ``part_windows`` their window vectors (from
-    :meth:`align.embed.base.Encoder.encode_with_parts`). The clause level runs the same
+    :meth:`align.embed.base.Encoder.encode_with_parts`, or a
+    :class:`~align.search.windows.WindowSource` that builds them where the clause search
+    reads them, :mod:`align.embed.staged`). The clause level runs the same
     search over clauses, within ``config.clause_margin`` clauses of the sentence path
     (its costs measured on the pair's own clause statistics), and only decides which cuts
     between sentence beads survive (:func:`refine_beads`).
@@ -66,6 +69,7 @@ def refine_alignment(
         part_windows[0], part_windows[1], src_part_len, tgt_part_len,
         replace(config, refine=False),
         band=part_band(beads, src_owner, tgt_owner, config.clause_margin),
+        scored=False,  # refine_beads reads which clauses a bead holds, not its score
     )
     lengths = (_sentence_lengths(src_part_len, src_owner), _sentence_lengths(tgt_part_len, tgt_owner))
     return refine_beads(beads, clause_beads, src_owner, tgt_owner, src_breaks, tgt_breaks,
