@@ -306,18 +306,17 @@ def test_report_and_plot_show_moved_beads_apart(moved_pair, tmp_path: Path) -> N
     assert steps == [(0.0, float(sum(len(s) for s, _ in moved))), (float(sum(len(t) for _, t in moved)), 0.0)]
 
 
-def test_a_moved_passage_left_as_a_hole_is_found_by_its_passage_vector() -> None:
-    """Pure, pass three: target 27-29 translate source 10-12, but each target sentence
-    mixes two source sentences (content moved across sentence boundaries), so no pair of
-    sentences is a clear mutual best match (cosines about 0.7, pass two's level is about
-    0.8); the monotone beads left target 27-29 unmatched (a hole) and put source 10-12
-    into a 4-1 bead with source 13. The hole's passage vector matches source 10-12's
-    (about 0.97): the passage is aligned out of order, and source 13 keeps target 10."""
+def _hole_case(unrelated: int) -> tuple[np.ndarray, np.ndarray, list[Bead]]:
+    """Pass three's hole: target 27-29 translate source 10-12, each mixing two of them
+    (so no sentence pair is a clear mutual best match), followed by ``unrelated`` target
+    sentences that translate nothing; the monotone beads put source 10-12 into a 4-1 bead
+    with source 13 and left the hole (target 27 .. 29 + unrelated) unmatched."""
     rng = np.random.default_rng(5)
     src = _unit(rng, 40, 64)
-    noise = _unit(rng, 40, 64)
-    tgt = np.empty_like(src)
-    pairs = [(i, i) for i in range(10)] + [(i, i - 3) for i in range(13, 30)] + [(i, i) for i in range(30, 40)]
+    noise = _unit(rng, 40 + unrelated, 64)
+    tgt = _unit(rng, 40 + unrelated, 64)  # every row but the unrelated ones is set below
+    shift = unrelated
+    pairs = [(i, i) for i in range(10)] + [(i, i - 3) for i in range(13, 30)] + [(i, i + shift) for i in range(30, 40)]
     for i, j in pairs:
         tgt[j] = src[i] + 0.3 * noise[j]
     for j, (a, b) in zip((27, 28, 29), ((10, 11), (11, 12), (12, 10))):
@@ -326,8 +325,19 @@ def test_a_moved_passage_left_as_a_hole_is_found_by_its_passage_vector() -> None
     beads = [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i < 10]
     beads.append(Bead((10, 11, 12, 13), (10,), 0.3))
     beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if 13 < i < 30]
-    beads += [Bead((), (j,)) for j in (27, 28, 29)]
+    beads += [Bead((), (j,)) for j in range(27, 30 + unrelated)]
     beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i >= 30]
+    return src, tgt, beads
+
+
+def test_a_moved_passage_left_as_a_hole_is_found_by_its_passage_vector() -> None:
+    """Pure, pass three: target 27-29 translate source 10-12, but each target sentence
+    mixes two source sentences (content moved across sentence boundaries), so no pair of
+    sentences is a clear mutual best match (cosines about 0.7, pass two's level is about
+    0.8); the monotone beads left target 27-29 unmatched (a hole) and put source 10-12
+    into a 4-1 bead with source 13. The hole's passage vector matches source 10-12's
+    (about 0.97): the passage is aligned out of order, and source 13 keeps target 10."""
+    src, tgt, beads = _hole_case(0)
     lengths = np.full(40, 50.0)
     windows = _windows_of(src, tgt)
 
@@ -458,21 +468,7 @@ def test_a_hole_merged_with_unmatched_neighbours_is_split_by_its_sentences() -> 
     below the pair's typical score less ``_HOLE_DROP``) and the whole hole is turned down;
     aligned with where it points, only 27-29 pair, and the hole cut to them is moved: target
     30-32 stay unmatched, source 13 keeps target 10."""
-    rng = np.random.default_rng(5)
-    src = _unit(rng, 40, 64)
-    noise = _unit(rng, 43, 64)
-    tgt = _unit(rng, 43, 64)  # target 30-32 stay unrelated
-    pairs = [(i, i) for i in range(10)] + [(i, i - 3) for i in range(13, 30)] + [(i, i + 3) for i in range(30, 40)]
-    for i, j in pairs:
-        tgt[j] = src[i] + 0.3 * noise[j]
-    for j, (a, b) in zip((27, 28, 29), ((10, 11), (11, 12), (12, 10))):
-        tgt[j] = 0.6 * src[a] + 0.6 * src[b] + 0.2 * noise[j]
-    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
-    beads = [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i < 10]
-    beads.append(Bead((10, 11, 12, 13), (10,), 0.3))
-    beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if 13 < i < 30]
-    beads += [Bead((), (j,)) for j in range(27, 33)]
-    beads += [Bead((i,), (j,), round(float(src[i] @ tgt[j]), 4)) for i, j in pairs if i >= 30]
+    src, tgt, beads = _hole_case(3)
     windows = _windows_of(src, tgt)
 
     out = find_moved_in_beads(beads, src, tgt, np.full(40, 50.0), np.full(43, 50.0), windows, SearchConfig())
