@@ -80,6 +80,47 @@ def _extension_owners(blocks: Blocks, unmatched: tuple[np.ndarray, np.ndarray],
     return owners
 
 
+import os
+_SHED_GAP = float(os.environ.get("SHED_GAP", "0.3"))
+_SHED_WIN = float(os.environ.get("SHED_WIN", "0.04"))
+
+
+def _unit(windows: list[np.ndarray], ids: Sequence[int]) -> np.ndarray:
+    v = np.asarray(windows[len(ids) - 1][ids[0]], dtype=np.float64)
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def _shed(matched: list[Bead], group: tuple[Bead, ...],
+          windows: tuple[list[np.ndarray], list[np.ndarray]]) -> list[Bead]:
+    old = ({i for b in group for i in b.src}, {j for b in group for j in b.tgt})
+    beads = list(matched)
+    for side in (0, 1):
+        for end in (0, -1):
+            while True:
+                ids = sorted(i for b in beads for i in (b.src if side == 0 else b.tgt))
+                if not ids:
+                    break
+                x = ids[end]
+                if x in old[side]:
+                    break
+                k = next(n for n, b in enumerate(beads) if x in (b.src if side == 0 else b.tgt))
+                b = beads[k]
+                mine = list(b.src if side == 0 else b.tgt)
+                theirs = list(b.tgt if side == 0 else b.src)
+                if len(mine) < 2 or not theirs or len(mine) > len(windows[side]):
+                    break
+                rest = [i for i in mine if i != x]
+                other = np.stack([_unit(windows[1 - side], [j]) for j in theirs])
+                own = [float((other @ _unit(windows[side], [i])).max()) for i in mine]
+                gap = max(c for i, c in zip(mine, own) if i != x) - own[mine.index(x)]
+                w_other = _unit(windows[1 - side], theirs)
+                gain = float(_unit(windows[side], rest) @ w_other) - float(_unit(windows[side], mine) @ w_other)
+                if gap < _SHED_GAP or gain < _SHED_WIN:
+                    break
+                beads[k] = Bead(tuple(rest), b.tgt, b.score) if side == 0 else Bead(b.src, tuple(rest), b.score)
+    return beads
+
+
 def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.ndarray],
                   tgt_windows: list[np.ndarray], src_len: np.ndarray, tgt_len: np.ndarray,
                   config: SearchConfig) -> Blocks:
@@ -125,6 +166,7 @@ def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.nd
         if len(matched) < 2:
             groups.append(group)
             continue
+        matched = _shed(matched, group, (src_windows, tgt_windows))
         for b in group:
             src_ex[list(b.src)] = False
             tgt_ex[list(b.tgt)] = False
