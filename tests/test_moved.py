@@ -566,3 +566,47 @@ def test_a_moved_blocks_beads_are_refined_at_clause_level() -> None:
     assert [(b.src, b.tgt) for b in out.groups[0]] == [((10, 11), (20, 21, 22))]
     assert [(b.src, b.tgt) for b in out.groups[1]] == [((30,), (30,)), ((31,), (31,))]
     assert (out.src_exclude == src_ex).all() and (out.tgt_exclude == tgt_ex).all()
+
+
+def _edge_case(inserted: bool) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """extend_blocks on a block of source 21-22 / target 31-32, with source 20 / target 30
+    (its weak edge pair) and target 29 left unmatched by the search beside it; target 29 is
+    either an inserted sentence that echoes source 20 a little (0.7 of it in a random
+    vector) or the second half of a true 1-2 (source 20 says half as much of it)."""
+    from align.search.band import Band
+    from align.search.moved_blocks import extend_blocks
+    from align.search.moved_chain import Blocks
+
+    rng = np.random.default_rng(1)
+    src = _unit(rng, 40, dim=64)
+    tgt = _unit(rng, 41, dim=64)
+    for j, i in ((30, 20), (31, 21), (32, 22)):
+        tgt[j] = src[i] + 0.3 * tgt[j]
+    if inserted:
+        tgt[29] = 0.7 * src[20] + tgt[29]
+    else:
+        src[20] = src[20] + 0.5 * tgt[29]
+        src /= np.linalg.norm(src, axis=1, keepdims=True)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    src_ex, tgt_ex = np.zeros(40, dtype=bool), np.zeros(41, dtype=bool)
+    src_ex[[21, 22]] = True
+    tgt_ex[[31, 32]] = True
+    blocks = Blocks(Band.full(40, 41), ((Bead((21,), (31,), 0.9), Bead((22,), (32,), 0.9)),), src_ex, tgt_ex)
+    free_src, free_tgt = {20, 21, 22}, {29, 30, 31, 32}
+    beads = ([Bead((i,), (), 0.0) for i in sorted(free_src)] + [Bead((), (j,), 0.0) for j in sorted(free_tgt)]
+             + [Bead((i,), (j,), 0.5) for i, j in zip(sorted(set(range(40)) - free_src),
+                                                      sorted(set(range(41)) - free_tgt), strict=True)])
+    out = extend_blocks(beads, blocks, _windows(src), _windows(tgt), np.full(40, 50.0), np.full(41, 50.0),
+                        SearchConfig())
+    assert out.tgt_exclude[29] == any(29 in b.tgt for b in out.groups[0])
+    return [(b.src, b.tgt) for b in out.groups[0]]
+
+
+def test_an_inserted_sentence_beside_a_moved_block_is_left_out_of_its_edge_bead() -> None:
+    """Pure, extend_blocks: the block's own search over the extended spans puts the
+    inserted target 29 into [20]:[29, 30]; its cosine with source 20 is far below target
+    30's and the bead's window cosine rises without it, so it is left out (and stays
+    unmatched, not excluded). The true 1-2's weaker half is as far below (gap above
+    ``_SHED_GAP``) but adds to the window, and stays."""
+    assert _edge_case(inserted=True) == [((20,), (30,)), ((21,), (31,)), ((22,), (32,))]
+    assert _edge_case(inserted=False) == [((20,), (29, 30)), ((21,), (31,)), ((22,), (32,))]

@@ -80,6 +80,71 @@ def _extension_owners(blocks: Blocks, unmatched: tuple[np.ndarray, np.ndarray],
     return owners
 
 
+#: An edge sentence the extension took in is left out of its bead again when its best
+#: cosine with the bead's other side lies this far below that of its side's best member ...
+_SHED_GAP = 0.3
+
+#: ... and the bead's window cosine (its two sides' vectors) rises by at least this much
+#: without it. 0.2 and 0.4 for the gap, 0.02 and 0.08 for the rise gave less (adapted+moved
+#: strict seeds 0-3, bench/RESULTS.md, 2026-12-07 night, inserted sentences at a block's edge).
+_SHED_GAIN = 0.04
+
+
+def _unit(windows: list[np.ndarray], ids: Sequence[int]) -> np.ndarray:
+    """The window vector of the consecutive sentences ``ids``, of unit length."""
+    v = np.asarray(windows[len(ids) - 1][ids[0]], dtype=np.float64)
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def _shed(matched: list[Bead], group: tuple[Bead, ...],
+          windows: tuple[list[np.ndarray], list[np.ndarray]]) -> list[Bead]:
+    """The extended block's beads with the sentences the extension took in at the block's
+    ends left out again where they do not translate their bead's other side.
+
+    Why: an adaptation inserts sentences with no counterpart, and one inserted beside a
+    moved block is unmatched where it stands, as the block's own weak edge sentences are,
+    so the extension takes it in and the block's small search, on a few sentences'
+    statistics, puts it into the edge bead (Tom Sawyer seed 2: target 1288-1289, inserted,
+    in [1231]:[1287-1289]). A sentence at an end of the block on its side, taken in by the
+    extension, in a bead with other sentences on its side, is left out when its best cosine
+    with the bead's other side is ``_SHED_GAP`` below the best of the others and the bead's
+    window cosine rises by ``_SHED_GAIN`` or more without it: the weaker half of a true
+    2-1 is about as far below its partner (a cosine test alone cannot tell them apart,
+    bench/RESULTS.md, 2026-12-07 night, edges) but adds to what the bead's window says.
+    Repeated inward while the next end sentence qualifies.
+    """
+    old = ({i for b in group for i in b.src}, {j for b in group for j in b.tgt})
+    beads = list(matched)
+    for side in (0, 1):
+        def ids_of(b: Bead) -> tuple[int, ...]:
+            return b.src if side == 0 else b.tgt  # noqa: B023
+
+        def other_of(b: Bead) -> tuple[int, ...]:
+            return b.tgt if side == 0 else b.src  # noqa: B023
+
+        for end in (0, -1):
+            while True:
+                ids = sorted(i for b in beads for i in ids_of(b))
+                x = ids[end]
+                if x in old[side]:
+                    break
+                k = next(n for n, b in enumerate(beads) if x in ids_of(b))
+                mine, theirs = list(ids_of(beads[k])), list(other_of(beads[k]))
+                if len(mine) < 2 or not theirs or len(mine) > len(windows[side]):
+                    break
+                rest = [i for i in mine if i != x]
+                other = np.stack([_unit(windows[1 - side], [j]) for j in theirs])
+                best = {i: float((other @ _unit(windows[side], [i])).max()) for i in mine}
+                gap = max(best[i] for i in rest) - best[x]
+                whole = _unit(windows[1 - side], theirs)
+                gain = float(_unit(windows[side], rest) @ whole) - float(_unit(windows[side], mine) @ whole)
+                if gap < _SHED_GAP or gain < _SHED_GAIN:
+                    break
+                b = beads[k]
+                beads[k] = Bead(tuple(rest), b.tgt, b.score) if side == 0 else Bead(b.src, tuple(rest), b.score)
+    return beads
+
+
 def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.ndarray],
                   tgt_windows: list[np.ndarray], src_len: np.ndarray, tgt_len: np.ndarray,
                   config: SearchConfig) -> Blocks:
@@ -125,6 +190,7 @@ def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.nd
         if len(matched) < 2:
             groups.append(group)
             continue
+        matched = _shed(matched, group, (src_windows, tgt_windows))
         for b in group:
             src_ex[list(b.src)] = False
             tgt_ex[list(b.tgt)] = False
