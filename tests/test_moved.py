@@ -39,15 +39,20 @@ def _ids(alignment: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
 TOMSAWYER = SHARED_DATA / "tomsawyer-val"
 
 
+def _need_tomsawyer() -> None:
+    """Skip a test that reads the shared Tom Sawyer set where it is not (fail in CI, where it must be)."""
+    if not TOMSAWYER.is_dir():
+        if IN_CI:
+            pytest.fail(f"{TOMSAWYER} is missing")
+        pytest.skip(f"{TOMSAWYER} is not on this machine")
+
+
 @pytest.fixture(scope="module")
 def moved_pair() -> tuple[list[str], list[str], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
     """50 gold beads of Tom Sawyer (German and English lines from its dev set) with the
     English of beads 11-14 (a paragraph of four sentences) moved 26 beads further down;
     also those four gold beads in the new numbering."""
-    if not TOMSAWYER.is_dir():
-        if IN_CI:
-            pytest.fail(f"{TOMSAWYER} is missing")
-        pytest.skip(f"{TOMSAWYER} is not on this machine")
+    _need_tomsawyer()
     de = (TOMSAWYER / "de.txt").read_text(encoding="utf-8").splitlines()
     en = (TOMSAWYER / "en.txt").read_text(encoding="utf-8").splitlines()
     gold = [b for b in read_beads(TOMSAWYER / "gold.txt")[400:450] if b[0] and b[1]]
@@ -96,10 +101,7 @@ def test_a_moved_paragraph_the_monotone_search_put_into_beads_is_found() -> None
     """Here the monotone search does not leave the moved paragraph unmatched on both
     sides: it pairs one side with its new neighbours, so pass one (unmatched runs only)
     finds nothing; pass two (``find_moved_in_beads``) takes it out and aligns it."""
-    if not TOMSAWYER.is_dir():
-        if IN_CI:
-            pytest.fail(f"{TOMSAWYER} is missing")
-        pytest.skip(f"{TOMSAWYER} is not on this machine")
+    _need_tomsawyer()
     src, tgt, moved = _excerpt_with_move(1600, 20, 23, 40)
     alignment = _align(src, tgt)
     check_partition(alignment)
@@ -427,10 +429,7 @@ def test_a_moved_block_is_found_before_the_monotone_search() -> None:
     (the monotone search had paired the block's edge with its new neighbours); found
     first from the order of confident anchors (align.search.moved_chain), kept out of the
     search and extended by the sentences it leaves unmatched beside it, all three are."""
-    if not TOMSAWYER.is_dir():
-        if IN_CI:
-            pytest.fail(f"{TOMSAWYER} is missing")
-        pytest.skip(f"{TOMSAWYER} is not on this machine")
+    _need_tomsawyer()
     src, tgt, moved = _excerpt_with_move(2100, 10, 13, 30)
     alignment = _align(src, tgt)
     check_partition(alignment)
