@@ -8,6 +8,7 @@ all rely on ``document.text[s.start:s.end] == s.text``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -200,3 +201,17 @@ class Alignment:
                 " ".join(src_s[i].text for i in bead.src),
                 " ".join(tgt_s[j].text for j in bead.tgt),
             )
+
+
+def bead_index(beads: Sequence[Bead]) -> tuple[dict[int, int], dict[int, int]]:
+    """Which bead (its position in ``beads``) holds each source and each target sentence:
+    the refinement and the moved-passage passes ask it of a sentence again and again, so it
+    is built once per bead list."""
+    src: dict[int, int] = {}
+    tgt: dict[int, int] = {}
+    for k, b in enumerate(beads):
+        for i in b.src:
+            src[i] = k
+        for j in b.tgt:
+            tgt[j] = k
+    return src, tgt

@@ -49,12 +49,11 @@ from align.search.moved_apply import (
     _STEP,
     Windows,
     _apply_move,
-    bead_index,
     unmatched_ids,
 )
 from align.search.moved_holes import _moved_into_holes
 from align.settings import SearchConfig
-from align.types import Bead
+from align.types import Bead, bead_index
 
 __all__ = ["Run", "find_moved", "find_moved_in_beads", "translates", "unmatched_ids"]
 

@@ -35,19 +35,6 @@ Windows = Callable[[int, Sequence[int]], list[np.ndarray]]
 ``side`` (0 source, 1 target), in the order given."""
 
 
-def bead_index(beads: Sequence[Bead]) -> tuple[dict[int, int], dict[int, int]]:
-    """Which bead (its position in ``beads``) holds each source and each target sentence:
-    the passes ask it of a sentence again and again, so it is built once per bead list."""
-    src: dict[int, int] = {}
-    tgt: dict[int, int] = {}
-    for k, b in enumerate(beads):
-        for i in b.src:
-            src[i] = k
-        for j in b.tgt:
-            tgt[j] = k
-    return src, tgt
-
-
 def unmatched_ids(beads: Sequence[Bead]) -> tuple[list[int], list[int]]:
     """Ids of the unmatched source and target sentences, each in document order."""
     src = sorted(i for b in beads if not b.tgt for i in b.src)

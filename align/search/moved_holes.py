@@ -18,11 +18,10 @@ from align.search.moved_apply import (
     _align_ids,
     _apply_move,
     _runs_of,
-    bead_index,
     unmatched_ids,
 )
 from align.settings import SearchConfig
-from align.types import Bead
+from align.types import Bead, bead_index
 
 #: How much lower than the pair's typical 1-1 score a passage's vector may match the
 #: passage it is moved to (pass three): a passage's vector averages out its weak

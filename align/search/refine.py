@@ -35,7 +35,7 @@ from align.search.aligner import align_windows
 from align.search.band import Band
 from align.search.windows import Windows
 from align.settings import SearchConfig
-from align.types import Bead
+from align.types import Bead, bead_index
 
 __all__ = ["length_z", "part_band", "refine_alignment", "refine_beads"]
 
@@ -151,13 +151,7 @@ def refine_beads(
     beads = list(beads)
     if len(beads) < 2:
         return beads
-    bead_of_src: dict[int, int] = {}
-    bead_of_tgt: dict[int, int] = {}
-    for k, b in enumerate(beads):
-        for i in b.src:
-            bead_of_src[i] = k
-        for j in b.tgt:
-            bead_of_tgt[j] = k
+    bead_of_src, bead_of_tgt = bead_index(beads)
     protected = _protected_cuts(beads, src_breaks, tgt_breaks)
     ratio = 1.0
     if lengths is not None and lengths[0].sum() > 0 and lengths[1].sum() > 0:
