@@ -146,6 +146,7 @@ def align_documents(
     from align.search.moved import find_moved_in_beads
     from align.search.moved_blocks import extend_blocks, keep_blocks_whole, place_blocks, refine_blocks
     from align.search.moved_chain import find_blocks
+    from align.search.windows import all_rows, as_source
 
     progress = progress or _noop
     config = config or SearchConfig()
@@ -188,7 +189,8 @@ def align_documents(
     )
     if blocks is not None:
         blocks = extend_blocks(beads, blocks, src_windows, tgt_windows, src_len, tgt_len, config)
-    src1, tgt1 = src_windows[0], tgt_windows[0]  # sentence vectors, for moved passages
+    # sentence vectors, for moved passages
+    src1, tgt1 = all_rows(as_source(src_windows), 1), all_rows(as_source(tgt_windows), 1)
     if config.refine and beads:
         # the clause windows are built a page at a time where the clause search reads them
         # (from the sentence windows and the rows embed_staged kept), not for the whole

@@ -21,7 +21,7 @@ import align.embed.base as embed_base
 from align.api import align_documents
 from align.embed import CachedEncoder, EmbeddingCache, USEM3Encoder
 from align.embed.base import windows_in_chunks
-from align.embed.staged import ClauseWindowSource, embed_staged
+from align.embed.staged import ClauseWindowSource, PartStates, SentenceWindowSource, embed_staged
 from align.parts import Parts
 from align.read import read_text
 from align.search.windows import WindowSource
@@ -95,6 +95,69 @@ def test_a_document_that_fits_builds_each_clause_page_once(enc: USEM3Encoder, de
     assert _same(rows[1 << 30], rows[0])
 
 
+def test_sentence_source_gives_the_same_rows_whatever_the_page_and_range(
+    enc: USEM3Encoder, de_sents: list[str]
+) -> None:
+    """Windows of 2+ sentences built a page at a time from sentence sums and seams are the
+    whole call's, bit for bit, for ranges across page boundaries, in any order, with pages
+    let go and built again; size 1 is the stored sentence vectors."""
+    whole = enc.encode_windows(de_sents, 4)
+    windows, _ = embed_staged(enc, de_sents, _parts(de_sents), 4, chunk=7)
+    assert isinstance(windows, SentenceWindowSource)
+    small = SentenceWindowSource(enc, windows._vectors, windows._full, windows._seams, 4,
+                                 page=3, kept_bytes=1, whole_bytes=0)
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        k = int(rng.integers(1, 5))
+        count = small.count(k)
+        lo = int(rng.integers(0, count))
+        hi = int(rng.integers(lo, count + 1))
+        got = small.rows(k, lo, hi)
+        assert got.dtype == np.float32 and np.array_equal(got, whole[k - 1][lo:hi]), (k, lo, hi)
+    assert small.pages_built > len(de_sents) // 3 + 1  # pages were let go and built again
+    kept = SentenceWindowSource(enc, windows._vectors, windows._full, windows._seams, 4, page=3, kept_bytes=1)
+    assert _same(_every_row(kept) + _every_row(kept), whole + whole)
+    assert kept.pages_built == -(-(len(de_sents) - 1) // 3)  # a short document builds each page once
+    with pytest.raises(IndexError):
+        small.rows(2, 0, small.count(2) + 1)
+
+
+def test_clause_states_of_one_clause_sentences_are_not_stored(enc: USEM3Encoder, de_sents: list[str]) -> None:
+    """A sentence of one clause has its state as its clause's: only the clauses of longer
+    sentences get rows, and any range of clause states reads back as one call gives them."""
+    parts = _parts(de_sents)
+    _, every = enc.sentence_part_states(de_sents, parts)
+    windows, kept = embed_staged(enc, de_sents, parts, 4, chunk=5)
+    states = kept(windows)._part_states
+    assert isinstance(states, PartStates) and len(states) == len(every)
+    several = sum(len(p) for p in parts if len(p) > 1)
+    assert 0 < len(states._multi) == several < len(every)
+    for lo, hi in ((0, len(every)), (3, 17), (10, 11), (5, 5)):
+        assert np.array_equal(states[lo:hi], every[lo:hi]), (lo, hi)
+
+
+def test_staged_embedding_keeps_a_few_rows_a_sentence(enc: USEM3Encoder, de_sents: list[str],
+                                                       en_sents: list[str]) -> None:
+    """What embed_staged holds for the search (issue 20): a sentence's vector, feature sum
+    and seam (6 KB) and the clause states of sentences of several clauses, not the windows
+    of every size (8 KB a sentence more, which were a long document's largest part)."""
+    pool = de_sents + en_sents
+    texts = [f"{pool[i % len(pool)]} ({i})" for i in range(300)]
+    parts = _parts(texts)
+    embed_staged(enc, texts, parts, 4, chunk=64)  # warm up: the model's memo of these texts' pieces
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = embed_staged(enc, texts, parts, 4, chunk=64)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    several = sum(len(p) for p in parts if len(p) > 1)
+    expected = len(texts) * 3 * 2052 + several * 2052  # vectors, sums, seams; clauses of longer sentences
+    assert held < expected + (1 << 20), (held, expected)  # storing every size was 8 KB a sentence more
+    assert result[0].count(4) == len(texts) - 3
+
+
 @pytest.mark.parametrize("max_window", [1, 2, 4])
 def test_chunks_give_one_calls_vectors_bit_for_bit(enc: USEM3Encoder, de_sents: list[str], max_window: int) -> None:
     parts = _parts(de_sents)
@@ -133,9 +196,9 @@ def test_staged_clause_windows_are_one_calls_bit_for_bit(
         windows, clause_windows = embed_staged(encoder, de_sents, parts, max_window, chunk)
         if isinstance(encoder, _FakeEncoder):
             one, one_parts = encoder.encode_with_parts(de_sents, parts, max_window)
-            assert _same(windows, one) and _same(_every_row(clause_windows(windows)), one_parts)
+            assert _same(_every_row(windows), one) and _same(_every_row(clause_windows(windows)), one_parts)
             continue
-        assert _same(windows, whole), (encoder, chunk)
+        assert _same(_every_row(windows), whole), (encoder, chunk)
         assert _same(_every_row(clause_windows(windows)), whole_parts), (encoder, chunk)
 
 
@@ -144,7 +207,7 @@ def test_staged_short_documents(enc: USEM3Encoder) -> None:
         parts = _parts(texts)
         whole, whole_parts = enc.encode_with_parts(texts, parts, 4)
         windows, clause_windows = embed_staged(enc, texts, parts, 4, chunk=1)
-        assert _same(windows, whole) and _same(_every_row(clause_windows(windows)), whole_parts)
+        assert _same(_every_row(windows), whole) and _same(_every_row(clause_windows(windows)), whole_parts)
 
 
 def test_short_and_empty_documents_are_one_call(enc: USEM3Encoder) -> None:

@@ -1,15 +1,15 @@
-"""Sentence windows for the sentence search now, clause windows for the refinement as it reads them.
+"""Sentence and clause windows built where the search reads them, from small rows kept after embedding.
 
-Why a module of its own: the refinement's clause windows (about 1.75 clauses a sentence,
-four run sizes each: 14 KB a sentence a side) were built for the whole document, first
-beside the sentence windows during the sentence search, later after it; either way they
-were a long document's peak (50,000 sentences a side: 2.7 GB). With use-m3 a clause window
-is assembled from small per-clause and per-seam rows (:mod:`align.embed.usem3.windows`), so
-those rows (under 6 KB a sentence) are what is kept, and the clause windows are built a
-page of sentences at a time where the clause search reads them
-(:class:`ClauseWindowSource`, a :class:`~align.search.windows.WindowSource`), a few pages
-held at once. Every vector is the one :meth:`~align.embed.base.Encoder.encode_with_parts`
-gives, bit for bit.
+Why a module of its own: window vectors of every size for the whole document were a long
+document's memory (clause windows, about 1.75 clauses a sentence and four run sizes: 14 KB
+a sentence a side; sentence windows of four sizes: 8 KB). With use-m3 a window is
+assembled from per-sentence, per-clause and per-seam rows
+(:mod:`align.embed.usem3.windows`), so those are what is kept: each sentence's vector,
+feature sum and seam correction (6 KB), and the clause states of sentences of several
+clauses (:class:`PartStates`). Windows of 2+ sentences (:class:`SentenceWindowSource`) and
+clause windows (:class:`ClauseWindowSource`) are built a page at a time where the search
+reads them, a few pages held at once (a short document keeps them all). Every vector is the
+one :meth:`~align.embed.base.Encoder.encode_with_parts` gives, bit for bit.
 
 Any other encoder gets both at once (:func:`~align.embed.base.windows_in_chunks`), as
 before.
@@ -26,9 +26,9 @@ from align.embed import base
 from align.embed.base import AdditiveEncoder, Encoder, check_parts, windows_in_chunks
 from align.embed.cached import CachedEncoder
 from align.parts import Parts, part_owners
-from align.search.windows import ArrayWindows, WindowSource
+from align.search.windows import ArrayWindows, Windows, WindowSource, as_source
 
-__all__ = ["ClauseWindowSource", "ClauseWindows", "embed_staged"]
+__all__ = ["ClauseWindowSource", "ClauseWindows", "PartStates", "SentenceWindowSource", "embed_staged"]
 
 #: Sentences a page of :class:`ClauseWindowSource`: the clause search reads a band chunk of
 #: at most a few hundred clauses at a time, so a few pages cover it; a page's clause windows
@@ -52,7 +52,7 @@ CLAUSE_WHOLE_BYTES = 64 << 20
 
 #: A side's clause windows, given its sentence windows (whose runs of whole sentences the
 #: clause windows copy).
-ClauseWindows = Callable[[list[np.ndarray]], WindowSource]
+ClauseWindows = Callable[[WindowSource], WindowSource]
 
 
 def _use_m3(encoder: Encoder) -> AdditiveEncoder | None:
@@ -76,17 +76,18 @@ def _states(encoder: Encoder, inner: AdditiveEncoder, texts: list[str], parts: P
 
 def embed_staged(
     encoder: Encoder, texts: Sequence[str], parts: Parts, max_window: int, chunk: int | None = None,
-) -> tuple[list[np.ndarray], ClauseWindows]:
+) -> tuple[WindowSource, ClauseWindows]:
     """The sentence windows of ``texts`` and a function that gives their parts' windows.
 
     Call the function with the sentence windows returned here, after the sentence search:
     it gives the parts' windows (:meth:`Encoder.encode_with_parts`' second list) as a
-    :class:`~align.search.windows.WindowSource`, which for use-m3 builds them where they
-    are read (:class:`ClauseWindowSource`; it holds the sentence windows and the rows kept
-    here). Embedding runs ``chunk`` sentences at a time, as
-    :func:`~align.embed.base.windows_in_chunks` does.
+    :class:`~align.search.windows.WindowSource`. For use-m3 both are built where they are
+    read (:class:`SentenceWindowSource`, :class:`ClauseWindowSource`) from the rows kept
+    here: each sentence's vector, feature sum and seam correction, and the clause states of
+    sentences of several clauses (a sentence of one clause is its own clause). Embedding
+    runs ``chunk`` sentences at a time, as :func:`~align.embed.base.windows_in_chunks` does.
     """
-    from align.embed.usem3.windows import seam_corrections
+    from align.embed.usem3.windows import EMB, FULL, NTOK, seam_corrections
 
     texts = list(texts)
     check_parts(parts, len(texts))
@@ -94,39 +95,172 @@ def embed_staged(
     if inner is None or max_window < 1:
         windows, part_windows = windows_in_chunks(encoder, texts, parts, max_window, chunk)
         assert part_windows is not None
-        return windows, lambda _windows: ArrayWindows(part_windows)
+        return ArrayWindows(windows), lambda _windows: ArrayWindows(part_windows)
     n = len(texts)
     chunk = base.CHUNK_SENTENCES if chunk is None else chunk
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1, got {chunk}")
     first_part = np.concatenate(([0], np.cumsum([len(p) for p in parts]))).astype(np.int64)
+    own = PartStates.layout(first_part)
     joins = max_window > 1 and n > 1
-    windows: list[np.ndarray] = [np.empty((max(n - k + 1, 0), inner.dim), np.float32)
-                                 for k in range(1, max_window + 1)]
-    part_states = np.empty((int(first_part[-1]), inner.part_dim), np.float32)
+    vectors = np.empty((n, inner.dim), np.float32)
+    full = np.empty((n, EMB + 1), np.float32)  # feature sum | token count, as a part state
+    multi = np.empty((own.rows, inner.part_dim), np.float32)
     seams = np.empty((max(n - 1, 0), inner.dim), np.float32) if joins else None
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
-        end = min(hi + max_window - 1, n)  # the windows that start in the chunk end by here
+        end = min(hi + 1, n) if joins else hi  # the seam after the chunk's last sentence
         ext_joins = joins and end - lo > 1
         states, join_states, ext_parts = _states(encoder, inner, texts[lo:end], parts[lo:end], ext_joins)
-        got = inner.window_embeddings(states, join_states, max_window)
-        for k, vectors in enumerate(got, start=1):
-            take = min(hi - lo, len(vectors))
-            windows[k - 1][lo:lo + take] = vectors[:take]
-        del got
+        vectors[lo:hi] = inner.embed_states(states[:hi - lo])
+        full[lo:hi, :EMB] = states[:hi - lo, FULL]
+        full[lo:hi, EMB] = states[:hi - lo, NTOK]
         p0, p1 = int(first_part[lo]), int(first_part[hi])
-        part_states[p0:p1] = ext_parts[:p1 - p0]
+        keep = own.slot[p0:p1] >= 0
+        multi[own.slot[p0:p1][keep]] = ext_parts[:p1 - p0][keep]
         if seams is not None and join_states is not None:
             take = min(hi, n - 1) - lo  # the seams after sentences lo .. hi - 1
             seams[lo:lo + take] = seam_corrections(states, join_states)[:take]
         del states, join_states, ext_parts
     owners = part_owners(parts)
+    sentences = SentenceWindowSource(inner, vectors, full, seams, max_window)
+    part_states = PartStates(own, full, multi, owners)
 
-    def clause_windows(sentence_windows: list[np.ndarray]) -> WindowSource:
+    def clause_windows(sentence_windows: WindowSource) -> WindowSource:
         return ClauseWindowSource(inner, part_states, seams, owners, first_part, sentence_windows, max_window)
 
-    return windows, clause_windows
+    return sentences, clause_windows
+
+
+class _Layout:
+    """Where a clause's state is kept: ``slot[p]`` is its row among the kept rows, or -1
+    for the one clause of a one-clause sentence (which is the sentence's own state)."""
+
+    def __init__(self, slot: np.ndarray) -> None:
+        self.slot = slot
+        self.rows = int((slot >= 0).sum())
+
+
+class PartStates:
+    """The clause states of a document, of which only those of sentences of two or more
+    clauses are stored: a sentence of one clause has that clause's state as its own
+    (use-m3 copies the sentence's sum and token count into it, bit for bit), so its row
+    is read from the sentence sums. Saves about half the clause rows on prose.
+    Slicing (``states[p0:p1]``) gives the rows as one array, the same bits as stored whole.
+    """
+
+    def __init__(self, layout: _Layout, full: np.ndarray, multi: np.ndarray, owners: np.ndarray) -> None:
+        self._slot = layout.slot
+        self._full = full
+        self._multi = multi
+        self._owners = np.asarray(owners, np.int64)
+
+    @staticmethod
+    def layout(first_part: np.ndarray) -> _Layout:
+        """Which clauses get a row of their own, from where each sentence's clauses start."""
+        counts = np.diff(first_part)
+        several = np.repeat(counts > 1, counts)
+        slot = np.full(int(first_part[-1]), -1, np.int64)
+        slot[several] = np.arange(int(several.sum()))
+        return _Layout(slot)
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        p0, p1, step = rows.indices(len(self._slot))
+        if step != 1:
+            raise ValueError("clause states are read as a contiguous range")
+        slot = self._slot[p0:p1]
+        out = np.empty((max(p1 - p0, 0), self._full.shape[1]), np.float32)
+        own = slot >= 0
+        out[own] = self._multi[slot[own]]
+        out[~own] = self._full[self._owners[p0:p1][~own]]
+        return out
+
+
+#: Sentences a page of :class:`SentenceWindowSource` (windows of 2 and more sentences):
+#: 256 sentences of three sizes are 1.5 MB.
+SENTENCE_PAGE = 256
+
+#: A document whose windows of 2 and more sentences take at most this many bytes a side
+#: keeps every page once built (about 5,000 sentences with windows of up to 4): the search
+#: reads them in several passes. Larger documents keep :data:`CLAUSE_CACHE_BYTES` of pages.
+SENTENCE_WHOLE_BYTES = 32 << 20
+
+
+class SentenceWindowSource:
+    """A document's sentence windows: size 1 (the sentence vectors, which the anchor pass
+    and the moved passes read whole) stored, larger sizes built a page at a time from each
+    sentence's feature sum and the seam corrections when the search reads them.
+
+    Why: every size stored was 8 KB a sentence a side, the largest part of a long
+    document's memory; the sums and seams are 4 KB and the head is cheap next to the
+    embedding. A window's sum is made from its own sentences' rows in one order
+    (:func:`align.embed.usem3.windows.sentence_run_sums`) and the head computes each row on
+    its own, so a row has the same bits whichever page or range it is read in, and the same
+    as :meth:`~align.embed.base.AdditiveEncoder.window_embeddings` gives.
+    """
+
+    def __init__(self, encoder: AdditiveEncoder, vectors: np.ndarray, full: np.ndarray, seams: np.ndarray | None,
+                 max_window: int, page: int = SENTENCE_PAGE, kept_bytes: int = CLAUSE_CACHE_BYTES,
+                 whole_bytes: int = SENTENCE_WHOLE_BYTES) -> None:
+        if page < 1 or kept_bytes < 1:
+            raise ValueError(f"page and kept_bytes must be >= 1, got {page}, {kept_bytes}")
+        self.max_window = max_window
+        self._encoder = encoder
+        self._vectors = vectors
+        self._full = full
+        self._seams = seams
+        self._n = len(vectors)
+        self._page = page
+        self._pages: OrderedDict[int, list[np.ndarray]] = OrderedDict()
+        self._bytes = 0
+        self.pages_built = 0  # for tests and measurements
+        larger = sum(self.count(k) for k in range(2, max_window + 1)) * encoder.dim * 4
+        self._kept = max(kept_bytes, whole_bytes) if larger <= whole_bytes else kept_bytes
+
+    def count(self, k: int) -> int:
+        return max(self._n - k + 1, 0)
+
+    def rows(self, k: int, lo: int, hi: int) -> np.ndarray:
+        if not 1 <= k <= self.max_window:
+            raise ValueError(f"window size {k} is not in 1..{self.max_window}")
+        if k == 1:
+            return self._vectors[lo:hi]
+        if hi <= lo:
+            return np.empty((0, self._encoder.dim), np.float32)
+        if lo < 0 or hi > self.count(k):
+            raise IndexError(f"rows {lo}..{hi} of {self.count(k)} windows of size {k}")
+        pieces = []
+        for pg in range(lo // self._page, (hi - 1) // self._page + 1):
+            start = pg * self._page
+            got = self._built(pg)[k - 2]
+            pieces.append(got[max(lo - start, 0):min(hi - start, len(got))])
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    def _built(self, pg: int) -> list[np.ndarray]:
+        """The windows of sizes 2..max_window starting in page ``pg``."""
+        if pg in self._pages:
+            self._pages.move_to_end(pg)
+            return self._pages[pg]
+        from align.embed.usem3.windows import EMB
+
+        lo = pg * self._page
+        hi = min(lo + self._page, self._n)
+        end = min(hi + self.max_window - 1, self._n)  # the windows that start in the page end by here
+        full = self._full[lo:end]
+        seams = self._seams[lo:end - 1] if self._seams is not None and end - lo > 1 else None
+        got = self._encoder.sentence_window_embeddings(full[:, :EMB], full[:, EMB], seams, self.max_window, 2)
+        built = [vectors[:min(hi - lo, len(vectors))].copy() for vectors in got]
+        del got
+        self._pages[pg] = built
+        self._bytes += sum(v.nbytes for v in built)
+        self.pages_built += 1
+        while self._bytes > self._kept and len(self._pages) > 1:  # the newest page stays
+            _, gone = self._pages.popitem(last=False)
+            self._bytes -= sum(v.nbytes for v in gone)
+        return built
 
 
 class ClauseWindowSource:
@@ -146,8 +280,8 @@ class ClauseWindowSource:
     once, every size at its first read, and keeps them all.
     """
 
-    def __init__(self, encoder: AdditiveEncoder, part_states: np.ndarray, seams: np.ndarray | None,
-                 owners: np.ndarray, first_part: np.ndarray, sentence_windows: list[np.ndarray],
+    def __init__(self, encoder: AdditiveEncoder, part_states: np.ndarray | PartStates, seams: np.ndarray | None,
+                 owners: np.ndarray, first_part: np.ndarray, sentence_windows: Windows,
                  max_window: int, page: int = CLAUSE_PAGE, kept_bytes: int = CLAUSE_CACHE_BYTES,
                  whole_bytes: int = CLAUSE_WHOLE_BYTES) -> None:
         if page < 1 or kept_bytes < 1:
@@ -158,7 +292,7 @@ class ClauseWindowSource:
         self._seams = seams
         self._owners = np.asarray(owners, np.int64)
         self._first_part = first_part
-        self._sentence_windows = sentence_windows
+        self._sentence_windows = as_source(sentence_windows)
         self._n = len(first_part) - 1
         self._page = page
         self._kept = kept_bytes
@@ -208,7 +342,7 @@ class ClauseWindowSource:
         seams = self._seams[lo:end - 1] if self._seams is not None and end - lo > 1 else None
         got = self._encoder.part_window_embeddings(
             seam_states(end - lo), seams, self._part_states[p0:p_end], self._owners[p0:p_end] - lo, top,
-            [w[lo:] for w in self._sentence_windows[:top]],
+            [self._sentence_windows.rows(k, lo, max(end - k + 1, lo)) for k in range(1, top + 1)],
         )
         built = [vectors[:min(p1 - p0, len(vectors))] for vectors in got]
         self._pages[(pg, top)] = built

@@ -21,7 +21,7 @@ import numpy as np
 from align.exact import exact_dots
 from align.search.moved_apply import _in_source_order
 from align.search.moved_chain import _EXTEND, Blocks, _align_spans
-from align.search.windows import Windows, as_source
+from align.search.windows import Windows, WindowSource, all_rows, as_source
 from align.settings import SearchConfig
 from align.types import Bead
 
@@ -90,14 +90,14 @@ _SHED_GAP = 0.3
 _SHED_GAIN = 0.04
 
 
-def _unit(windows: list[np.ndarray], ids: Sequence[int]) -> np.ndarray:
+def _unit(windows: WindowSource, ids: Sequence[int]) -> np.ndarray:
     """The window vector of the consecutive sentences ``ids``, of unit length."""
-    v = np.asarray(windows[len(ids) - 1][ids[0]], dtype=np.float64)
+    v = np.asarray(windows.rows(len(ids), ids[0], ids[0] + 1)[0], dtype=np.float64)
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
 def _shed(matched: list[Bead], group: tuple[Bead, ...],
-          windows: tuple[list[np.ndarray], list[np.ndarray]]) -> list[Bead]:
+          windows: tuple[WindowSource, WindowSource]) -> list[Bead]:
     """The extended block's beads with the sentences the extension took in at the block's
     ends left out again where they do not translate their bead's other side.
 
@@ -130,7 +130,7 @@ def _shed(matched: list[Bead], group: tuple[Bead, ...],
                     break
                 k = next(n for n, b in enumerate(beads) if x in ids_of(b))
                 mine, theirs = list(ids_of(beads[k])), list(other_of(beads[k]))
-                if len(mine) < 2 or not theirs or len(mine) > len(windows[side]):
+                if len(mine) < 2 or not theirs or len(mine) > windows[side].max_window:
                     break
                 rest = [i for i in mine if i != x]
                 other = np.stack([_unit(windows[1 - side], [j]) for j in theirs])
@@ -145,8 +145,8 @@ def _shed(matched: list[Bead], group: tuple[Bead, ...],
     return beads
 
 
-def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.ndarray],
-                  tgt_windows: list[np.ndarray], src_len: np.ndarray, tgt_len: np.ndarray,
+def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: Windows,
+                  tgt_windows: Windows, src_len: np.ndarray, tgt_len: np.ndarray,
                   config: SearchConfig) -> Blocks:
     """Each block aligned again with the sentences the monotone search left unmatched next
     to it (up to ``_EXTEND`` each way on each side).
@@ -166,7 +166,8 @@ def extend_blocks(beads: Sequence[Bead], blocks: Blocks, src_windows: list[np.nd
             for j in b.tgt:
                 unmatched[1][j] = True
     src_ex, tgt_ex = blocks.src_exclude.copy(), blocks.tgt_exclude.copy()
-    owner = _extension_owners(blocks, unmatched, (src_windows[0], tgt_windows[0]))
+    src_windows, tgt_windows = as_source(src_windows), as_source(tgt_windows)
+    owner = _extension_owners(blocks, unmatched, (all_rows(src_windows, 1), all_rows(tgt_windows, 1)))
     groups = []
     for g, group in enumerate(blocks.groups):
         spans = []

@@ -54,6 +54,7 @@ import numpy as np
 from align.exact import exact_dots
 from align.search.anchors import anchor_band
 from align.search.band import Band
+from align.search.windows import Windows, WindowSource, all_rows, as_source
 from align.settings import SearchConfig
 from align.types import Bead
 
@@ -309,15 +310,15 @@ def _single_candidates(anchors: Sequence[tuple[int, int, float]], chain: Sequenc
     return out
 
 
-def _align_spans(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], src_len: np.ndarray,
+def _align_spans(src_windows: WindowSource, tgt_windows: WindowSource, src_len: np.ndarray,
                  tgt_len: np.ndarray, spans: tuple[range, range], config: SearchConfig) -> list[Bead]:
     """The two spans aligned with each other (full band), in document ids."""
     from align.search.aligner import align_windows
 
     (s, t) = spans
     a, b = len(s), len(t)
-    sw = [w[s.start:s.start + a - k] for k, w in enumerate(src_windows) if a - k > 0]
-    tw = [w[t.start:t.start + b - k] for k, w in enumerate(tgt_windows) if b - k > 0]
+    sw = [src_windows.rows(k, s.start, s.start + a - k + 1) for k in range(1, src_windows.max_window + 1) if a - k >= 0]
+    tw = [tgt_windows.rows(k, t.start, t.start + b - k + 1) for k in range(1, tgt_windows.max_window + 1) if b - k >= 0]
     beads = align_windows(sw, tw, src_len[s.start:s.stop], tgt_len[t.start:t.stop],
                           replace(config, refine=False, moved=False), band=Band.full(a, b))
     return [Bead(tuple(s.start + i for i in x.src), tuple(t.start + j for j in x.tgt), x.score) for x in beads]
@@ -334,7 +335,7 @@ def _beside(spans: tuple[range, range], group: Sequence[Bead]) -> bool:
     return (after_src and before_tgt) or (before_src and after_tgt)
 
 
-def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], src_len: np.ndarray,
+def find_blocks(src_windows: Windows, tgt_windows: Windows, src_len: np.ndarray,
                 tgt_len: np.ndarray, config: SearchConfig) -> Blocks:
     """Moved blocks of a document pair, found before the monotone search (module docstring).
 
@@ -342,7 +343,8 @@ def find_blocks(src_windows: list[np.ndarray], tgt_windows: list[np.ndarray], sr
     would build itself (the anchor path is computed once, here), so a pair without moved
     blocks is aligned exactly as without this step.
     """
-    src1, tgt1 = src_windows[0], tgt_windows[0]
+    src_windows, tgt_windows = as_source(src_windows), as_source(tgt_windows)
+    src1, tgt1 = all_rows(src_windows, 1), all_rows(tgt_windows, 1)
     n, m = len(src1), len(tgt1)
     _, path = anchor_band(src1, tgt1, k=config.top_k, margin=config.margin, full_cells=config.full_cells)
     band = Band.around_path(n, m, path, margin=config.margin)

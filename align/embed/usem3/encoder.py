@@ -38,6 +38,7 @@ from align.embed.usem3.windows import (
     by_size,
     check_max_window,
     part_run_sums,
+    sentence_run_sums,
     whole_sentence_runs,
     window_sums,
 )
@@ -170,6 +171,22 @@ class USEM3Encoder(AdditiveEncoder):
         if len(states):
             self._head(sums, counts, out=sums)
         return by_size(sums, len(states), max_window)
+
+    def sentence_window_embeddings(
+        self, full: np.ndarray, counts: np.ndarray, seams: np.ndarray | None, max_window: int, smallest: int = 1,
+    ) -> list[np.ndarray]:
+        """Window vectors of sizes ``smallest .. max_window`` from each sentence's feature sum
+        and token count and the seam corrections between them (two rows a sentence, what
+        :mod:`align.embed.staged` keeps instead of every size's windows); the same bits as
+        :meth:`window_embeddings` gives for those sizes. The head runs only on the sizes asked for.
+        """
+        check_max_window(max_window)
+        n = len(full)
+        sums, counts = sentence_run_sums(full, counts, seams, max_window)
+        skip = sum(max(n - k + 1, 0) for k in range(1, smallest))
+        if len(sums) > skip:
+            self._head(sums[skip:], counts[skip:], out=sums[skip:])
+        return by_size(sums, n, max_window)[smallest - 1:]
 
     def encode_windows(self, texts: Sequence[str], max_window: int) -> list[np.ndarray]:
         """Window vectors (see :meth:`Encoder.encode_windows`) in one pass over the tokens."""

@@ -5,9 +5,10 @@ norm -> **sum over tokens** -> projection / sqrt(n_tokens) -> small head), so th
 of ``k`` joined sentences comes from per-sentence sums instead of a new pass over its
 tokens. This module owns the layout of those sums (a *state*: what
 :mod:`align.embed.cache` stores) and the arithmetic that turns states into the summed
-input of every window: sum(A B) = sum(A) + sum(B) - tail(A) - head(B) + join(A, B),
-where the head and tail regions are A's and B's features next to BOS and EOS as computed
-alone and the join holds the exact features around the seam (see :mod:`.plan`). The
+input of every window: sum(A B) = (sum(A) + sum(B)) + seam(A, B), where the seam's
+correction is join(A, B) - tail(A) - head(B): the head and tail regions are A's and B's
+features next to BOS and EOS as computed alone and the join holds the exact features
+around the seam (see :mod:`.plan`). The
 head of the network then runs once over all of them (:func:`.kernels.head`).
 
 Runs of parts (clauses) work the same way: the parts of a sentence add up to it exactly
@@ -36,6 +37,7 @@ __all__ = [
     "part_run_sums",
     "seam_corrections",
     "seam_states",
+    "sentence_run_sums",
     "whole_sentence_runs",
     "window_sums",
 ]
@@ -95,22 +97,44 @@ def _running_sums(
 
 
 def window_sums(states: np.ndarray, joins: np.ndarray | None, max_window: int) -> tuple[np.ndarray, np.ndarray]:
-    """The head's input (sums, token counts) for every window of 1..``max_window`` sentences."""
+    """The head's input (sums, token counts) for every window of 1..``max_window`` sentences.
+
+    A window crossing the seam between sentences ``i`` and ``i + 1`` adds that seam's
+    correction (:func:`seam_corrections`: the join's features less ``i``'s tail and
+    ``i + 1``'s head, one row a seam), as a run of clauses does (:func:`part_run_sums`).
+    So the windows can be rebuilt later from two rows a sentence (its feature sum and its
+    seam, :func:`sentence_run_sums`) instead of being stored for every size.
+    """
     n = len(states)
     top = _largest(n, max_window)
     if top > 1 and (joins is None or len(joins) != n - 1):
         raise ValueError(f"need {n - 1} join states for {n} sentences")
-    head, tail = states[:, HEAD], states[:, TAIL]
+    seams = seam_corrections(states, joins) if top > 1 and joins is not None else None
+    return sentence_run_sums(states[:, FULL], states[:, NTOK], seams, max_window)
+
+
+def sentence_run_sums(
+    full: np.ndarray, counts: np.ndarray, seams: np.ndarray | None, max_window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The head's input for every window of 1..``max_window`` of ``len(full)`` sentences,
+    from each sentence's feature sum and token count and the ``n - 1`` seam corrections.
+
+    A window's sum is made from its own sentences' rows in one order whatever rows come
+    before or after it, so the windows of any range of sentences have the bits they have
+    in the whole document (what lets :mod:`align.embed.staged` build them a page at a
+    time).
+    """
+    n = len(full)
+    top = _largest(n, max_window)
+    if top > 1 and (seams is None or len(seams) != n - 1):
+        raise ValueError(f"need {n - 1} seam corrections for {n} sentences")
 
     def join(k: int, s: np.ndarray, c: np.ndarray) -> None:
-        # the join between sentences i+k-2 and i+k-1 replaces their edge regions
-        assert joins is not None
-        s -= tail[k - 2:n - 1]
-        s -= head[k - 1:]
-        s += joins[k - 2:]
+        assert seams is not None
+        s += seams[k - 2:]
         c -= 2.0  # one EOS and one BOS fewer
 
-    return _running_sums(states[:, FULL], states[:, NTOK], top, join)
+    return _running_sums(full, counts, top, join)
 
 
 def seam_corrections(states: np.ndarray, joins: np.ndarray) -> np.ndarray:
