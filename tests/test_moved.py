@@ -13,6 +13,7 @@ from align.evaluate import read_beads
 from align.read import read_document
 from align.search import SearchConfig
 from align.search.moved import find_moved, find_moved_in_beads, unmatched_ids
+from align.search.moved_holes import PrefixSums
 from align.types import Alignment, Bead
 from tests.conftest import IN_CI, SAMPLES, SHARED_DATA
 from tests.invariants import check_partition, check_text_exports
@@ -609,3 +610,20 @@ def test_an_inserted_sentence_beside_a_moved_block_is_left_out_of_its_edge_bead(
     ``_SHED_GAP``) but adds to the window, and stays."""
     assert _edge_case(inserted=True) == [((20,), (30,)), ((21,), (31,)), ((22,), (32,))]
     assert _edge_case(inserted=False) == [((20,), (29, 30)), ((21,), (31,)), ((22,), (32,))]
+
+
+def test_prefix_sums_are_the_whole_documents_bit_for_bit() -> None:
+    """Pass three's cumulative sums, kept every ``step`` rows and summed again for a span,
+    are the whole-document ``cumsum`` it held before (4 KB a sentence a side, the peak of
+    a long document), bit for bit, for spans across kept rows and at both ends."""
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((1000, 16)).astype(np.float32)
+    vectors[0, 0] = -0.0
+    whole = np.vstack([np.zeros((1, 16)), np.cumsum(vectors, axis=0, dtype=np.float64)])
+    for step in (1, 7, 64, 1024):
+        sums = PrefixSums(vectors, step)
+        for lo, hi in ((0, 1001), (0, 1), (1000, 1001), (63, 65), (64, 200), (5, 6), (500, 1001)):
+            assert np.array_equal(sums.span(lo, hi), whole[lo:hi]), (step, lo, hi)
+            assert np.array_equal(np.signbit(sums.span(lo, hi)), np.signbit(whole[lo:hi])), (step, lo, hi)
+    with pytest.raises(IndexError):
+        PrefixSums(vectors).span(0, 1002)

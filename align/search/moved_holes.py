@@ -46,19 +46,59 @@ _GROW_WEAK = 0.3
 _GROW_CLEARLY = 0.01
 
 
-def _run_vectors(cums: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    """Unit vectors of the runs of ``length`` sentences starting at ``starts`` (the
-    normalised sum of their sentence vectors; ``cums`` the cumulative sums)."""
-    w = cums[starts + length] - cums[starts]
+class PrefixSums:
+    """Cumulative float64 sums of a side's sentence vectors: row ``r`` is the sum of the
+    vectors before sentence ``r`` (rows ``0 .. n``), the same bits as
+    ``np.vstack([zeros, np.cumsum(vectors, axis=0, dtype=np.float64)])``, which is what
+    was held before: 4 KB a sentence a side, the peak of a long document's whole run
+    (200,000 sentences a side: 1.6 GB, and as much again for the copy ``vstack`` made).
+
+    Only every ``step``-th row is kept; a span is summed again from the kept row before
+    it. ``np.cumsum`` adds row after row, so continuing from a kept row repeats the very
+    additions of the whole-document sum, bit for bit.
+    """
+
+    def __init__(self, vectors: np.ndarray, step: int = 1024) -> None:
+        if step < 1:
+            raise ValueError(f"step must be >= 1, got {step}")
+        self._v = vectors
+        self._step = step
+        self.n = len(vectors)
+        marks = [np.zeros(vectors.shape[1], np.float64)]
+        for c in range(1, self.n // step + 1):
+            marks.append(self._from_mark(c - 1, marks[-1], c * step + 1)[-1])
+        self._marks = np.array(marks)
+
+    def _from_mark(self, c: int, mark: np.ndarray, hi: int) -> np.ndarray:
+        """Rows ``c * step .. hi - 1``, summed on from kept row ``c``."""
+        a = c * self._step
+        if c == 0:  # as the whole-document sum: zeros, then cumsum's own first row
+            return np.vstack([mark[None, :], np.cumsum(self._v[:hi - 1], axis=0, dtype=np.float64)])
+        return np.cumsum(np.vstack([mark[None, :], self._v[a:hi - 1].astype(np.float64)]), axis=0)
+
+    def span(self, lo: int, hi: int) -> np.ndarray:
+        """Rows ``lo .. hi - 1`` (``0 <= lo < hi <= n + 1``)."""
+        if not 0 <= lo < hi <= self.n + 1:
+            raise IndexError(f"rows {lo}..{hi} of {self.n + 1} prefix sums")
+        c = lo // self._step
+        return self._from_mark(c, self._marks[c], hi)[lo - c * self._step:]
+
+
+def _run_vectors(cums: PrefixSums, starts: np.ndarray, length: int) -> np.ndarray:
+    """Unit vectors of the runs of ``length`` sentences starting at ``starts`` (ascending:
+    the normalised sum of their sentence vectors, from the cumulative sums)."""
+    lo = int(starts[0])
+    rows = cums.span(lo, int(starts[-1]) + length + 1)
+    w = rows[starts - lo + length] - rows[starts - lo]
     return w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
 
 
-def _best_run(v: np.ndarray, cums: np.ndarray, centre: int, size: int, excluded: Callable[[np.ndarray, int], np.ndarray],
+def _best_run(v: np.ndarray, cums: PrefixSums, centre: int, size: int, excluded: Callable[[np.ndarray, int], np.ndarray],
               min_len: int = 2) -> tuple[float, int, int]:
     """The run (of ``size - 2`` to ``size + 2`` sentences, at least ``min_len``) within
     ``_REACH`` of ``centre`` whose vector is closest to ``v``, not ``excluded(starts, length)``:
     ``(cosine, start, length)``, cosine -2.0 when there is none."""
-    n = len(cums) - 1
+    n = cums.n
     best = (-2.0, 0, 0)
     for length in range(max(min_len, size - 2), size + 3):
         lo, hi = max(0, centre - _REACH), min(n - length, centre + _REACH)
@@ -106,7 +146,7 @@ def _moved_into_holes(beads: list[Bead], vecs: tuple[np.ndarray, np.ndarray], le
     spans then take in the sentence next to each of their ends when it is in a weak bead
     that it does not belong to (:func:`_grown`), and :func:`_apply_move` as in pass two.
     """
-    cums = tuple(np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0, dtype=np.float64)]) for v in vecs)
+    cums = (PrefixSums(vecs[0]), PrefixSums(vecs[1]))
     candidates = []
     bead_of = bead_index(beads)
     unmatched = unmatched_ids(beads)
