@@ -142,6 +142,7 @@ def align_documents(
     from align.embed.base import windows_in_chunks
     from align.embed.staged import embed_staged
     from align.hints import clause_ends, paragraph_breaks
+    from align.memory import release_freed_memory
     from align.search import align_windows, refine_alignment
     from align.search.moved import find_moved_in_beads
     from align.search.moved_blocks import extend_blocks, keep_blocks_whole, place_blocks, refine_blocks
@@ -170,6 +171,7 @@ def align_documents(
     else:
         src_windows, _ = windows_in_chunks(encoder, src_texts, None, k)
         tgt_windows, _ = windows_in_chunks(encoder, tgt_texts, None, k)
+    release_freed_memory()  # the embedding's working rows, freed in its threads' heaps
     progress("aligning")
     src_len = np.array([len(t) for t in src_texts], dtype=np.float64)
     tgt_len = np.array([len(t) for t in tgt_texts], dtype=np.float64)
@@ -197,12 +199,14 @@ def align_documents(
         # document: a long document's clause windows were its peak (14 KB a sentence a side)
         clause_windows = (build_src_clauses(src_windows), build_tgt_clauses(tgt_windows))
         del src_windows, tgt_windows, build_src_clauses, build_tgt_clauses
+        release_freed_memory()
         progress("refining at clause level")
         refined = refine_alignment(beads, (src_parts, tgt_parts), clause_windows, config, *breaks)
         beads = keep_blocks_whole(refined, beads, blocks) if blocks is not None else refined
         if blocks is not None:
             blocks = refine_blocks(blocks, (src_parts, tgt_parts), clause_windows, config, *breaks)
         del clause_windows
+        release_freed_memory()
     else:
         del src_windows, tgt_windows  # a long document's windows are hundreds of MB: not needed below
     if blocks is not None:
