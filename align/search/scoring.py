@@ -165,12 +165,15 @@ def bead_cosines(src: Windows, tgt: Windows, beads: list[tuple[int, int, int, in
     """
     out = np.zeros(len(beads), dtype=np.float64)
     src_s, tgt_s = as_source(src), as_source(tgt)
-    groups: dict[tuple[int, int], list[int]] = {}
-    for k, (_, a, _, b) in enumerate(beads):
-        groups.setdefault((a, b), []).append(k)
-    for (a, b), group in groups.items():
-        for c in range(0, len(group), _COSINE_BEADS):  # the rounded rows are float64: a block at a time
-            ks = group[c:c + _COSINE_BEADS]
+    # beads in document order, a block at a time (the rounded rows are float64), each
+    # block's beads grouped by type: a source that builds windows where they are read
+    # (align.embed.staged) then builds each page once, where grouping the whole document
+    # by type first read it again for every type (5.5 passes at 10,000 sentences)
+    for c in range(0, len(beads), _COSINE_BEADS):
+        groups: dict[tuple[int, int], list[int]] = {}
+        for k in range(c, min(c + _COSINE_BEADS, len(beads))):
+            groups.setdefault((beads[k][1], beads[k][3]), []).append(k)
+        for (a, b), ks in groups.items():
             left = np.concatenate([src_s.rows(a, beads[k][0], beads[k][0] + 1) for k in ks])
             right = np.concatenate([tgt_s.rows(b, beads[k][2], beads[k][2] + 1) for k in ks])
             qa, sa = quantize_rows(left)
