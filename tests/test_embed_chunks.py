@@ -46,6 +46,18 @@ def _every_row(source: WindowSource) -> list[np.ndarray]:
     return [source.rows(k, 0, source.count(k)) for k in range(1, source.max_window + 1)]
 
 
+def _read_at_random(source: WindowSource, whole: list[np.ndarray], seed: int) -> None:
+    """60 reads of random sizes and ranges from ``source`` are the rows of ``whole``, bit for bit."""
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        k = int(rng.integers(1, 5))
+        count = source.count(k)
+        lo = int(rng.integers(0, count))
+        hi = int(rng.integers(lo, count + 1))
+        got = source.rows(k, lo, hi)
+        assert got.dtype == np.float32 and np.array_equal(got, whole[k - 1][lo:hi]), (k, lo, hi)
+
+
 def test_clause_source_gives_the_same_rows_whatever_the_page_and_range(
     enc: USEM3Encoder, de_sents: list[str]
 ) -> None:
@@ -61,14 +73,7 @@ def test_clause_source_gives_the_same_rows_whatever_the_page_and_range(
     assert isinstance(source, ClauseWindowSource)
     small = ClauseWindowSource(enc, source._part_states, source._seams, source._owners, first_part, windows, 4,
                                page=3, kept_bytes=1, whole_bytes=0)
-    rng = np.random.default_rng(0)
-    for _ in range(60):
-        k = int(rng.integers(1, 5))
-        count = small.count(k)
-        lo = int(rng.integers(0, count))
-        hi = int(rng.integers(lo, count + 1))
-        got = small.rows(k, lo, hi)
-        assert got.dtype == np.float32 and np.array_equal(got, whole_parts[k - 1][lo:hi]), (k, lo, hi)
+    _read_at_random(small, whole_parts, seed=0)
     assert small.pages_built > len(de_sents) // 3 + 1  # pages were let go and built again
     with pytest.raises(IndexError):
         small.rows(1, 0, small.count(1) + 1)
@@ -108,14 +113,7 @@ def test_sentence_source_gives_the_same_rows_whatever_the_page_and_range(
     assert isinstance(windows, SentenceWindowSource)
     small = SentenceWindowSource(enc, windows._vectors, windows._full, windows._seams, 4,
                                  page=3, kept_bytes=1, whole_bytes=0)
-    rng = np.random.default_rng(1)
-    for _ in range(60):
-        k = int(rng.integers(1, 5))
-        count = small.count(k)
-        lo = int(rng.integers(0, count))
-        hi = int(rng.integers(lo, count + 1))
-        got = small.rows(k, lo, hi)
-        assert got.dtype == np.float32 and np.array_equal(got, whole[k - 1][lo:hi]), (k, lo, hi)
+    _read_at_random(small, whole, seed=1)
     assert small.pages_built > len(de_sents) // 3 + 1  # pages were let go and built again
     kept = SentenceWindowSource(enc, windows._vectors, windows._full, windows._seams, 4, page=3, kept_bytes=1)
     assert _same(_every_row(kept) + _every_row(kept), whole + whole)

@@ -179,6 +179,33 @@ class PartStates:
         return out
 
 
+class _Pages:
+    """Built pages of windows, kept up to a number of bytes: the least recently read go
+    first, the newest always stays. ``built`` counts the pages built (for tests and
+    measurements)."""
+
+    def __init__(self, kept_bytes: int) -> None:
+        self.kept = kept_bytes
+        self.built = 0
+        self._pages: OrderedDict[object, list[np.ndarray]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: object) -> list[np.ndarray] | None:
+        got = self._pages.get(key)
+        if got is not None:
+            self._pages.move_to_end(key)
+        return got
+
+    def put(self, key: object, page: list[np.ndarray]) -> list[np.ndarray]:
+        self._pages[key] = page
+        self._bytes += sum(v.nbytes for v in page)
+        self.built += 1
+        while self._bytes > self.kept and len(self._pages) > 1:
+            _, gone = self._pages.popitem(last=False)
+            self._bytes -= sum(v.nbytes for v in gone)
+        return page
+
+
 #: Sentences a page of :class:`SentenceWindowSource` (windows of 2 and more sentences):
 #: 256 sentences of three sizes are 1.5 MB.
 SENTENCE_PAGE = 256
@@ -214,11 +241,13 @@ class SentenceWindowSource:
         self._seams = seams
         self._n = len(vectors)
         self._page = page
-        self._pages: OrderedDict[int, list[np.ndarray]] = OrderedDict()
-        self._bytes = 0
-        self.pages_built = 0  # for tests and measurements
         larger = sum(self.count(k) for k in range(2, max_window + 1)) * encoder.dim * 4
-        self._kept = max(kept_bytes, whole_bytes) if larger <= whole_bytes else kept_bytes
+        self._pages = _Pages(max(kept_bytes, whole_bytes) if larger <= whole_bytes else kept_bytes)
+
+    @property
+    def pages_built(self) -> int:
+        """How many pages were built (for tests and measurements)."""
+        return self._pages.built
 
     def count(self, k: int) -> int:
         return max(self._n - k + 1, 0)
@@ -241,9 +270,9 @@ class SentenceWindowSource:
 
     def _built(self, pg: int) -> list[np.ndarray]:
         """The windows of sizes 2..max_window starting in page ``pg``."""
-        if pg in self._pages:
-            self._pages.move_to_end(pg)
-            return self._pages[pg]
+        kept = self._pages.get(pg)
+        if kept is not None:
+            return kept
         from align.embed.usem3.windows import EMB
 
         lo = pg * self._page
@@ -252,15 +281,7 @@ class SentenceWindowSource:
         full = self._full[lo:end]
         seams = self._seams[lo:end - 1] if self._seams is not None and end - lo > 1 else None
         got = self._encoder.sentence_window_embeddings(full[:, :EMB], full[:, EMB], seams, self.max_window, 2)
-        built = [vectors[:min(hi - lo, len(vectors))].copy() for vectors in got]
-        del got
-        self._pages[pg] = built
-        self._bytes += sum(v.nbytes for v in built)
-        self.pages_built += 1
-        while self._bytes > self._kept and len(self._pages) > 1:  # the newest page stays
-            _, gone = self._pages.popitem(last=False)
-            self._bytes -= sum(v.nbytes for v in gone)
-        return built
+        return self._pages.put(pg, [vectors[:min(hi - lo, len(vectors))].copy() for vectors in got])
 
 
 class ClauseWindowSource:
@@ -295,15 +316,17 @@ class ClauseWindowSource:
         self._sentence_windows = as_source(sentence_windows)
         self._n = len(first_part) - 1
         self._page = page
-        self._kept = kept_bytes
-        self._pages: OrderedDict[tuple[int, int], list[np.ndarray]] = OrderedDict()
-        self._bytes = 0  # of the pages kept
-        self.pages_built = 0  # how many pages were built (for tests and measurements)
+        self._pages = _Pages(kept_bytes)
         # a document whose clause windows all fit the budget builds every page once, all
         # sizes at the first read (the search reads them in several passes, size 1 first)
         self._whole = sum(self.count(k) for k in range(1, max_window + 1)) * encoder.dim * 4 <= whole_bytes
         if self._whole:
-            self._kept = max(kept_bytes, whole_bytes)
+            self._pages.kept = max(kept_bytes, whole_bytes)
+
+    @property
+    def pages_built(self) -> int:
+        """How many pages were built (for tests and measurements)."""
+        return self._pages.built
 
     def count(self, k: int) -> int:
         return max(len(self._part_states) - k + 1, 0)
@@ -328,9 +351,9 @@ class ClauseWindowSource:
         """The windows of the runs starting in page ``pg``: sizes 1..max_window, or size 1
         alone when that is what is read (an all-sizes page serves it too)."""
         for key in ((pg, self.max_window), (pg, 1)):
-            if key[1] >= k and key in self._pages:
-                self._pages.move_to_end(key)
-                return self._pages[key]
+            kept = self._pages.get(key) if key[1] >= k else None
+            if kept is not None:
+                return kept
         from align.embed.usem3.windows import seam_states
 
         top = 1 if k == 1 and not self._whole else self.max_window
@@ -344,11 +367,4 @@ class ClauseWindowSource:
             seam_states(end - lo), seams, self._part_states[p0:p_end], self._owners[p0:p_end] - lo, top,
             [self._sentence_windows.rows(k, lo, max(end - k + 1, lo)) for k in range(1, top + 1)],
         )
-        built = [vectors[:min(p1 - p0, len(vectors))] for vectors in got]
-        self._pages[(pg, top)] = built
-        self._bytes += sum(v.nbytes for v in built)
-        self.pages_built += 1
-        while self._bytes > self._kept and len(self._pages) > 1:  # the newest page stays
-            _, gone = self._pages.popitem(last=False)
-            self._bytes -= sum(v.nbytes for v in gone)
-        return built
+        return self._pages.put((pg, top), [vectors[:min(p1 - p0, len(vectors))] for vectors in got])
