@@ -124,9 +124,10 @@ def test_sentence_source_gives_the_same_rows_whatever_the_page_and_range(
 
 def test_bead_cosines_read_the_document_once(enc: USEM3Encoder, de_sents: list[str], en_sents: list[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """The path's bead cosines are read in document order, so a source that builds its
-    pages where they are read builds each once (grouping all beads by type first read the
-    document again for every type: 5.5 passes at 10,000 sentences), with the same bits."""
+    """The path's bead cosines read just their beads' windows: a source that builds its
+    pages where they are read builds none for them (reading them page by page, grouped by
+    type, built the document's pages again for every type: 5.5 passes at 10,000
+    sentences), and they have the same bits."""
     de = [f"{de_sents[i % len(de_sents)]} ({i})" for i in range(64)]
     en = [f"{en_sents[i % len(en_sents)]} ({i})" for i in range(64)]
     src, _ = embed_staged(enc, de, _parts(de), 4, chunk=16)
@@ -147,8 +148,10 @@ def test_bead_cosines_read_the_document_once(enc: USEM3Encoder, de_sents: list[s
     assert len(beads) >= 30
     got = bead_cosines(paged[0], paged[1], beads)
     assert np.array_equal(got, bead_cosines(_every_row(src), _every_row(tgt), beads))
-    for w in paged:  # windows of 2+ sentences start in at most this many pages
-        assert w.pages_built <= -(-(w.count(2)) // 4), w.pages_built  # by type first: 19 of 16
+    assert [w.pages_built for w in paged] == [0, 0]  # page by page, grouped by type: 19 of 16 pages
+    for w in paged:  # and from pages kept, the same
+        _every_row(w)
+    assert np.array_equal(bead_cosines(paged[0], paged[1], beads), got)
 
 
 def test_clause_states_of_one_clause_sentences_are_not_stored(enc: USEM3Encoder, de_sents: list[str]) -> None:

@@ -268,6 +268,41 @@ class SentenceWindowSource:
             pieces.append(got[max(lo - start, 0):min(hi - start, len(got))])
         return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
+    def rows_at(self, k: int, starts: np.ndarray) -> np.ndarray:
+        """The windows of ``k`` sentences starting at each of ``starts``, as :meth:`rows`
+        gives them, bit for bit: from a kept page, else summed and run through the head
+        one by one (a path's beads need a few windows a page; building whole pages for
+        them was a pass over the document)."""
+        from align.embed.usem3.windows import EMB
+
+        starts = np.asarray(starts, np.int64)
+        if k == 1:
+            return self._vectors[starts]
+        if not 2 <= k <= self.max_window:
+            raise ValueError(f"window size {k} is not in 1..{self.max_window}")
+        if len(starts) and (starts.min() < 0 or starts.max() >= self.count(k)):
+            raise IndexError(f"a window of size {k} starts outside 0..{self.count(k) - 1}")
+        out = np.empty((len(starts), self._encoder.dim), np.float32)
+        todo = []
+        for r, i in enumerate(starts.tolist()):
+            page = self._pages.get(i // self._page)
+            if page is None:
+                todo.append(r)
+            else:
+                out[r] = page[k - 2][i - (i // self._page) * self._page]
+        if todo:
+            at = starts[todo]
+            assert self._seams is not None
+            # the additions of align.embed.usem3.windows.sentence_run_sums, in its order
+            sums, counts = self._full[at, :EMB], self._full[at, EMB]
+            for step in range(1, k):
+                sums = sums + self._full[at + step, :EMB]
+                sums += self._seams[at + step - 1]
+                counts = counts + self._full[at + step, EMB]
+                counts -= 2.0
+            out[todo] = self._encoder.embed_sums(sums, counts)
+        return out
+
     def _built(self, pg: int) -> list[np.ndarray]:
         """The windows of sizes 2..max_window starting in page ``pg``."""
         kept = self._pages.get(pg)

@@ -16,7 +16,7 @@ import numpy as np
 
 from align.exact import exact_dots, quantize_rows, single_threaded_blas
 from align.search.band import Band
-from align.search.windows import Windows, WindowSource, as_source
+from align.search.windows import Windows, WindowSource, as_source, rows_at
 
 NEG = -1e18
 # Rows per product block: a block's product spans the columns of all its rows, so on a
@@ -166,16 +166,17 @@ def bead_cosines(src: Windows, tgt: Windows, beads: list[tuple[int, int, int, in
     out = np.zeros(len(beads), dtype=np.float64)
     src_s, tgt_s = as_source(src), as_source(tgt)
     # beads in document order, a block at a time (the rounded rows are float64), each
-    # block's beads grouped by type: a source that builds windows where they are read
-    # (align.embed.staged) then builds each page once, where grouping the whole document
-    # by type first read it again for every type (5.5 passes at 10,000 sentences)
+    # block's beads grouped by type, their windows read where they start (rows_at): a
+    # source that builds windows where they are read (align.embed.staged) computes just
+    # those rows; reading them page by page, grouped by type over the whole path, built
+    # the document's pages again for every type (5.5 passes at 10,000 sentences)
     for c in range(0, len(beads), _COSINE_BEADS):
         groups: dict[tuple[int, int], list[int]] = {}
         for k in range(c, min(c + _COSINE_BEADS, len(beads))):
             groups.setdefault((beads[k][1], beads[k][3]), []).append(k)
         for (a, b), ks in groups.items():
-            left = np.concatenate([src_s.rows(a, beads[k][0], beads[k][0] + 1) for k in ks])
-            right = np.concatenate([tgt_s.rows(b, beads[k][2], beads[k][2] + 1) for k in ks])
+            left = rows_at(src_s, a, [beads[k][0] for k in ks])
+            right = rows_at(tgt_s, b, [beads[k][2] for k in ks])
             qa, sa = quantize_rows(left)
             qb, sb = quantize_rows(right)
             dots = np.einsum("ij,ij->i", qa, qb)  # integers below 2**53: exact in any order

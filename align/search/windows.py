@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["ArrayWindows", "WindowSource", "Windows", "all_rows", "as_source", "column_sums"]
+__all__ = ["ArrayWindows", "WindowSource", "Windows", "all_rows", "as_source", "column_sums", "rows_at"]
 
 
 @runtime_checkable
@@ -61,6 +61,23 @@ class ArrayWindows:
     def all_rows(self, k: int) -> np.ndarray:
         """Every window of size ``k`` (the stored array itself)."""
         return self.windows[k - 1]
+
+    def rows_at(self, k: int, starts: np.ndarray) -> np.ndarray:
+        """The windows of size ``k`` starting at each of ``starts``."""
+        return self.windows[k - 1][starts]
+
+
+def rows_at(source: WindowSource, k: int, starts: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The windows of size ``k`` starting at each of ``starts`` (any order), one row each:
+    from the source's own ``rows_at`` when it has one (stored arrays index them; a source
+    that builds pages computes a few scattered rows without building their pages), else
+    read one by one."""
+    own = getattr(source, "rows_at", None)
+    if own is not None:
+        return own(k, np.asarray(starts, np.int64))
+    if len(starts) == 0:
+        return source.rows(k, 0, 0)
+    return np.concatenate([source.rows(k, int(i), int(i) + 1) for i in starts])
 
 
 Windows = Sequence[np.ndarray] | WindowSource

@@ -172,6 +172,13 @@ class USEM3Encoder(AdditiveEncoder):
             self._head(sums, counts, out=sums)
         return by_size(sums, len(states), max_window)
 
+    def embed_sums(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Vectors of windows given their head inputs (feature sums and token counts), each
+        row computed on its own: the same bits as in any larger call."""
+        if len(sums) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        return self._head(np.ascontiguousarray(sums, np.float32), counts)
+
     def sentence_window_embeddings(
         self, full: np.ndarray, counts: np.ndarray, seams: np.ndarray | None, max_window: int, smallest: int = 1,
     ) -> list[np.ndarray]:
